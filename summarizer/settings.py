@@ -1,0 +1,161 @@
+"""The one Settings object (env prefix SUMMARIZER_, nested with __), read once by entry points."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PRESETS = ("local-tiny", "local-default", "openai")
+
+
+class ArxivSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    api_url: str = "https://export.arxiv.org/api/query"
+    pdf_url: str = "https://arxiv.org/pdf"
+    # arXiv's terms of use ask for no more than one request every three seconds
+    min_interval_s: float = 3.0
+    timeout_s: float = 30.0
+    max_retries: int = 4
+    backoff_base_s: float = 2.0
+    backoff_max_s: float = 60.0
+    max_pdf_bytes: int = 50 * 1024 * 1024
+    user_agent: str = "summarizer/0.1 (paper digest service; https://github.com/summarizer/summarizer)"
+
+
+class PdfSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_pages: int = 200
+    # below this many characters per page on average the PDF is treated as scanned
+    min_chars_per_page: int = 40
+
+
+class ChunkSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # see summarizer/chunking.py for the measurement behind these defaults
+    size_chars: int = 1200
+    overlap_chars: int = 150
+
+
+class IndexSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    chroma_url: str | None = None  # http://host:8000 for a Chroma server; None: embedded PersistentClient
+    collection: str = "summarizer_chunks"
+    batch_size: int = 32
+
+
+class LLMSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base_url: str | None = None  # None: start the packaged GGUF behind llama.cpp's server
+    model: str | None = None  # model name sent to the endpoint; defaults to the GGUF's name locally
+    api_key: str | None = None
+    gguf: str = "qwen2.5-coder-1.5b"  # a packaged model name or a path to your own .gguf file
+    timeout_s: float = 600.0
+    temperature: float = 0.0
+    seed: int = 42
+    n_ctx: int = 8192
+    n_threads: int = 2
+    server_start_timeout_s: float = 180.0
+    json_schema: bool = True  # send JSON-schema constrained decoding (llama.cpp, vLLM, OpenAI support it)
+    max_tokens_scale: float = 1.0  # multiply every prompt's max_tokens (tests use <1 for speed)
+
+
+class ExtractSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    top_k: int = 4  # chunks retrieved per field group
+    max_context_chars: int = 4800  # chunk text per prompt (about 1.2k tokens)
+    max_table_rows: int = 12
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SUMMARIZER_", env_nested_delimiter="__", extra="forbid"
+    )
+    data_dir: Path = Path.home() / ".cache" / "summarizer"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    arxiv: ArxivSettings = ArxivSettings()
+    pdf: PdfSettings = PdfSettings()
+    chunk: ChunkSettings = ChunkSettings()
+    index: IndexSettings = IndexSettings()
+    llm: LLMSettings = LLMSettings()
+    extract: ExtractSettings = ExtractSettings()
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    database_url: str = "sqlite:///summarizer.db"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+# Flat environment names documented for users, mapped onto the nested settings.
+FLAT_ENV = {
+    "SUMMARIZER_ARXIV_API_URL": ("arxiv", "api_url"),
+    "SUMMARIZER_ARXIV_PDF_URL": ("arxiv", "pdf_url"),
+    "SUMMARIZER_LLM_BASE_URL": ("llm", "base_url"),
+    "SUMMARIZER_LLM_MODEL": ("llm", "model"),
+    "SUMMARIZER_LLM_API_KEY": ("llm", "api_key"),
+    "SUMMARIZER_LLM_GGUF": ("llm", "gguf"),
+    "SUMMARIZER_CHROMA_URL": ("index", "chroma_url"),
+}
+
+
+def preset(name: str) -> dict[str, Any]:
+    """Return a named preset (a JSON file in summarizer/presets) as nested overrides."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    text = resources.files("summarizer").joinpath("presets", f"{name}.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def load(preset_name: str | None = None, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build Settings once: preset file, then environment (flat and nested names), then explicit overrides."""
+    environ = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    name = preset_name or environ.get("SUMMARIZER_PRESET")
+    if name:
+        _deep_update(data, preset(name))
+    for key, (group, field) in FLAT_ENV.items():
+        if environ.get(key):
+            _deep_update(data, {group: {field: environ[key]}})
+    nested = {
+        k: v for k, v in environ.items()
+        if k.startswith("SUMMARIZER_") and k not in FLAT_ENV and k != "SUMMARIZER_PRESET"
+    }
+    _deep_update(data, _env_tree(nested))
+    _deep_update(data, overrides)
+    # model_validate does not read the environment again: everything above is already merged
+    return Settings.model_validate(data)
+
+
+def _env_tree(env: Mapping[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for key, value in env.items():
+        path = key[len("SUMMARIZER_"):].lower().split("__")
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return tree
+
+
+def _deep_update(target: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _deep_update(target[key], value)
+        elif isinstance(value, Mapping):
+            target[key] = {}
+            _deep_update(target[key], value)
+        else:
+            target[key] = value
