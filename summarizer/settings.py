@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +113,7 @@ def preset(name: str) -> dict[str, Any]:
     """Return a named preset (a JSON file in summarizer/presets) as nested overrides."""
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    text = resources.files("summarizer").joinpath("presets", f"{name}.json").read_text("utf-8")
+    text = (Path(__file__).parent / "presets" / f"{name}.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
