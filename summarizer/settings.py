@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,7 +62,9 @@ class LLMSettings(BaseModel):
     n_ctx: int = 8192
     n_threads: int = 2
     server_start_timeout_s: float = 180.0
-    json_schema: bool = True  # send JSON-schema constrained decoding (llama.cpp, vLLM, OpenAI support it)
+    # how to ask for constrained JSON: "auto" = llama.cpp's json_object+schema for the embedded server,
+    # OpenAI's json_schema response_format for any other endpoint (vLLM, Ollama and OpenAI accept it)
+    json_mode: Literal["auto", "json_schema", "json_object", "none"] = "auto"
     max_tokens_scale: float = 1.0  # multiply every prompt's max_tokens (tests use <1 for speed)
 
 

@@ -1,0 +1,294 @@
+"""Field groups -> retrieval -> prompts -> validated answers, assembled into a draft Card.
+
+Numbers are copied by code (ARCHITECTURE.md "Where numbers come from"): the model writes prose and
+chooses among the tables and rows that code parsed; key numbers and tables are filled from those cells.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
+
+from summarizer import prompts, venue
+from summarizer.arxiv import ArxivRecord
+from summarizer.card import Card, Evidence, KeyNumber, ModelCall, ResultsTable
+from summarizer.document import Chunk, Document, Link, Table
+from summarizer.grounding import PaperNumbers, normalize_text, numbers_in
+from summarizer.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# one retrieval query per field group; the shared context is their union, so llama.cpp reuses it as a prefix
+QUERIES = {
+    "problem": "problem motivation limitation of existing methods challenge we address",
+    "method": "we propose our method approach framework architecture training",
+    "results": "results outperforms baseline improvement accuracy benchmark table compared state of the art",
+}
+_URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|ai|net)/\S*", re.I)
+_INJECTION = re.compile(
+    r"ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|"
+    r"disregard (?:the|all|previous) instructions|<\|im_start\|>|<\|system\|>|^\s*(?:system|assistant)\s*:",
+    re.I | re.M,
+)
+CHOICE_FIELDS = frozenset({"main_table", "proposed_row"})
+_LOWER_BETTER = re.compile(r"FID|error|loss|latency|time|ppl|perplexity|WER|CER|MAE|MSE|RMSE|↓|distance|LPIPS", re.I)
+
+
+class Retriever(Protocol):
+    def query(self, doc_sha256: str, text: str, k: int) -> list[Any]: ...
+
+
+class Model(Protocol):
+    model: str
+
+    def ask(self, prompt: prompts.RenderedPrompt, schema: type[Any], *, system: str) -> tuple[Any, ModelCall]: ...
+
+
+def _prose(max_len: int) -> Any:
+    return Field(min_length=10, max_length=max_len)
+
+
+class ProseAnswer(BaseModel):
+    """Prose fields: never empty, no URLs (links come from the PDF, never from the model)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_urls(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in CHOICE_FIELDS or not isinstance(value, str):
+            return value
+        return _URL.sub("", value).strip()
+
+
+class ProblemMethod(ProseAnswer):
+    core_problem: str = _prose(600)
+    method: str = _prose(900)
+
+
+class FrontAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    authors: list[str] = Field(default=[], max_length=40)
+    institutions: list[str] = Field(default=[], max_length=12)
+
+
+@dataclass
+class Draft:
+    """What extraction produced, before grounding."""
+
+    card: Card
+    calls: list[ModelCall] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TableOption:
+    id: str
+    table: Table
+
+    @property
+    def rows(self) -> list[str]:
+        return [r.label for r in self.table.rows]
+
+
+def _table_options(doc: Document, limit: int) -> list[TableOption]:
+    """Tables worth offering the model: numeric rows, captioned first, in page order."""
+    usable = [t for t in doc.tables if len(t.rows) >= 2 and any(len(r.cells) >= 1 for r in t.rows)]
+    usable.sort(key=lambda t: (not t.caption, t.page))
+    chosen = sorted(usable[:limit], key=lambda t: t.page)
+    return [TableOption(f"T{i + 1}", t) for i, t in enumerate(chosen)]
+
+
+def _results_schema(options: list[TableOption]) -> type[BaseModel]:
+    table_ids = tuple(o.id for o in options) + ("none",)
+    rows = tuple(dict.fromkeys(r for o in options for r in o.rows)) + ("none",)
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        "ResultsAnswer",
+        __base__=ProseAnswer,
+        results_text=(str, _prose(500)),
+        main_table=(Literal[table_ids], ...),  # constrained: the model picks, never types, a table
+        proposed_row=(Literal[rows], ...),
+        verdict=(str, _prose(400)),
+        headline=(str, Field(min_length=5, max_length=100)),
+    )
+
+
+def _context_chunks(retriever: Retriever, doc: Document, chunks: list[Chunk], settings: Settings) -> list[Any]:
+    """Abstract first, then the union of each field group's retrieved chunks, within a character budget."""
+    picked: dict[str, Any] = {}
+    for chunk in chunks:
+        if chunk.section == "abstract":
+            picked[chunk.id] = chunk
+            break
+    for query in QUERIES.values():
+        for hit in retriever.query(doc.sha256, query, settings.extract.top_k):
+            picked.setdefault(hit.id, hit)
+    budget, kept = settings.extract.max_context_chars, []
+    for chunk in picked.values():
+        if budget - len(chunk.text) < 0 and kept:
+            continue
+        budget -= len(chunk.text)
+        kept.append(chunk)
+    kept.sort(key=lambda c: (min(c.pages), c.id))
+    return kept
+
+
+def _front_text(doc: Document) -> str:
+    front = [s.text for s in doc.sections if s.kind == "front"]
+    return (front[0] if front else doc.pages[0].text)[:1500]
+
+
+def _in_text(name: str, text: str) -> bool:
+    return len(name) > 2 and normalize_text(name).lower() in text
+
+
+def fill(
+    doc: Document, chunks: list[Chunk], record: ArxivRecord | None, retriever: Retriever, llm: Model,
+    settings: Settings,
+) -> Draft:
+    """Fill a draft card: metadata by code, prose by the model, numbers from parsed tables."""
+    calls: list[ModelCall] = []
+    system = prompts.render(settings.prompts_dir, "system").text
+    fence = secrets.token_hex(6)
+    front = _front_text(doc)
+    front_norm = normalize_text(" ".join(p.text for p in doc.pages[:2])).lower()
+    evidence: list[Evidence] = []
+
+    # Byline: authors from arXiv when we have them; institutions (and a PDF's authors) read by the model,
+    # kept only when printed on the first pages.
+    answer, call = llm.ask(prompts.render(settings.prompts_dir, "extract_front", front=front, fence=fence),
+                           FrontAnswer, system=system)
+    calls.append(call)
+    institutions = list(dict.fromkeys(i.strip() for i in answer.institutions if _in_text(i, front_norm)))
+    authors = record.authors if record else [a.strip() for a in answer.authors if _in_text(a, front_norm)]
+    evidence.append(Evidence(field="institutions", pages=[1], source="pdf"))
+    evidence.append(Evidence(field="authors", pages=[] if record else [1], source="arxiv_api" if record else "pdf"))
+
+    context = _context_chunks(retriever, doc, chunks, settings)
+    options = _table_options(doc, limit=6)
+    paper = prompts.render(
+        settings.prompts_dir, "paper_context", title=record.title if record else (doc.title or ""),
+        chunks=[{"section": c.section, "pages": c.pages, "text": c.text} for c in context],
+        tables=[{"id": o.id, "page": o.table.page, "caption": o.table.caption[:160] or "(no caption)",
+                 "rows": o.rows[:settings.extract.max_table_rows]} for o in options],
+        fence=fence,
+    ).text
+    context_pages = sorted({p for c in context for p in c.pages})
+    context_ids = [c.id for c in context]
+
+    pm, call = llm.ask(prompts.render(settings.prompts_dir, "extract_problem_method", paper=paper),
+                       ProblemMethod, system=system)
+    calls.append(call)
+    schema = _results_schema(options)
+    res, call = llm.ask(prompts.render(settings.prompts_dir, "extract_results", paper=paper,
+                                       table_ids=[o.id for o in options] or ["none"],
+                                       row_names=[r for o in options for r in o.rows][:40] or ["none"]),
+                        schema, system=system)
+    calls.append(call)
+    for name in ("core_problem", "method", "results_text", "verdict", "headline"):
+        evidence.append(Evidence(field=name, pages=context_pages, chunk_ids=context_ids, source="model"))
+
+    main = next((o for o in options if o.id == res.main_table), None)
+    tables, key_numbers = _numbers_from_table(main, res.proposed_row, settings.extract.max_table_rows)
+    key_numbers += _numbers_from_prose(doc, record, limit=6)
+    if main:
+        evidence.append(Evidence(field="results_tables", pages=[main.table.page], source="parsed_table"))
+    evidence.append(Evidence(field="key_numbers", pages=sorted({k.page for k in key_numbers if k.page}),
+                             source="parsed_table"))
+
+    comment = record.comment if record else None
+    journal = record.journal_ref if record else None
+    venue_name, status, review_text = venue.detect(comment, journal, front)
+    code = [l for l in doc.links if l.kind == "code"]
+    project = next((l for l in doc.links if l.kind == "project"), None)
+    title = record.title if record else (doc.title or "Untitled")
+    needs_review = ["possible prompt injection in the paper text"] if _INJECTION.search(doc.text) else []
+    card = Card(
+        arxiv_id=record.arxiv_id if record else doc.arxiv_id, version=f"v{record.version}" if record else None,
+        name=_short_name(title), headline=res.headline, title=title, authors=authors,
+        institutions=institutions, categories=record.categories if record else [],
+        submitted=record.published if record else None, updated=record.updated if record else None,
+        arxiv_comment=comment, venue=venue_name, peer_review_status=status, peer_review_text=review_text,
+        core_problem=pm.core_problem, method=pm.method, results_text=res.results_text,
+        results_tables=tables, key_numbers=key_numbers, verdict=res.verdict,
+        code_url=_bare(code[0].url) if code else None, code_urls=[_bare(l.url) for l in code],
+        project_page=_bare(project.url) if project else None,
+        code_status="released" if code else "unknown", needs_review=needs_review, evidence=evidence,
+    )
+    return Draft(card=card, calls=calls)
+
+
+def _bare(url: str) -> str:
+    return re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/")
+
+
+def _short_name(title: str) -> str | None:
+    head = title.split(":", 1)[0].strip()
+    return head if ":" in title and len(head.split()) <= 4 else None
+
+
+def _numbers_from_table(
+    option: TableOption | None, proposed: str, max_rows: int
+) -> tuple[list[ResultsTable], list[KeyNumber]]:
+    """The chosen table as the card's results table; the proposed row's cells as key numbers."""
+    if option is None:
+        return [], []
+    table = option.table
+    width = max(len(r.cells) for r in table.rows)
+    columns = table.columns if len(table.columns) == width else [f"col {i + 1}" for i in range(width)]
+    rows = [[r.label, *r.cells] for r in table.rows[:max_rows]]
+    results = [ResultsTable(caption=table.caption or f"Table on page {table.page}",
+                            columns=["Method", *columns], rows=rows, page=table.page)]
+    ours = next((r for r in table.rows if r.label == proposed), None)
+    if ours is None:
+        return results, []
+    numbers = []
+    for i, value in enumerate(ours.cells[:6]):
+        if not numbers_in(value):
+            continue
+        metric = columns[i] if i < len(columns) else f"col {i + 1}"
+        others = [(r.label, r.cells[i]) for r in table.rows
+                  if r is not ours and i < len(r.cells) and numbers_in(r.cells[i])]
+        baseline = _best(others, lower_better=bool(_LOWER_BETTER.search(metric + table.caption)))
+        numbers.append(KeyNumber(
+            metric=metric, setting=(table.caption or "")[:120] or None, value=value,
+            baseline=baseline[1] if baseline else None,
+            context=f"{ours.label} vs {baseline[0]}" if baseline else ours.label,
+            section="table", page=table.page,
+        ))
+    return results, numbers
+
+
+def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str] | None:
+    def score(cell: str) -> float:
+        return float(numbers_in(cell)[0].replace(",", ""))
+    if not rows:
+        return None
+    return (min if lower_better else max)(rows, key=lambda r: score(r[1]))
+
+
+_CLAIM = re.compile(r"[^.!?]*?\b(\d[\d,]*(?:\.\d+)?\s?(?:%|×|x\b)?)[^.!?]*[.!?]")
+
+
+def _numbers_from_prose(doc: Document, record: ArxivRecord | None, limit: int) -> list[KeyNumber]:
+    """Quantitative claims of the abstract, copied by code, each with the page that prints it."""
+    abstract = next((s.text for s in doc.sections if s.kind == "abstract"), None) or (
+        record.abstract if record else "")
+    paper = PaperNumbers([p.text for p in doc.pages])
+    found: list[KeyNumber] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", normalize_text(abstract)):
+        for number in numbers_in(sentence):
+            page = paper.page_of(number)
+            if page is None or len(number) < 2 or re.fullmatch(r"(?:19|20)\d\d", number):
+                continue  # single digits and years are rarely the claim
+            after = sentence[sentence.find(number) + len(number):]
+            metric = " ".join(re.findall(r"[\w%×-]+", after)[:6]) or sentence[:60]
+            found.append(KeyNumber(metric=metric, value=number, context=sentence[:200],
+                                   section="results", page=page))
+            if len(found) >= limit:
+                return found
+    return found

@@ -1,0 +1,145 @@
+"""Numbers in a card against the paper's text: one normaliser, shared by grounding and the eval."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, ResultsTable
+
+_DASHES = dict.fromkeys(map(ord, "\u2212\u2010\u2011\u2012\u2013\u2014\u2015\ufe63\uff0d"), "-")
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"), " ")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# a number: optional sign, digits with optional thousands separators, optional decimals
+NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|(?<![\w.,])-?\d+(?:\.\d+)?(?![\d,]\d)")
+_SPLIT_DECIMAL = re.compile(r"(\d) \.(\d)")  # pypdf prints "46 .0" for some fonts (MODELS.md §5)
+_THOUSANDS_SPACE = re.compile(r"(\d), (\d{3})(?!\d)")  # "16, 464": a LaTeX thin space after the comma
+# numbers glued to letters are parts of names (GPT-4, Qwen2.5, L2), not claims; units are allowed
+_UNIT_AFTER = re.compile(r"^(?:%|×|x\b|k\b|K\b|M\b|B\b|G\b|s\b|ms\b)")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, one kind of minus and space, joined split decimals and thousands: how numbers are compared."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_SPACES).translate(_INVISIBLE)
+    text = _SPLIT_DECIMAL.sub(r"\1.\2", text)
+    text = _THOUSANDS_SPACE.sub(r"\1,\2", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def canonical(number: str) -> str:
+    """One spelling per value: no thousands separators, no trailing zeros ("61.0" == "61", "16,464")."""
+    n = normalize_text(number).strip().replace(",", "").replace(" ", "")
+    # the sign is presentation ("-44.6%" in a table, "44.6% lower" in prose): compare magnitudes
+    n = n.lstrip("+-")
+    if "." in n:
+        n = n.rstrip("0").rstrip(".")
+    if n in ("-0", ""):
+        n = "0"
+    return n
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers a reader would check in a piece of prose, as written (model and part names skipped)."""
+    text = normalize_text(text)
+    found = []
+    for match in NUMBER.finditer(text):
+        start, end = match.span()
+        before = text[start - 1] if start else " "
+        after = text[end:end + 3]
+        if before.isalpha() or (before == "-" and start > 1 and text[start - 2].isalnum()):
+            continue  # GPT-4, ResNet-50
+        if after[:1].isalpha() and not _UNIT_AFTER.match(after):
+            continue  # 7B is kept as "7"? no: "7B" matches the unit rule; "3D", "2nd" are skipped
+        found.append(match.group().lstrip("-") if before == "-" else match.group())
+    return found
+
+
+class PaperNumbers:
+    """The set of numbers printed in a paper, per page, in canonical form."""
+
+    def __init__(self, pages: list[str]) -> None:
+        self.pages = [normalize_text(p) for p in pages]
+        self.by_page: list[set[str]] = [{canonical(n) for n in NUMBER.findall(p)} for p in self.pages]
+        self.all: set[str] = set().union(*self.by_page) if self.by_page else set()
+
+    def has(self, number: str) -> bool:
+        return canonical(number) in self.all
+
+    def page_of(self, number: str) -> int | None:
+        """The first 1-based page that prints this number."""
+        key = canonical(number)
+        return next((i + 1 for i, found in enumerate(self.by_page) if key in found), None)
+
+    def on_page(self, number: str, page: int | None) -> bool:
+        if page is None or not 1 <= page <= len(self.by_page):
+            return False
+        return canonical(number) in self.by_page[page - 1]
+
+
+PROSE_FIELDS = ("headline", "core_problem", "method", "results_text", "verdict")
+
+
+def check(card: Card, pages: list[str], *, remove_ungrounded: bool = False) -> Card:
+    """Check every number of the card against the paper; flag (or remove) what the paper does not print."""
+    paper = PaperNumbers(pages)
+    checked = held = 0
+    flagged: list[FlaggedNumber] = []
+    updates: dict[str, object] = {}
+    for field in PROSE_FIELDS:
+        text = getattr(card, field)
+        if not text:
+            continue
+        for number in dict.fromkeys(numbers_in(text)):
+            checked += 1
+            if paper.has(number):
+                held += 1
+                continue
+            action = "removed" if remove_ungrounded else "flagged"
+            flagged.append(FlaggedNumber(field=field, number=number, action=action))
+            text = _mark(text, number, remove=remove_ungrounded)
+        updates[field] = text
+    key_numbers: list[KeyNumber] = []
+    for kn in card.key_numbers:
+        parts = [kn.value] + ([b for b in re.split(r";\s*", kn.baseline)] if kn.baseline else [])
+        values = [n for part in parts for n in (numbers_in(part) or [part])]
+        ok = all(paper.on_page(v, kn.page) or (kn.page is None and paper.has(v)) for v in values)
+        checked += 1
+        held += ok
+        if ok:
+            key_numbers.append(kn)
+        else:
+            flagged.append(FlaggedNumber(field="key_numbers", number=kn.value, action="removed"))
+    tables: list[ResultsTable] = []
+    for table in card.results_tables:
+        rows = []
+        for row in table.rows:
+            cells_ok = True
+            for cell in row[1:]:
+                for number in numbers_in(cell):
+                    checked += 1
+                    good = paper.on_page(number, table.page) if table.page else paper.has(number)
+                    held += good
+                    cells_ok &= good
+                    if not good:
+                        flagged.append(FlaggedNumber(field="results_tables", number=number, action="removed"))
+            if cells_ok:
+                rows.append(row)
+        if rows:
+            tables.append(table.model_copy(update={"rows": rows}))
+    needs_review = list(card.needs_review)
+    if flagged and "ungrounded numbers" not in needs_review:
+        needs_review.append("ungrounded numbers")
+    return card.model_copy(update={
+        **updates, "key_numbers": key_numbers, "results_tables": tables, "needs_review": needs_review,
+        "grounding": Grounding(checked=checked, held=held, flagged=flagged),
+    })
+
+
+def _mark(text: str, number: str, *, remove: bool) -> str:
+    """Make an ungrounded number visible to the editor (or drop it) in normalised prose."""
+    pattern = re.compile(r"(?<![\w.,])" + re.escape(number) + r"(?![\d])")
+    marker = "[number not in paper]" if remove else r"\g<0> [not in paper]"
+    marked, n = pattern.subn(marker, text)
+    if n == 0:  # written with other separators or signs than the normalised form: say so at the end
+        marked = f"{text} [{'removed' if remove else 'not in paper'}: {number}]"
+    return marked

@@ -1,0 +1,195 @@
+"""The one seam for every model call: an OpenAI-compatible endpoint, or our own llama.cpp server."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import openai
+from pydantic import BaseModel, ValidationError
+
+from summarizer import models
+from summarizer.card import ModelCall
+from summarizer.errors import ModelOutputInvalid, ModelUnavailable, UpstreamUnavailable
+from summarizer.prompts import RenderedPrompt
+from summarizer.settings import LLMSettings
+
+logger = logging.getLogger(__name__)
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LocalServer:
+    """llama-cpp-python's OpenAI-compatible server on loopback, for as long as the context lasts."""
+
+    def __init__(self, settings: LLMSettings, cache_dir: Path) -> None:
+        self.settings = settings
+        self.gguf = models.resolve(settings.gguf, cache_dir)
+        self.alias = settings.model or (self.gguf.stem if settings.gguf.endswith(".gguf") else settings.gguf)
+        self.port = _free_port()
+        self.log_path = cache_dir / "logs" / f"llama-server-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> None:
+        s = self.settings
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf),
+            "--model_alias", self.alias, "--host", "127.0.0.1", "--port", str(self.port),
+            "--n_ctx", str(s.n_ctx), "--n_threads", str(s.n_threads), "--seed", str(s.seed),
+            "--verbose", "False",
+        ]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        logger.info("starting llama.cpp server on port %s with %s", self.port, self.gguf.name)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + s.server_start_timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = self.log_path.read_text("utf-8", "replace")[-800:]
+                raise ModelUnavailable(f"the llama.cpp server exited at start ({self.log_path}):\n{tail}")
+            try:
+                if httpx.get(f"{self.base_url}/models", timeout=2.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise ModelUnavailable(f"the llama.cpp server did not start within {s.server_start_timeout_s} s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> LocalServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class LLM:
+    """Structured calls to an OpenAI-compatible endpoint, validated by pydantic, with one repair."""
+
+    def __init__(self, settings: LLMSettings, base_url: str, model: str, *, local: bool) -> None:
+        self.settings = settings
+        self.base_url = base_url
+        self.model = model
+        self.json_mode = settings.json_mode
+        if self.json_mode == "auto":
+            self.json_mode = "json_object" if local else "json_schema"
+        # transport retries belong to the client (RELIABILITY.md §3: one owner per failure class)
+        self.client = openai.OpenAI(
+            base_url=base_url, api_key=settings.api_key or "not-needed",
+            timeout=settings.timeout_s, max_retries=2,
+        )
+
+    def _response_format(self, schema: type[BaseModel]) -> dict[str, Any] | None:
+        body = schema.model_json_schema()
+        if self.json_mode == "json_object":  # llama.cpp: a grammar built from the schema
+            return {"type": "json_object", "schema": body}
+        if self.json_mode == "json_schema":
+            return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": body}}
+        return None
+
+    def ask(self, prompt: RenderedPrompt, schema: type[Answer], *, system: str) -> tuple[Answer, ModelCall]:
+        """Ask once, re-ask once with the validation error, else raise ModelOutputInvalid."""
+        messages: list[dict[str, str]] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": prompt.text},
+        ]
+        call = ModelCall(prompt=prompt.name, prompt_version=prompt.version, model=self.model, attempts=0)
+        max_tokens = max(32, int(prompt.max_tokens * self.settings.max_tokens_scale))
+        error = ""
+        for attempt in (1, 2):
+            call.attempts = attempt
+            content = self._complete(messages, schema, max_tokens, call)
+            try:
+                return schema.model_validate_json(_strip_fences(content)), call
+            except ValidationError as exc:
+                error = _short_error(exc)
+                logger.warning("%s: invalid model output (attempt %d): %s", prompt.name, attempt, error)
+                messages += [
+                    {"role": "assistant", "content": content[:2000]},
+                    {"role": "user", "content": (
+                        f"That answer is not valid: {error}. Reply again with only a JSON object that "
+                        f"matches this schema: {json.dumps(schema.model_json_schema())}"
+                    )},
+                ]
+        call.ok = False
+        raise ModelOutputInvalid(prompt.name, error)
+
+    def _complete(
+        self, messages: list[dict[str, str]], schema: type[BaseModel], max_tokens: int, call: ModelCall
+    ) -> str:
+        kwargs: dict[str, Any] = {}
+        response_format = self._response_format(schema)
+        if response_format:
+            kwargs["response_format"] = response_format
+        started = time.perf_counter()
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model, messages=messages,  # type: ignore[arg-type]
+                temperature=self.settings.temperature, seed=self.settings.seed,
+                max_tokens=max_tokens, **kwargs,
+            )
+        except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
+                openai.InternalServerError) as exc:
+            raise UpstreamUnavailable(f"model endpoint {self.base_url} failed: {exc}") from exc
+        except openai.APIStatusError as exc:
+            raise ModelUnavailable(f"model endpoint {self.base_url} refused the call: {exc}") from exc
+        call.seconds = round(call.seconds + time.perf_counter() - started, 3)
+        if response.usage:
+            call.prompt_tokens += response.usage.prompt_tokens
+            call.completion_tokens += response.usage.completion_tokens
+        if not response.choices:
+            return ""
+        return response.choices[0].message.content or ""
+
+
+def _strip_fences(text: str) -> str:
+    """Accept a JSON object wrapped in ``` fences, as chat models without constrained decoding do."""
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[-1].rsplit("```", 1)[0]
+    return text
+
+
+def _short_error(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors()[:5]]
+    return "; ".join(parts)
+
+
+@contextmanager
+def connect(settings: LLMSettings, cache_dir: Path) -> Iterator[LLM]:
+    """Yield an LLM: the configured endpoint, or a local llama.cpp server started (and stopped) here."""
+    if settings.base_url:
+        yield LLM(settings, settings.base_url, settings.model or "default", local=False)
+        return
+    with LocalServer(settings, cache_dir) as server:
+        yield LLM(settings, server.base_url, server.alias, local=True)

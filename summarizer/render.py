@@ -1,0 +1,42 @@
+"""Cards as JSON and as Markdown that reads like one entry of the seed digests."""
+
+from __future__ import annotations
+
+import re
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from summarizer.card import Card
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+def md_escape(text: object) -> str:
+    """Escape Markdown and HTML syntax in untrusted text (paper and model output, editors' edits)."""
+    text = _ENTITY.sub("&amp;", str(text)).replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def md_cell(text: object) -> str:
+    return md_escape(text) if str(text).strip() else " "
+
+
+_ENV = Environment(
+    loader=PackageLoader("summarizer", "templates"), undefined=StrictUndefined,
+    autoescape=False,  # Markdown, not HTML: every untrusted value goes through the md filter instead
+    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+)
+_ENV.filters["md"] = md_escape
+_ENV.filters["cell"] = md_cell
+
+
+def markdown(card: Card) -> str:
+    """One digest entry: heading, byline, problem, method, results table, resources, why read it."""
+    text = _ENV.get_template("card.md.j2").render(card=card)
+    # paragraphs are separated by one blank line; table and list lines stay together
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def json_text(card: Card) -> str:
+    return card.model_dump_json(indent=2) + "\n"
