@@ -1,0 +1,69 @@
+"""The model seam: constrained JSON from the real local server, one repair, clear failure on garbage."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel, Field
+
+from summarizer import llm, prompts
+from summarizer.errors import ModelOutputInvalid, ModelUnavailable, UpstreamUnavailable
+from summarizer.extract import ProblemMethod
+from summarizer.settings import LLMSettings, load
+from tests.fakes.fake_llm import FakeLLM
+
+pytestmark = pytest.mark.integration
+PROMPTS = load(env={}).prompts_dir
+
+
+class Pair(BaseModel):
+    core_problem: str = Field(min_length=10, max_length=200)
+    method: str = Field(min_length=10, max_length=200)
+
+
+def _prompt() -> prompts.RenderedPrompt:
+    return prompts.render(PROMPTS, "extract_problem_method", paper="PAPER: Tools for LLMs\nWe propose DFSDT.")
+
+
+def test_local_server_answers_with_schema_valid_json_and_records_tokens(tiny_llm: llm.LLM) -> None:
+    answer, call = tiny_llm.ask(_prompt(), ProblemMethod, system="Answer in JSON.")
+    assert isinstance(answer, ProblemMethod) and len(answer.core_problem) >= 10
+    assert call.prompt_tokens > 20 and call.completion_tokens > 0 and call.seconds > 0
+    assert call.prompt == "extract_problem_method" and call.prompt_version >= 1
+
+
+def test_invalid_json_twice_fails_clearly_after_one_repair(fake_llm: FakeLLM) -> None:
+    fake_llm.answer("this is not json", '{"core_problem": "short"}')
+    model = llm.LLM(LLMSettings(base_url=fake_llm.url), fake_llm.url, "fake", local=False)
+    with pytest.raises(ModelOutputInvalid, match="extract_problem_method"):
+        model.ask(_prompt(), Pair, system="s")
+    assert len(fake_llm.requests) == 2
+    assert "not valid" in fake_llm.requests[1]["messages"][-1]["content"]
+
+
+def test_one_bad_answer_is_repaired(fake_llm: FakeLLM) -> None:
+    fake_llm.answer("{oops", '{"core_problem": "A real problem here.", "method": "A real method here."}')
+    model = llm.LLM(LLMSettings(base_url=fake_llm.url), fake_llm.url, "fake", local=False)
+    answer, call = model.ask(_prompt(), Pair, system="s")
+    assert answer.method == "A real method here." and call.attempts == 2
+
+
+def test_hosted_endpoints_get_openai_json_schema_format(fake_llm: FakeLLM) -> None:
+    model = llm.LLM(LLMSettings(base_url=fake_llm.url), fake_llm.url, "fake", local=False)
+    model.ask(_prompt(), Pair, system="s")
+    fmt = fake_llm.requests[0]["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["schema"]["properties"]["method"]["maxLength"] == 200
+
+
+def test_unreachable_endpoint_is_upstream_unavailable() -> None:
+    settings = LLMSettings(base_url="http://127.0.0.1:9/v1", timeout_s=2)
+    model = llm.LLM(settings, settings.base_url or "", "x", local=False)
+    model.client = model.client.with_options(max_retries=0)
+    with pytest.raises(UpstreamUnavailable):
+        model.ask(_prompt(), Pair, system="s")
+
+
+def test_missing_gguf_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ModelUnavailable, match="not found"):
+        llm.LocalServer(LLMSettings(gguf=str(tmp_path / "nope.gguf")), tmp_path)
+    with pytest.raises(ModelUnavailable, match="unknown model"):
+        llm.LocalServer(LLMSettings(gguf="no-such-model"), tmp_path)
