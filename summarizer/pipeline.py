@@ -56,8 +56,8 @@ def fetch(source: str, settings: Settings) -> Fetched:
             raise NotAPdf(f"{source}: no such file")
         return Fetched(path.read_bytes(), None, path.name)
     arxiv_id = ids.parse(source)
-    client = ArxivClient(settings.arxiv, settings.cache_dir)
-    record, data = client.fetch(arxiv_id)
+    with ArxivClient(settings.arxiv, settings.cache_dir) as client:
+        record, data = client.fetch(arxiv_id)
     return Fetched(data, record, f"arXiv:{record.arxiv_id}v{record.version}")
 
 
