@@ -10,13 +10,16 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, create_model, field_validator,
+)
 
 from summarizer import prompts, venue
 from summarizer.arxiv import ArxivRecord
 from summarizer.card import Card, Evidence, KeyNumber, ModelCall, ResultsTable
+from summarizer.errors import ModelOutputInvalid
 from summarizer.document import Chunk, Document, Link, Table
 from summarizer.grounding import PaperNumbers, normalize_text, numbers_in
 from summarizer.settings import Settings
@@ -67,14 +70,18 @@ class ProseAnswer(BaseModel):
 
 
 class ProblemMethod(ProseAnswer):
-    core_problem: str = _prose(600)
-    method: str = _prose(900)
+    core_problem: str = _prose(500)
+    method: str = _prose(700)
+
+
+Name = Annotated[str, StringConstraints(min_length=2, max_length=60)]
 
 
 class FrontAnswer(BaseModel):
+    # bounded lists and strings: small models given an unbounded schema never close the JSON (MODELS.md)
     model_config = ConfigDict(extra="ignore")
-    authors: list[str] = Field(default=[], max_length=40)
-    institutions: list[str] = Field(default=[], max_length=12)
+    authors: list[Name] = Field(default=[], max_length=16)
+    institutions: list[Name] = Field(default=[], max_length=6)
 
 
 @dataclass
@@ -109,11 +116,11 @@ def _results_schema(options: list[TableOption]) -> type[BaseModel]:
     return create_model(  # type: ignore[call-overload,no-any-return]
         "ResultsAnswer",
         __base__=ProseAnswer,
-        results_text=(str, _prose(500)),
+        results_text=(str, _prose(400)),
         main_table=(Literal[table_ids], ...),  # constrained: the model picks, never types, a table
         proposed_row=(Literal[rows], ...),
-        verdict=(str, _prose(400)),
-        headline=(str, Field(min_length=5, max_length=100)),
+        verdict=(str, _prose(300)),
+        headline=(str, Field(min_length=5, max_length=90)),
     )
 
 
@@ -160,9 +167,15 @@ def fill(
 
     # Byline: authors from arXiv when we have them; institutions (and a PDF's authors) read by the model,
     # kept only when printed on the first pages.
-    answer, call = llm.ask(prompts.render(settings.prompts_dir, "extract_front", front=front, fence=fence),
-                           FrontAnswer, system=system)
-    calls.append(call)
+    needs_review: list[str] = []
+    try:
+        answer, call = llm.ask(prompts.render(settings.prompts_dir, "extract_front", front=front, fence=fence),
+                               FrontAnswer, system=system)
+        calls.append(call)
+    except ModelOutputInvalid as exc:  # the byline is not worth losing the card over; the editor is told
+        logger.warning("%s", exc)
+        answer = FrontAnswer()
+        needs_review.append("authors/institutions could not be read from the PDF")
     institutions = list(dict.fromkeys(i.strip() for i in answer.institutions if _in_text(i, front_norm)))
     authors = record.authors if record else [a.strip() for a in answer.authors if _in_text(a, front_norm)]
     evidence.append(Evidence(field="institutions", pages=[1], source="pdf"))
@@ -206,7 +219,8 @@ def fill(
     code = [l for l in doc.links if l.kind == "code"]
     project = next((l for l in doc.links if l.kind == "project"), None)
     title = record.title if record else (doc.title or "Untitled")
-    needs_review = ["possible prompt injection in the paper text"] if _INJECTION.search(doc.text) else []
+    if _INJECTION.search(doc.text):
+        needs_review.append("possible prompt injection in the paper text")
     card = Card(
         arxiv_id=record.arxiv_id if record else doc.arxiv_id, version=f"v{record.version}" if record else None,
         name=_short_name(title), headline=res.headline, title=title, authors=authors,

@@ -124,13 +124,25 @@ class LLM:
             {"role": "user", "content": prompt.text},
         ]
         call = ModelCall(prompt=prompt.name, prompt_version=prompt.version, model=self.model, attempts=0)
-        max_tokens = max(32, int(prompt.max_tokens * self.settings.max_tokens_scale))
+        # never below what the schema allows: a cut-off answer is invalid JSON, whatever the prompt asked
+        max_tokens = max(int(prompt.max_tokens * self.settings.max_tokens_scale), _token_budget(schema))
         error = ""
         for attempt in (1, 2):
             call.attempts = attempt
             content = self._complete(messages, schema, max_tokens, call)
             try:
-                return schema.model_validate_json(_strip_fences(content)), call
+                # strict=False: a raw newline inside a string is what grammar-constrained models emit
+                return schema.model_validate(json.loads(_strip_fences(content), strict=False)), call
+            except json.JSONDecodeError as exc:
+                error = f"invalid JSON: {exc}"
+                logger.warning("%s: invalid model output (attempt %d): %s", prompt.name, attempt, error)
+                messages += [
+                    {"role": "assistant", "content": content[:2000]},
+                    {"role": "user", "content": (
+                        f"That answer is not valid: {error}. Reply again with only a JSON object that "
+                        f"matches this schema: {json.dumps(schema.model_json_schema())}"
+                    )},
+                ]
             except ValidationError as exc:
                 error = _short_error(exc)
                 logger.warning("%s: invalid model output (attempt %d): %s", prompt.name, attempt, error)
@@ -170,6 +182,31 @@ class LLM:
         if not response.choices:
             return ""
         return response.choices[0].message.content or ""
+
+
+def _token_budget(schema: type[BaseModel]) -> int:
+    """Tokens a maximal answer can take: ~3 characters a token for bounded strings, plus JSON syntax."""
+    body = schema.model_json_schema()
+    defs = body.get("$defs", {})
+
+    def size(node: dict[str, Any]) -> int:
+        if "$ref" in node:
+            return size(defs[node["$ref"].rsplit("/", 1)[-1]])
+        if "enum" in node:
+            return max(len(str(v)) for v in node["enum"]) + 2
+        for key in ("anyOf", "oneOf"):
+            if key in node:
+                return max(size(n) for n in node[key])
+        kind = node.get("type")
+        if kind == "object":
+            return sum(len(k) + 4 + size(v) for k, v in node.get("properties", {}).items())
+        if kind == "array":
+            return node.get("maxItems", 8) * (size(node.get("items", {})) + 2)
+        if kind == "string":
+            return int(node.get("maxLength", 400)) + 2
+        return 12
+
+    return size(body) // 3 + 16
 
 
 def _strip_fences(text: str) -> str:

@@ -1,0 +1,118 @@
+"""The `summarizer summarize` command end to end: fake arXiv on loopback, real PDFs, real tiny model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from summarizer.card import Card
+from tests.fakes.fake_arxiv import FakeArxiv
+from tests.fakes.fake_llm import FakeLLM, schema_answer
+
+pytestmark = pytest.mark.integration
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "summarizer.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture()
+def env(fake_arxiv: FakeArxiv, tmp_path: Path) -> dict[str, str]:
+    fake_arxiv.reset()
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
+    return {**base, "SUMMARIZER_DATA_DIR": str(tmp_path / "data"), "SUMMARIZER_PRESET": "local-tiny",
+            "SUMMARIZER_ARXIV_API_URL": fake_arxiv.api_url, "SUMMARIZER_ARXIV_PDF_URL": fake_arxiv.pdf_url,
+            "SUMMARIZER_ARXIV__MIN_INTERVAL_S": "0", "SUMMARIZER_ARXIV__BACKOFF_BASE_S": "0.05"}
+
+
+def test_an_arxiv_id_becomes_a_grounded_card_on_the_local_model(env: dict[str, str], tmp_path: Path,
+                                                               fake_arxiv: FakeArxiv) -> None:
+    out = tmp_path / "card.json"
+    result = run(["summarize", "2307.16789", "--out", str(out)], env)
+    assert result.returncode == 0, result.stderr
+    for stage in ("[fetch]", "[parse]", "[index]", "[model]", "[extract]", "[done]"):
+        assert stage in result.stderr
+    card = Card.model_validate_json(out.read_text())
+    # metadata from the (fake) arXiv API, never from the model
+    assert card.arxiv_id == "2307.16789" and card.version == "v2"
+    assert card.title.startswith("ToolLLM") and "Yujia Qin" in card.authors
+    assert card.core_problem and card.method and card.verdict
+    assert card.code_url == "github.com/OpenBMB/ToolBench" and card.code_status == "released"
+    # grounding: every kept key number is printed on its page; the card says how many held
+    pages = [p for p in card.evidence_for("key_numbers").pages] if card.evidence_for("key_numbers") else []
+    assert all(k.page for k in card.key_numbers) and set(k.page for k in card.key_numbers) <= set(pages)
+    assert card.grounding.checked >= len(card.key_numbers) > 0
+    assert 0 <= card.grounding.held <= card.grounding.checked
+    assert len(card.provenance.calls) >= 3 and card.provenance.prompt_tokens > 0
+    assert set(card.provenance.stage_seconds) >= {"fetch", "parse", "index", "extract"}
+    assert card.provenance.prompt_versions["extract_results"] >= 1
+    md = out.with_suffix(".md").read_text()
+    assert "Core problem:" in md and "Peer-review status:" in md and md == result.stdout
+    # a second run is served from the cache: no request reaches arXiv
+    before = len(fake_arxiv.requests)
+    again = run(["summarize", "2307.16789", "--format", "json"], {**env, "SUMMARIZER_LLM_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert len(fake_arxiv.requests) == before
+    assert again.returncode == 4  # the (unreachable) endpoint is the only thing that failed
+
+
+def test_malformed_id_exits_2_before_any_request(env: dict[str, str], fake_arxiv: FakeArxiv) -> None:
+    result = run(["summarize", "2501.1294x"], env, timeout=60)
+    assert result.returncode == 2 and "not an arXiv id" in result.stderr
+    assert fake_arxiv.requests == []
+
+
+def test_unknown_id_exits_2(env: dict[str, str]) -> None:
+    result = run(["summarize", "2501.99999"], env, timeout=60)
+    assert result.returncode == 2 and "no paper" in result.stderr
+
+
+def test_html_served_as_pdf_exits_2(env: dict[str, str], fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.html_as_pdf()
+    result = run(["summarize", "2408.12528"], env, timeout=60)
+    assert result.returncode == 2 and "not a PDF" in result.stderr
+
+
+def test_a_corrupt_local_pdf_exits_2(env: dict[str, str], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes((FIXTURES / "gpjax_joss.pdf").read_bytes()[:3000])
+    result = run(["summarize", str(broken)], env, timeout=60)
+    assert result.returncode == 2 and "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_model_returning_garbage_exits_5_with_a_clear_message(env: dict[str, str]) -> None:
+    garbage = FakeLLM(default=lambda request: "Sure! Here is your card: {title: oops").start()
+    try:
+        result = run(["summarize", str(FIXTURES / "gpjax_joss.pdf")],
+                     {**env, "SUMMARIZER_LLM_BASE_URL": garbage.url}, timeout=120)
+    finally:
+        garbage.stop()
+    assert result.returncode == 5, result.stderr
+    assert "not valid after one repair attempt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_explains_the_settings() -> None:
+    result = subprocess.run([sys.executable, "-m", "summarizer.cli", "summarize", "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for name in ("SUMMARIZER_LLM_BASE_URL", "SUMMARIZER_ARXIV_API_URL", "SUMMARIZER_CHROMA_URL", "Exit codes"):
+        assert name in result.stdout
+
+
+def test_card_json_format_on_stdout(env: dict[str, str]) -> None:
+    fake = FakeLLM(default=schema_answer).start()
+    try:
+        result = run(["summarize", str(FIXTURES / "gpjax_joss.pdf"), "--format", "json"],
+                     {**env, "SUMMARIZER_LLM_BASE_URL": fake.url}, timeout=120)
+    finally:
+        fake.stop()
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert card["venue"] == "Journal of Open Source Software" and card["peer_review_status"] == "accepted"
+    assert card["code_url"] and "github.com" in card["code_url"]
