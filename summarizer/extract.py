@@ -43,7 +43,7 @@ _LOWER_BETTER = re.compile(r"FID|error|loss|latency|time|ppl|perplexity|WER|CER|
 
 
 class Retriever(Protocol):
-    def query(self, doc_sha256: str, text: str, k: int) -> list[Any]: ...
+    def query_many(self, doc_sha256: str, texts: list[str], k: int) -> list[list[Any]]: ...
 
 
 class Model(Protocol):
@@ -131,8 +131,8 @@ def _context_chunks(retriever: Retriever, doc: Document, chunks: list[Chunk], se
         if chunk.section == "abstract":
             picked[chunk.id] = chunk
             break
-    for query in QUERIES.values():
-        for hit in retriever.query(doc.sha256, query, settings.extract.top_k):
+    for hits in retriever.query_many(doc.sha256, list(QUERIES.values()), settings.extract.top_k):
+        for hit in hits:
             picked.setdefault(hit.id, hit)
     budget, kept = settings.extract.max_context_chars, []
     for chunk in picked.values():
