@@ -16,7 +16,7 @@ from pydantic import (
     BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, create_model, field_validator,
 )
 
-from summarizer import prompts, venue
+from summarizer import links, prompts, venue
 from summarizer.arxiv import ArxivRecord
 from summarizer.card import Card, Evidence, KeyNumber, ModelCall, ResultsTable
 from summarizer.errors import ModelOutputInvalid
@@ -216,7 +216,8 @@ def fill(
     comment = record.comment if record else None
     journal = record.journal_ref if record else None
     venue_name, status, review_text = venue.detect(comment, journal, front)
-    code = [l for l in doc.links if l.kind == "code"]
+    primary = links.paper_code(doc.links, doc.title)  # the paper's own repository, not one it cites
+    code = ([primary] if primary else []) + [l for l in doc.links if l.kind == "code" and l != primary]
     project = next((l for l in doc.links if l.kind == "project"), None)
     title = record.title if record else (doc.title or "Untitled")
     if _INJECTION.search(doc.text):

@@ -1,0 +1,358 @@
+"""Results tables read from page text lines by code, so every cell is a verbatim string of its page."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from itertools import pairwise
+
+from summarizer.document import Page, Table, TableRow
+
+# A numeric cell: optional arrow/approx/sign, a number (thousands commas, decimals, exponent), an optional
+# unit suffix (%, ×, 7B, 250M, 1.33T, 5000M+), a spread ("±0.2", "(0.3)"), more values after a slash
+# ("28.1/0.85"), footnote markers (bold and colour are lost in text, markers are not) and arrows.
+# Wrapping parentheses are allowed for deltas such as "(+1.2)".
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+\-−]?\d+)?|\.\d+"
+_MARKS = r"[*∗†‡§¶⋆♠♣♦♥]*"
+_ARROWS = r"[↑↓⇑⇓▲▼]?"
+_SUFFIX = r"(?:%|×|x|pp|[KMBTG]B?\+?|k)?"
+_VALUE = rf"{_ARROWS}[~∼≈<>≤≥×]?[+\-−–]?{_ARROWS}(?:{_NUMBER}){_SUFFIX}(?:\((?:{_NUMBER})\))?"
+_CELL = re.compile(rf"^{_VALUE}(?:±(?:{_NUMBER}){_SUFFIX})?(?:/{_VALUE})*{_MARKS}{_ARROWS}{_MARKS}$")
+_PAREN_CELL = re.compile(rf"^\({_VALUE}(?:±(?:{_NUMBER}){_SUFFIX})?\){_MARKS}$")
+_PLUS_MINUS = re.compile(rf"^±(?:{_NUMBER}){_SUFFIX}{_MARKS}$")
+# a unit, arrow or marker printed apart from its number ("45.2 %", "61.0 ↑") belongs to that cell
+_DETACHED = re.compile(r"^[%↑↓*∗†‡§¶]+$")
+# empty-result cells and check marks are cells too (they keep a row's shape); they carry no number
+_DASHES = frozenset({"-", "–", "—", "−", "--", "N/A", "n/a", "NA", "n.a."})
+_CHECKS = re.compile(r"^[✓✔✗✘]\*?$")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_INTEGER = re.compile(r"^\d+$")
+_CAPTION = re.compile(r"^(?:Table|TABLE|Tab\.)\s*(\d+[a-z]?|[IVXLC]+)(?:\s*[:.|]|\s*$)")
+_FIGURE = re.compile(r"^(?:Figure|Fig\.|FIGURE)\s*\d+")
+_SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bFig)(?<!\bEq)\.(?=\s|$)")
+# running text that happens to end in two numbers ends its label with words like these
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "between", "by", "for", "from", "in", "is", "of", "on", "or", "over",
+    "than", "that", "the", "to", "was", "were", "with", "about", "achieves", "approximately", "around",
+    "nearly", "only", "reaches", "reach", "scores", "score",
+})  # fmt: skip
+MAX_LABEL_WORDS = 12
+MAX_LABEL_CHARS = 80
+MAX_GAP_LINES = 2  # group-label lines ("Und. and Gen.", "Diffusion based solutions") inside one table
+CAPTION_ABOVE_LINES = 25  # caption, sub-caption, two header lines and sub-table (a) rows may sit between
+CAPTION_BELOW_LINES = 6
+CAPTION_CHARS = 200
+
+
+@dataclass
+class _Row:
+    line: int
+    label: str
+    cells: list[str]
+    label_line: int  # the previous line when the label sits there, else `line`
+    spans: list[tuple[int, int]]
+
+
+@dataclass
+class _Block:
+    page: int
+    start: int  # first line of the block (a borrowed label line counts)
+    end: int  # last row line
+    rows: list[_Row]
+
+
+def find_tables(pages: list[Page]) -> list[Table]:
+    """Return every block of label + numeric-cell lines, with its caption and header when found."""
+    found: list[tuple[_Block, list[str]]] = []
+    captions: dict[int, list[int]] = {}
+    for page in pages:
+        lines = page.text.split("\n")
+        captions[page.number] = [i for i, line in enumerate(lines) if _CAPTION.match(line)]
+        for block in _blocks(page.number, lines):
+            found.append((block, lines))
+    above = _captions_above(found, captions)
+    tables: list[Table] = []
+    for block, lines in found:
+        width = Counter(len(r.cells) for r in block.rows).most_common(1)[0][0]
+        _fit_width(block, lines, width)
+        caption_line = _caption_for(block, captions[block.page], above)
+        header_line, columns = _header(lines, block, width, caption_line)
+        stop = (
+            header_line
+            if header_line is not None and caption_line is not None and caption_line < block.start
+            else block.start
+        )
+        caption = ""
+        if caption_line is not None:
+            caption = _caption_text(lines, caption_line, stop if caption_line < block.start else len(lines))
+        tables.append(
+            Table(
+                caption=caption,
+                page=block.page,
+                columns=columns,
+                rows=[TableRow(label=r.label, cells=r.cells) for r in block.rows],
+            )
+        )
+    return tables
+
+
+def split_row(line: str) -> tuple[str, list[str]] | None:
+    """Split a line into (label, cells) when it ends in table cells; cells are verbatim slices of the line."""
+    spans = _cell_spans(line)
+    if spans is None:
+        return None
+    label_end, cells = spans
+    return line[:label_end].strip(), [line[s:e] for s, e in cells]
+
+
+def _cell_spans(line: str) -> tuple[int, list[tuple[int, int]]] | None:
+    """Return (end of the label, cell spans) for a line ending in at least one plausible row of cells."""
+    if _CAPTION.match(line) or _FIGURE.match(line):
+        return None
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", line)]
+    cells: list[tuple[int, int]] = []
+    j = len(tokens) - 1
+    while j >= 0:
+        start, end = tokens[j]
+        text = line[start:end]
+        if _PLUS_MINUS.match(text) and j >= 1 and _is_value(line[tokens[j - 1][0] : tokens[j - 1][1]]):
+            cells.append((tokens[j - 1][0], end))  # "61.0 ±0.2": one cell with its spread
+            j -= 2
+        elif (
+            _is_value(text)
+            and j >= 2
+            and line[tokens[j - 1][0] : tokens[j - 1][1]] == "±"
+            and _is_value(line[tokens[j - 2][0] : tokens[j - 2][1]])
+        ):
+            cells.append((tokens[j - 2][0], end))  # "61.0 ± 0.2"
+            j -= 3
+        elif _DETACHED.match(text) and j >= 1 and _is_value(line[tokens[j - 1][0] : tokens[j - 1][1]]):
+            cells.append((tokens[j - 1][0], end))
+            j -= 2
+        elif _is_value(text) or text in _DASHES or _CHECKS.match(text):
+            cells.append((start, end))
+            j -= 1
+        else:
+            break
+    if not cells:
+        return None
+    cells.reverse()
+    label_end = tokens[j][1] if j >= 0 else 0
+    if not _plausible(line[:label_end].strip(), [line[s:e] for s, e in cells]):
+        return None
+    return label_end, cells
+
+
+def _is_value(text: str) -> bool:
+    return bool(_CELL.match(text) or _PAREN_CELL.match(text))
+
+
+def _plausible(label: str, cells: list[str]) -> bool:
+    digits = [c for c in cells if any(ch.isdigit() for ch in c)]
+    checks = [c for c in cells if _CHECKS.match(c)]
+    if len(cells) < 2 and not checks:
+        return False
+    if not digits and not checks:
+        return False
+    if digits and all(_YEAR.match(c) for c in digits):
+        return False  # "2019 2020": years of references, not results
+    ints = [int(c) for c in digits if _INTEGER.match(c)]
+    if len(ints) == len(cells) >= 2 and all(b - a == 1 for a, b in pairwise(ints)):
+        return False  # "054 055": margin line numbers of review drafts
+    words = label.split()
+    if len(words) > MAX_LABEL_WORDS or len(label) > MAX_LABEL_CHARS:
+        return False
+    return not (words and words[-1].lower() in _FUNCTION_WORDS)
+
+
+def _rows(lines: list[str]) -> dict[int, _Row]:
+    rows: dict[int, _Row] = {}
+    for i, line in enumerate(lines):
+        spans = _cell_spans(line)
+        if spans is not None:
+            rows[i] = _Row(i, line[: spans[0]].strip(), [line[s:e] for s, e in spans[1]], i, spans[1])
+    for i in sorted(rows):
+        row = rows[i]
+        if row.label or i == 0 or (i - 1) in rows:
+            continue
+        previous = lines[i - 1]
+        # a label too long for its column wraps: pypdf prints it on the line above the numbers
+        if (
+            len(previous) <= 60
+            and len(previous.split()) <= 8
+            and not previous.endswith(".")
+            and not _CAPTION.match(previous)
+            and not _FIGURE.match(previous)
+        ):
+            row.label, row.label_line = previous, i - 1
+        elif len(row.cells) < 2:
+            del rows[i]  # a lone check mark with nothing to name it
+    return rows
+
+
+def _blocks(page: int, lines: list[str]) -> list[_Block]:
+    rows = _rows(lines)
+    blocks: list[_Block] = []
+    current: list[_Row] = []
+    gap = 0
+    for i in range(len(lines)):
+        row = rows.get(i)
+        if row is not None and (row.label or current):
+            current.append(row)
+            gap = 0
+            continue
+        if current and (i + 1) in rows and rows[i + 1].label_line == i:
+            continue  # the label of the next row, printed on its own line
+        if current and _group_line(lines[i]) and gap < MAX_GAP_LINES and _next_is_row(rows, i):
+            gap += 1
+            continue
+        if current:
+            blocks.append(_Block(page, current[0].label_line, current[-1].line, current))
+        current, gap = [], 0
+    if current:
+        blocks.append(_Block(page, current[0].label_line, current[-1].line, current))
+    return [b for b in blocks if _keep(b)]
+
+
+def _next_is_row(rows: dict[int, _Row], i: int) -> bool:
+    return any(j in rows for j in range(i + 1, i + 1 + MAX_GAP_LINES))
+
+
+def _group_line(line: str) -> bool:
+    """A short line between rows naming a group of them ("Und. and Gen.", "Diffusion based solutions")."""
+    return (
+        len(line.split()) <= 5 and len(line) <= 40 and not _CAPTION.match(line) and not line.startswith("(")
+    )
+
+
+def _keep(block: _Block) -> bool:
+    """Keep blocks that look like a table: two or more rows, mostly labelled, with distinct labels."""
+    if len(block.rows) < 2:
+        return False
+    labels = [r.label for r in block.rows if r.label]
+    if len(labels) < len(block.rows) / 2 or len(set(labels)) < len(labels) / 2:
+        return False  # figure text such as a pipeline diagram ("Device 0 1 2 ...") repeats its labels
+    digits = [c for r in block.rows for c in r.cells if any(ch.isdigit() for ch in c)]
+    small = [c for c in digits if len(c) == 1]
+    return not (digits and len(small) > 0.6 * len(digits))
+
+
+def _fit_width(block: _Block, lines: list[str], width: int) -> None:
+    """Move leading integer cells of over-long rows back into the label ("DALL·E 2", "LLaMA-3.1 405B")."""
+    for row in block.rows:
+        extra = len(row.cells) - width
+        if extra <= 0 or not row.label or row.label_line != row.line:
+            continue
+        if all(re.fullmatch(r"\d+[KMBT]?", c) for c in row.cells[:extra]):
+            end = row.spans[extra - 1][1]
+            row.label = lines[row.line][:end].strip()
+            row.cells, row.spans = row.cells[extra:], row.spans[extra:]
+
+
+def _captions_above(found: list[tuple[_Block, list[str]]], captions: dict[int, list[int]]) -> bool:
+    """Vote on the paper's caption convention: True when its tables carry captions above them."""
+    above = below = 0
+    for page, lines_at in captions.items():
+        blocks = [b for b, _ in found if b.page == page]
+        for c in lines_at:
+            up = any(0 < b.start - c <= 12 for b in blocks)
+            down = any(0 < c - b.end <= CAPTION_BELOW_LINES for b in blocks)
+            above += up and not down
+            below += down and not up
+    return above >= below
+
+
+def _caption_for(block: _Block, lines_at: list[int], above: bool) -> int | None:
+    ups = [c for c in lines_at if 0 < block.start - c <= CAPTION_ABOVE_LINES]
+    downs = [c for c in lines_at if 0 < c - block.end <= CAPTION_BELOW_LINES]
+    up = max(ups) if ups else None
+    down = min(downs) if downs else None
+    first, second = (up, down) if above else (down, up)
+    return first if first is not None else second
+
+
+def _caption_text(lines: list[str], start: int, stop: int) -> str:
+    """The caption's first sentence (at most CAPTION_CHARS), read from its line up to `stop`."""
+    text = lines[start]
+    prefix = len(_CAPTION.match(text).group(0))  # type: ignore[union-attr]
+    i = start + 1
+    while (
+        len(text) < CAPTION_CHARS
+        and not _SENTENCE_END.search(text, prefix)
+        and i < min(stop, len(lines))
+        and split_row(lines[i]) is None
+        and not _CAPTION.match(lines[i])
+    ):
+        text = (
+            text[:-1] + lines[i]
+            if re.search(r"[a-z]-$", text) and lines[i][:1].islower()
+            else f"{text} {lines[i]}"
+        )
+        i += 1
+    end = _SENTENCE_END.search(text, prefix)
+    if end:
+        text = text[: end.end()]
+    return text if len(text) <= CAPTION_CHARS else text[: text.rfind(" ", 0, CAPTION_CHARS)] + " …"
+
+
+def _header(
+    lines: list[str], block: _Block, width: int, caption_line: int | None
+) -> tuple[int | None, list[str]]:
+    """Best-effort (header line, column names) for the cells from the line(s) just above the block."""
+    i = block.start - 1
+    while i >= 0 and i != caption_line and len(header_tokens(lines[i])) < width and _group_line(lines[i]):
+        i -= 1  # skip "Gen. Only"-style group lines between header and rows
+    if i < 0 or i == caption_line or split_row(lines[i]) is not None:
+        return None, []
+    if not any(ch.isdigit() for r in block.rows for c in r.cells for ch in c):
+        return i, []  # check-mark tables: pypdf drops empty cells, so positions are unknowable
+    tokens = header_tokens(lines[i])
+    if len(tokens) < width and i - 1 >= 0 and i - 1 != caption_line and split_row(lines[i - 1]) is None:
+        i -= 1
+        tokens = header_tokens(lines[i]) + tokens  # a two-line header (groups over sub-columns)
+    return i, align_header(tokens, width)
+
+
+def header_tokens(line: str) -> list[str]:
+    """Split a header line into column names, re-joining "FID (i3d)", "# Params" and "Single Obj."."""
+    out: list[str] = []
+    depth = 0  # inside parentheses: "(ReACT & DFSDT)" is one name
+    for token in line.split():
+        if out and (depth > 0 or out[-1] == "#" or _continues_name(out[-1], token)):
+            out[-1] += " " + token
+        else:
+            out.append(token)
+        depth = max(0, depth + token.count("(") - token.count(")"))
+    return out
+
+
+def _continues_name(previous: str, token: str) -> bool:
+    """True for "(i3d)" after "FID", "Obj." after "Single", and a ligature split such as "P re."."""
+    return token.startswith("(") or bool(
+        (re.fullmatch(r"[A-Z][a-z]{1,6}\.", token) and re.fullmatch(r"[A-Z][a-z]+", previous))
+        or re.fullmatch(r"[a-z]{1,3}\.", token)
+    )
+
+
+def align_header(tokens: list[str], width: int) -> list[str]:
+    """Map header tokens onto `width` cells, or [] when they cannot be matched with confidence."""
+    if width == 0 or len(tokens) < width:
+        return []
+    tail = tokens[-width:]
+    for k in (2, 3, 4):
+        repeats = width // k
+        if width % k or repeats < 2 or len(set(tail[:k])) != k:
+            continue
+        if all(tail[i] == tail[i % k] for i in range(width)):
+            groups = tokens[:-width]
+            # group names over repeated sub-columns ("I1-Inst." over "Pass Win"), plus one label header
+            if len(groups) in (repeats, repeats + 1):
+                groups = groups[-repeats:]
+                return [f"{groups[i // k]} {tail[i]}" for i in range(width)]
+            return tail
+    if width > 1 and len(set(tail)) == 1:
+        return []  # "Constant Constant Constant": a row of words, not a header
+    extra = len(tokens) - width
+    names_look_like_columns = all(not t[0].islower() for t in tail)
+    return tail if extra <= 3 or names_look_like_columns else []

@@ -1,0 +1,183 @@
+"""Results tables parsed from page text: verbatim cells, the reference cards' rows, no false tables."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer import pdf, tables
+from summarizer.document import Document, Page, Table
+from summarizer.settings import PdfSettings
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+FIXTURES = SHARED / "fixtures"
+CARDS = SHARED / "eval" / "papers"
+NAMES = sorted(p.name for p in FIXTURES.glob("*.pdf"))
+NUMERIC = re.compile(r"(?=.*\d)[\d.,%±×+\-−~≈<>BMKT ]+")
+
+
+@cache
+def parsed(name: str) -> Document:
+    return pdf.parse((FIXTURES / name).read_bytes(), settings=PdfSettings(), name=name)
+
+
+def card(stem: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((CARDS / f"{stem}.json").read_text("utf-8"))
+    return data
+
+
+def key(label: str) -> str:
+    return "".join(c for c in label.lower() if c.isalnum())
+
+
+def rows_on(doc: Document, page: int) -> list[tuple[Table, str, list[str]]]:
+    return [(t, r.label, r.cells) for t in doc.tables if t.page == page for r in t.rows]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_cell_and_label_is_verbatim_text_of_its_page(name: str) -> None:
+    doc = parsed(name)
+    for table in doc.tables:
+        page = doc.page_text(table.page)
+        assert table.rows
+        assert (
+            not table.columns
+            or len(table.columns) == max(len(r.cells) for r in table.rows)
+            or len(table.columns) in {len(r.cells) for r in table.rows}
+        )
+        for row in table.rows:
+            assert row.cells and row.label in page
+            for cell in row.cells:
+                assert cell in page, (table.page, row.label, cell)
+
+
+def test_toolllm_table_3_rows_are_found_on_page_8() -> None:
+    reference = next(
+        t for t in card("toolllm_iclr2024")["results_tables"] if t["caption"].startswith("Table 3")
+    )
+    found = {label: (table, cells) for table, label, cells in rows_on(parsed("toolllm_iclr2024.pdf"), 8)}
+    for label, *cells in reference["rows"]:
+        table, parsed_cells = found[label]
+        assert parsed_cells == cells
+        assert table.caption.startswith("Table 3:")
+        assert table.columns == reference["columns"][1:]
+
+
+def test_toolllama_row_of_table_4_is_found_on_page_9_under_its_columns() -> None:
+    reference = next(
+        t for t in card("toolllm_iclr2024")["results_tables"] if t["caption"].startswith("Table 4")
+    )
+    row = next(r for r in reference["rows"] if r[0] == "ToolLLaMA-DFSDT")
+    table, _, cells = next(x for x in rows_on(parsed("toolllm_iclr2024.pdf"), 9) if x[1] == "ToolLLaMA-DFSDT")
+    assert table.caption.startswith("Table 4:")
+    for column, value in zip(reference["columns"][1:], row[1:], strict=True):
+        assert cells[table.columns.index(column)] == value
+
+
+@pytest.mark.parametrize("stem", sorted(p.stem for p in CARDS.glob("*.json")))
+def test_every_numeric_reference_cell_is_in_a_parsed_row_with_its_label(stem: str) -> None:
+    doc = parsed(card(stem)["source_pdf"])
+    parsed_rows = [(key(r.label), r.cells) for t in doc.tables for r in t.rows if r.label]
+    for reference in card(stem)["results_tables"]:
+        for label, *cells in reference["rows"]:
+            for number in (c for c in cells if NUMERIC.fullmatch(c)):
+                # a reference row may join two tables (Janus: GenEval and DPG-Bench), so per cell
+                assert any(
+                    (key(label) in lab or lab in key(label)) and number in got for lab, got in parsed_rows
+                ), (label, number)
+
+
+def test_joss_drafts_yield_no_numeric_table_from_margin_line_numbers() -> None:
+    for table in parsed("multivae_joss_draft.pdf").tables:
+        assert not any(ch.isdigit() for row in table.rows for cell in row.cells for ch in cell)
+    assert parsed("gpjax_joss.pdf").tables == []
+
+
+@pytest.mark.parametrize(
+    ("line", "label", "cells"),
+    [
+        ("DFSDT 54.10 47.35 44.80 48.75", "DFSDT", ["54.10", "47.35", "44.80", "48.75"]),
+        ("Vicuna (ReACT & DFSDT) 0.0 - 0.0 -", "Vicuna (ReACT & DFSDT)", ["0.0", "-", "0.0", "-"]),
+        ("Ours 61.0±0.2 45.1 ± 0.3 12.0 ±0.1", "Ours", ["61.0±0.2", "45.1 ± 0.3", "12.0 ±0.1"]),
+        ("Show-o† (Ours) 1.3B 84.5 1182.7", "Show-o† (Ours)", ["1.3B", "84.5", "1182.7"]),
+        ("RAPHAEL 3B 5000M+ 6.61", "RAPHAEL", ["3B", "5000M+", "6.61"]),
+        ("Method X 12.3↑ ↓4.5 75.8% (+1.2)", "Method X", ["12.3↑", "↓4.5", "75.8%", "(+1.2)"]),
+        ("ILLUME [44] 7B 88.5 − 38.2", "ILLUME [44]", ["7B", "88.5", "−", "38.2"]),
+        (
+            "PSNR/SSIM baseline 28.1/0.85 45.2 % 61.0 ↑ 12.3(0.4)",
+            "PSNR/SSIM baseline",
+            ["28.1/0.85", "45.2 %", "61.0 ↑", "12.3(0.4)"],
+        ),
+    ],
+)
+def test_a_row_is_a_label_followed_by_verbatim_cells(line: str, label: str, cells: list[str]) -> None:
+    assert tables.split_row(line) == (label, cells)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "we obtain an accuracy of 45.2 47.1",  # running text ends its label with a function word
+        "Smith, J. and Doe, A. Deep nets. In CVPR 2019 2020",  # years are references, not results
+        "054 055",  # margin line numbers of a review draft
+        "Table 3: Pass rate 12.1 13.2",  # a caption
+        "Our method improves the overall results across all the benchmarks we have tried here by 4.5 3.2",
+        "only one number 45.2",
+    ],
+)
+def test_lines_that_are_not_rows_are_rejected(line: str) -> None:
+    assert tables.split_row(line) is None
+
+
+def test_a_label_printed_on_the_line_above_its_cells_is_kept() -> None:
+    page = Page(
+        number=1,
+        text=(
+            "Table 1: Results on the benchmark.\n"
+            "Method Acc F1\n"
+            "Baseline 70.1 65.2\n"
+            "A much longer method name\n"
+            "80.3 77.9\n"
+            "Ours 85.0 81.4"
+        ),
+    )
+    (table,) = tables.find_tables([page])
+    assert [r.label for r in table.rows] == ["Baseline", "A much longer method name", "Ours"]
+    assert table.columns == ["Acc", "F1"] and table.caption == "Table 1: Results on the benchmark."
+
+
+def test_prose_and_line_numbers_are_not_tables() -> None:
+    page = Page(
+        number=1,
+        text=(
+            "The model reaches a higher accuracy than all of the baselines in 12 of 14\n"
+            "settings, and on the largest benchmark it improves by 3.1 and 2.7\n"
+            "001 002\n"
+            "003 004\n"
+            "005 006"
+        ),
+    )
+    assert tables.find_tables([page]) == []
+
+
+def test_grouped_header_columns_combine_group_and_sub_column_names() -> None:
+    tokens = tables.header_tokens("Model I1-Inst. I2-Cat. Average Pass Win Pass Win Pass Win")
+    assert tables.align_header(tokens, 6) == [
+        "I1-Inst. Pass",
+        "I1-Inst. Win",
+        "I2-Cat. Pass",
+        "I2-Cat. Win",
+        "Average Pass",
+        "Average Win",
+    ]
+    assert tables.header_tokens("Method Single Obj. FID (i3d) # Params") == [
+        "Method",
+        "Single Obj.",
+        "FID (i3d)",
+        "# Params",
+    ]
