@@ -66,7 +66,7 @@ class ProseAnswer(BaseModel):
     def _no_urls(cls, value: Any, info: ValidationInfo) -> Any:
         if info.field_name in CHOICE_FIELDS or not isinstance(value, str):
             return value
-        return _URL.sub("", value).strip()
+        return _whole_sentences(_URL.sub("", value).strip())
 
 
 class ProblemMethod(ProseAnswer):
@@ -177,7 +177,7 @@ def fill(
         answer = FrontAnswer()
         needs_review.append("authors/institutions could not be read from the PDF")
     institutions = list(dict.fromkeys(i.strip() for i in answer.institutions if _in_text(i, front_norm)))
-    authors = record.authors if record else [a.strip() for a in answer.authors if _in_text(a, front_norm)]
+    authors = record.authors if record else [_clean_name(a) for a in answer.authors if _in_text(a, front_norm)]
     evidence.append(Evidence(field="institutions", pages=[1], source="pdf"))
     evidence.append(Evidence(field="authors", pages=[] if record else [1], source="arxiv_api" if record else "pdf"))
 
@@ -235,6 +235,19 @@ def fill(
         code_status="released" if code else "unknown", needs_review=needs_review, evidence=evidence,
     )
     return Draft(card=card, calls=calls)
+
+
+def _whole_sentences(text: str) -> str:
+    """Cut a prose answer that hit its length limit back to its last full sentence."""
+    if text.endswith((".", "!", "?", '"', ")")):
+        return text
+    end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+    return text[: end + 1] if end > len(text) // 3 else text
+
+
+def _clean_name(name: str) -> str:
+    """A byline name without its affiliation and footnote markers ("Dahai Li2,6" -> "Dahai Li")."""
+    return re.sub(r"[\s\d,*†‡§¶]+$", "", name.strip())
 
 
 def _bare(url: str) -> str:

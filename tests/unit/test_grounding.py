@@ -69,3 +69,13 @@ def test_table_rows_with_invented_cells_are_dropped() -> None:
     card = check(_card(results_tables=[table]), PAGES)
     assert card.results_tables[0].rows == [["DFSDT", "48.75"]]
     assert card.grounding.held == card.grounding.checked - 1
+
+
+def test_prose_cut_at_its_limit_ends_at_a_full_sentence() -> None:
+    from summarizer.extract import ProblemMethod, _clean_name
+
+    answer = ProblemMethod(core_problem="First sentence is complete. Second one is cut off at the",
+                           method="See https://evil.example/x for the method. It works.")
+    assert answer.core_problem == "First sentence is complete."
+    assert "evil" not in answer.method
+    assert _clean_name("Dahai Li2,6") == "Dahai Li" and _clean_name("Zhiyuan Liu1†") == "Zhiyuan Liu"
