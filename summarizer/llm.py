@@ -133,26 +133,16 @@ class LLM:
             try:
                 # strict=False: a raw newline inside a string is what grammar-constrained models emit
                 return schema.model_validate(json.loads(_strip_fences(content), strict=False)), call
-            except json.JSONDecodeError as exc:
-                error = f"invalid JSON: {exc}"
-                logger.warning("%s: invalid model output (attempt %d): %s", prompt.name, attempt, error)
-                messages += [
-                    {"role": "assistant", "content": content[:2000]},
-                    {"role": "user", "content": (
-                        f"That answer is not valid: {error}. Reply again with only a JSON object that "
-                        f"matches this schema: {json.dumps(schema.model_json_schema())}"
-                    )},
-                ]
-            except ValidationError as exc:
-                error = _short_error(exc)
-                logger.warning("%s: invalid model output (attempt %d): %s", prompt.name, attempt, error)
-                messages += [
-                    {"role": "assistant", "content": content[:2000]},
-                    {"role": "user", "content": (
-                        f"That answer is not valid: {error}. Reply again with only a JSON object that "
-                        f"matches this schema: {json.dumps(schema.model_json_schema())}"
-                    )},
-                ]
+            except (json.JSONDecodeError, ValidationError) as exc:
+                error = _short_error(exc) if isinstance(exc, ValidationError) else f"invalid JSON: {exc}"
+            logger.warning("%s: invalid model output (attempt %d): %s", prompt.name, attempt, error)
+            messages += [
+                {"role": "assistant", "content": content[:2000]},
+                {"role": "user", "content": (
+                    f"That answer is not valid: {error}. Reply again with only a JSON object that "
+                    f"matches this schema: {json.dumps(schema.model_json_schema())}"
+                )},
+            ]
         call.ok = False
         raise ModelOutputInvalid(prompt.name, error)
 
