@@ -89,6 +89,7 @@ class Provenance(BaseModel):
     calls: list[ModelCall] = []
     stage_seconds: dict[str, float] = {}
     paper_tokens: int | None = None
+    grounding_rate: float | None = None  # share of the card's numbers found in the paper (see Card.grounding)
     pdf_sha256: str | None = None
     pipeline_version: str | None = None
     created_at: str | None = None

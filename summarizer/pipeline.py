@@ -92,6 +92,7 @@ def extract_card(
     card.provenance = Provenance(
         model=model.model, endpoint=model.base_url, prompt_versions=versions, calls=draft.calls,
         paper_tokens=sum(len(p.text) for p in doc.pages) // 4,  # estimate: ~4 characters a token
+        grounding_rate=round(card.grounding.rate, 4),
         pdf_sha256=doc.sha256, pipeline_version=pipeline_version(settings, model.model),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

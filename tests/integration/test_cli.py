@@ -50,6 +50,7 @@ def test_an_arxiv_id_becomes_a_grounded_card_on_the_local_model(env: dict[str, s
     assert all(k.page for k in card.key_numbers) and set(k.page for k in card.key_numbers) <= set(pages)
     assert card.grounding.checked >= len(card.key_numbers) > 0
     assert 0 <= card.grounding.held <= card.grounding.checked
+    assert card.provenance.grounding_rate == round(card.grounding.rate, 4)
     assert len(card.provenance.calls) >= 3 and card.provenance.prompt_tokens > 0
     assert set(card.provenance.stage_seconds) >= {"fetch", "parse", "index", "extract"}
     assert card.provenance.prompt_versions["extract_results"] >= 1
