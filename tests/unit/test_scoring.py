@@ -1,0 +1,251 @@
+"""Scoring a generated card against a reference card: hand-made cards with known answers, and every real
+reference card scored against itself with its PDF's text."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.card import Card, KeyNumber, ResultsTable
+from summarizer.grounding import PaperNumbers, canonical
+from summarizer.scoring import (
+    author_f1,
+    grounding_precision,
+    key_number_recall,
+    key_number_recall_with_baseline,
+    metadata,
+    must_mention,
+    rouge_l,
+    score_card,
+    table_cell_recall,
+)
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+PAPERS = SHARED / "eval" / "papers"
+FIXTURES = SHARED / "fixtures"
+
+PAGES = [
+    "Abstract. We collect 16, 464 real-world APIs spanning 49 categories.",
+    "Table 3: pass rate. ReACT 43.98 29.34\nDFSDT 54.10 48.75\nFID drops by \u221244.6%",
+    "ToolLLaMA reaches 61.0 average pass rate with the API retriever.",
+]
+
+REFERENCE: dict[str, Any] = {
+    "title": "ToolLLM: Facilitating Large Language Models to Master 16000+ Real-world APIs",
+    "authors": ["Yujia Qin", "Shihao Liang", "Yining Ye", "Kunlun Zhu"],
+    "arxiv_id": "2307.16789",
+    "venue": None,
+    "peer_review_status": "preprint",
+    "code_url": "github.com/OpenBMB/ToolBench",
+    "code_status": "released",
+    "core_problem": "Open-source LLMs are poor at calling external tools.",
+    "method": "DFSDT searches a decision tree of API calls.",
+    "verdict": "Read it if you build tool-using LLMs.",
+    "key_numbers": [
+        {"metric": "APIs", "value": "16,464", "baseline": None, "page": 1},
+        {"metric": "pass rate", "value": "48.75", "baseline": "29.34; 43.98", "page": 2},
+        {"metric": "average pass rate", "value": "61", "baseline": None, "page": 3},
+        {"metric": "FID change", "value": "\u221244.6%", "baseline": None, "page": 2},
+    ],
+    "results_tables": [{
+        "caption": "Table 3: pass rate",
+        "columns": ["Method", "I1", "Average"],
+        "rows": [["ReACT", "43.98", "29.34"], ["DFSDT", "54.10", "48.75"], ["Vicuna", "-", "\u2014"]],
+    }],
+    "must_mention": ["ToolBench", "DFSDT", "API retriever", "depth-first search decision tree"],
+}
+
+
+def make_card(**changes: Any) -> Card:
+    fields: dict[str, Any] = {
+        "title": "ToolLLM:  facilitating large language models to master 16000+ real-world APIs",
+        "authors": ["Yujia Qin", "shihao  liang", "Yining Ye", "Kunlun Zhu"],
+        "arxiv_id": "2307.16789",
+        "peer_review_status": "preprint",
+        "code_url": "https://www.github.com/openbmb/ToolBench/",
+        "code_status": "released",
+        "core_problem": "Open-source LLMs are poor at calling external tools.",
+        "method": "DFSDT searches a decision tree of API calls.",
+        "verdict": "Read it if you build tool-using LLMs.",
+        "results_text": "ToolLLaMA reaches 61.0 average pass rate on 16,464 APIs.",
+        "key_numbers": [KeyNumber(metric="pass rate", value="48.75", baseline="29.34; 43.98", page=2)],
+        "results_tables": [ResultsTable(caption="Table 3", columns=["Method", "I1", "Average"],
+                                        rows=[["ReACT", "43.98", "29.34"], ["DFSDT", "54.10", "48.75"]])],
+    }
+    fields.update(changes)
+    return Card(**fields)
+
+
+# ------------------------------------------------------------------------------------------- grounding
+
+def test_one_invented_number_among_four_costs_exactly_a_quarter() -> None:
+    grounded = Card(title="t", results_text="Pass rate 61.0 on 16,464 APIs; 48.75 vs 29.34.")
+    invented = Card(title="t", results_text="Pass rate 61.0 on 16,464 APIs; 48.75 vs 77.77.")
+    assert grounding_precision(grounded, PAGES) == 1.0
+    assert grounding_precision(invented, PAGES) == 0.75
+
+
+def test_grounding_counts_key_numbers_baselines_and_table_cells() -> None:
+    card = Card(
+        title="t",
+        key_numbers=[KeyNumber(metric="m", value="48.75", baseline="29.34; 12.5")],  # 12.5 invented
+        results_tables=[ResultsTable(caption="c", columns=["a", "b"], rows=[["ReACT", "43.98"], ["X", "99.9"]])],
+    )
+    assert grounding_precision(card, PAGES) == 0.6  # 48.75, 29.34, 43.98 held; 12.5, 99.9 not
+
+
+def test_grounding_is_none_without_numbers_and_accepts_dicts() -> None:
+    assert grounding_precision(Card(title="t", method="No numbers here."), PAGES) is None
+    assert grounding_precision({"title": "t", "results_text": "61 and \u221244.6%"}, PAGES) == 1.0
+
+
+# ------------------------------------------------------------------------------------------- key numbers
+
+def test_key_number_recall_drops_one_of_four() -> None:
+    assert key_number_recall(make_card(results_text="Reaches 61.0 on 16,464 APIs; FID -44.6%."), REFERENCE) == 1.0
+    assert key_number_recall(make_card(results_text="Reaches 61.0 on 16,464 APIs."), REFERENCE) == 0.75
+
+
+def test_key_number_recall_normalises_spellings() -> None:
+    reference = {"key_numbers": [{"value": "61.0"}, {"value": "16,464"}, {"value": "\u221244.6"}]}
+    card = {"title": "t", "key_numbers": [{"metric": "m", "value": "61"}],
+            "results_tables": [{"caption": "c", "columns": ["a", "b"], "rows": [["x", "16464"]]}],
+            "method": "A change of -44.6 points."}
+    assert key_number_recall(card, reference) == 1.0
+    assert key_number_recall(Card(title="t"), {"key_numbers": []}) is None
+
+
+def test_key_number_recall_with_baseline_needs_every_part() -> None:
+    card = make_card(results_text="Reaches 61.0 on 16,464 APIs; FID -44.6%.", key_numbers=[],
+                     results_tables=[ResultsTable(caption="c", columns=["a", "b"], rows=[["DFSDT", "48.75"]])])
+    assert key_number_recall(card, REFERENCE) == 1.0
+    assert key_number_recall_with_baseline(card, REFERENCE) == 0.75  # 29.34 and 43.98 not stated
+    assert key_number_recall_with_baseline(make_card(results_text="61.0, 16,464, -44.6"), REFERENCE) == 1.0
+
+
+# ------------------------------------------------------------------------------------------- tables
+
+def test_table_cell_recall_on_a_small_table() -> None:
+    assert table_cell_recall(make_card(), REFERENCE) == 1.0  # "-" and "—" cells are skipped
+    partial = make_card(results_tables=[ResultsTable(caption="c", columns=["a", "b", "c"],
+                                                     rows=[["ReACT", "43.98", "29.340"]])])
+    assert table_cell_recall(partial, REFERENCE) == 0.5
+    prose_only = make_card(results_tables=[], results_text="54.10 and 48.75")
+    assert table_cell_recall(prose_only, REFERENCE) == 0.0
+    assert table_cell_recall(make_card(), {"results_tables": []}) is None
+
+
+# ------------------------------------------------------------------------------------------- metadata
+
+def test_metadata_matches_up_to_case_space_and_url_form() -> None:
+    meta = metadata(make_card(), REFERENCE)
+    assert meta == {
+        "title_exact": True, "author_f1": 1.0, "arxiv_id_match": True, "venue_match": True,
+        "peer_review_status_match": True, "code_url_match": True, "code_status_match": True,
+    }
+    other = metadata(make_card(venue="ICLR 2024", arxiv_id="2307.16790", code_url=None), REFERENCE)
+    assert not other["venue_match"] and not other["arxiv_id_match"] and not other["code_url_match"]
+    assert metadata(make_card(), {**REFERENCE, "arxiv_id": None})["arxiv_id_match"] is None
+    assert metadata(make_card(venue="iclr 2024"), {**REFERENCE, "venue": "ICLR 2024"})["venue_match"] is True
+
+
+def test_author_f1_with_one_missing_author() -> None:
+    card = make_card(authors=["Yujia Qin", "Shihao Liang", "Yining Ye"])
+    assert metadata(card, REFERENCE)["author_f1"] == pytest.approx(2 * 1.0 * 0.75 / 1.75)
+    assert author_f1([], ["A B"]) == 0.0
+    assert author_f1(["A B"], []) is None
+
+
+# ------------------------------------------------------------------------------------------- text
+
+def test_must_mention_allows_light_paraphrase() -> None:
+    card = make_card(
+        method="ToolBench is searched with DFSDT, a depth-first search over a decision tree; "
+        "a dense retriever picks the APIs.",
+    )
+    assert must_mention(card, REFERENCE) == 1.0  # "API retriever" by its words, "decision tree" likewise
+    assert must_mention(make_card(method="DFSDT only."), REFERENCE) == 0.25
+    assert must_mention(card, {"must_mention": []}) is None
+
+
+def test_rouge_l() -> None:
+    assert rouge_l("The cat sat on the mat", "the cat sat on the mat") == 1.0
+    assert rouge_l("alpha beta", "gamma delta") == 0.0
+    assert rouge_l("a b c d", "a c") == pytest.approx(2 * 0.5 * 1.0 / 1.5)
+
+
+def test_score_card_is_flat() -> None:
+    scores = score_card(make_card(), REFERENCE, PAGES)
+    assert scores["grounding_precision"] == 1.0
+    assert scores["rouge_l_core_problem"] == scores["rouge_l_method"] == scores["rouge_l_verdict"] == 1.0
+    assert all(isinstance(v, (float, bool)) or v is None for v in scores.values())
+
+
+# ------------------------------------------------------------------------------------------- real cards
+
+# Numbers the card writer's own prose states that the PDF does not print (a count and an estimate made by
+# the writer: "lists 14 models", "~20 published models"). Known, so the floor below holds for the rest.
+WRITER_NUMBERS_NOT_IN_PDF = {"multivae_joss_draft": {"14", "20"}}
+
+
+def reference_as_card(reference: dict[str, Any]) -> Card:
+    fields = {k: v for k, v in reference.items()
+              if k in Card.model_fields and k not in ("key_numbers", "results_tables")}
+    key_numbers = [KeyNumber(**{k: v for k, v in kn.items() if k in KeyNumber.model_fields})
+                   for kn in reference.get("key_numbers") or []]
+    tables = [ResultsTable(**{k: v for k, v in t.items() if k in ResultsTable.model_fields}, page=None)
+              for t in reference.get("results_tables") or []]
+    return Card(**fields, key_numbers=key_numbers, results_tables=tables)
+
+
+@cache
+def pdf_pages(name: str) -> list[str]:
+    from summarizer.pdf import parse
+    from summarizer.settings import PdfSettings
+
+    return [page.text for page in parse((FIXTURES / name).read_bytes(), settings=PdfSettings()).pages]
+
+
+REFERENCE_FILES = sorted(PAPERS.glob("*.json"))
+
+
+@pytest.mark.skipif(not REFERENCE_FILES, reason="shared/eval/papers not present")
+@pytest.mark.parametrize("path", REFERENCE_FILES, ids=lambda p: p.stem)
+def test_reference_card_scored_against_itself(path: Path) -> None:
+    reference = json.loads(path.read_text(encoding="utf-8"))
+    pdf = FIXTURES / reference["source_pdf"]
+    if not pdf.exists():
+        pytest.skip(f"{pdf} missing")
+    pages = pdf_pages(reference["source_pdf"])
+    card = reference_as_card(reference)
+    scores = score_card(card, reference, pages)
+    assert scores["key_number_recall"] == 1.0
+    assert scores["key_number_recall_with_baseline"] == 1.0
+    assert scores["table_cell_recall"] in (1.0, None)
+    assert scores["title_exact"] is True
+    assert scores["author_f1"] == 1.0
+    assert scores["must_mention"] == 1.0
+    assert scores["arxiv_id_match"] in (True, None)
+    assert all(scores[k] is True for k in ("venue_match", "peer_review_status_match", "code_url_match",
+                                           "code_status_match"))
+    assert all(scores[f"rouge_l_{f}"] in (1.0, None) for f in ("core_problem", "method", "verdict"))
+    precision = scores["grounding_precision"]
+    assert precision is not None
+    known = WRITER_NUMBERS_NOT_IN_PDF.get(path.stem, set())
+    paper = PaperNumbers(pages)
+    stated = {canonical(n) for n in _all_card_numbers(card)}
+    missing = {n for n in stated if not paper.has(n)}
+    assert missing == known  # nothing else the card states is missing from the PDF
+    assert precision == pytest.approx(1 - len(known) / len(stated))
+    if not known:
+        assert precision >= 0.95
+
+
+def _all_card_numbers(card: Card) -> list[str]:
+    from summarizer.scoring import _stated_numbers
+
+    return _stated_numbers(card.model_dump())
