@@ -1,0 +1,31 @@
+"""One settings object: preset, then environment (flat and nested names), then explicit overrides."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from summarizer.settings import load
+
+
+def test_defaults_are_the_embedded_stack() -> None:
+    s = load(env={})
+    assert s.llm.base_url is None and s.llm.gguf == "qwen2.5-coder-1.5b"
+    assert s.index.chroma_url is None and s.database_url.startswith("sqlite")
+    assert s.arxiv.min_interval_s == 3.0 and s.arxiv.max_pdf_bytes == 50 * 1024 * 1024
+
+
+def test_environment_beats_preset_and_overrides_beat_environment() -> None:
+    env = {"SUMMARIZER_PRESET": "local-tiny", "SUMMARIZER_LLM__N_CTX": "1234",
+           "SUMMARIZER_LLM_BASE_URL": "http://127.0.0.1:8080/v1", "SUMMARIZER_CHROMA_URL": "http://127.0.0.1:8000"}
+    s = load(env=env)
+    assert s.llm.gguf == "smollm2-135m" and s.llm.n_ctx == 1234
+    assert s.llm.base_url == "http://127.0.0.1:8080/v1" and s.index.chroma_url == "http://127.0.0.1:8000"
+    assert load(env=env, llm={"n_ctx": 99}).llm.n_ctx == 99
+
+
+def test_a_misspelt_setting_is_an_error_not_ignored() -> None:
+    with pytest.raises(ValidationError):
+        load(env={"SUMMARIZER_LLM__TIMEOUT": "3"})
+    with pytest.raises(ValueError, match="unknown preset"):
+        load("no-such-preset", env={})
