@@ -8,22 +8,35 @@ import unicodedata
 from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, ResultsTable
 
 _DASHES = dict.fromkeys(map(ord, "\u2212\u2010\u2011\u2012\u2013\u2014\u2015\ufe63\uff0d"), "-")
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"), " ")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Invisible characters that break substring matches of numbers and words: zero-width and joiner
+# characters, soft hyphen, BOM, bidi controls and variation selectors.
+INVISIBLE: dict[int, None] = dict.fromkeys([
+    0x00AD, 0x034F, 0x061C, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062,
+    0x2063, 0x2064, 0xFEFF, *range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0xFE00, 0xFE10),
+])
+# no-break, figure, thin, hair and other fixed-width spaces become plain spaces so tokens split cleanly
+SPACES: dict[int, str] = {c: " " for c in [0x09, 0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]}
+# pypdf (MODELS.md §5) prints some table cells as "46 .0"; rejoin the decimal
+_SPLIT_DECIMAL = re.compile(r"(?<=\d) \.(?=\d)")
+# LaTeX math mode prints a thin space after a thousands comma ("16, 464"); rejoin it as the eval checker
+# does. A leading group of 1-3 digits not part of a decimal, then ", ddd" groups.
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:, ?\d{3})+(?!\d)")
 # a number: optional sign, digits with optional thousands separators, optional decimals
 NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|(?<![\w.,])-?\d+(?:\.\d+)?(?![\d,]\d)")
-_SPLIT_DECIMAL = re.compile(r"(\d) \.(\d)")  # pypdf prints "46 .0" for some fonts (MODELS.md §5)
-_THOUSANDS_SPACE = re.compile(r"(\d), (\d{3})(?!\d)")  # "16, 464": a LaTeX thin space after the comma
 # numbers glued to letters are parts of names (GPT-4, Qwen2.5, L2), not claims; units are allowed
 _UNIT_AFTER = re.compile(r"^(?:%|×|x\b|k\b|K\b|M\b|B\b|G\b|s\b|ms\b)")
 
 
 def normalize_text(text: str) -> str:
     """NFKC, one kind of minus and space, joined split decimals and thousands: how numbers are compared."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_SPACES).translate(_INVISIBLE)
-    text = _SPLIT_DECIMAL.sub(r"\1.\2", text)
-    text = _THOUSANDS_SPACE.sub(r"\1,\2", text)
-    return re.sub(r"\s+", " ", text)
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(SPACES).translate(INVISIBLE)
+    return re.sub(r"\s+", " ", rejoin_numbers(text))
+
+
+def rejoin_numbers(text: str) -> str:
+    """Undo PDF text extraction's splits inside numbers ("46 .0", "16, 464"); lines are kept."""
+    text = _SPLIT_DECIMAL.sub(".", text)
+    return _THOUSANDS.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
 def canonical(number: str) -> str:

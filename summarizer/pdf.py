@@ -26,6 +26,7 @@ from summarizer.errors import (
     PdfTooComplex,
     SummarizerError,
 )
+from summarizer.grounding import INVISIBLE, SPACES, rejoin_numbers
 from summarizer.settings import PdfSettings
 
 logger = logging.getLogger(__name__)
@@ -34,41 +35,9 @@ T = TypeVar("T")
 # Acrobat accepts the header anywhere in the first 1024 bytes (some servers prepend junk), so do we.
 HEADER_WINDOW = 1024
 
-# Invisible characters that break substring matches of numbers and words: zero-width and joiner
-# characters, soft hyphen, BOM, bidi controls and variation selectors.
-_INVISIBLE: dict[int, None] = dict.fromkeys(
-    [
-        0x00AD,
-        0x034F,
-        0x061C,
-        0x180E,
-        0x200B,
-        0x200C,
-        0x200D,
-        0x200E,
-        0x200F,
-        0x2060,
-        0x2061,
-        0x2062,
-        0x2063,
-        0x2064,
-        0xFEFF,
-        *range(0x202A, 0x202F),
-        *range(0x2066, 0x206A),
-        *range(0xFE00, 0xFE10),
-    ]
-)
 # C0 controls (pypdf emits NULs for some math fonts); tab and newline are kept for the line logic
 _CONTROLS: dict[int, None] = dict.fromkeys([c for c in range(0x20) if c not in (0x09, 0x0A)] + [0x7F])
-# no-break, figure, thin, hair and other fixed-width spaces become plain spaces so tokens split cleanly
-_SPACES: dict[int, str] = {c: " " for c in [0x09, 0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]}
-_TRANSLATE: dict[int, str | None] = {**_INVISIBLE, **_CONTROLS, **_SPACES}
-# pypdf (MODELS.md §5) prints some table cells as "46 .0"; rejoin the decimal
-_SPLIT_DECIMAL = re.compile(r"(?<=\d) \.(?=\d)")
-# LaTeX math mode prints a thin space after a thousands comma ("16, 464"); rejoin it as the eval checker
-# does, so "16,464" is one token for tables and grounding. A leading group of 1-3 digits not part of a
-# decimal, then ", ddd" groups.
-_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:, ?\d{3})+(?!\d)")
+_TRANSLATE: dict[int, str | None] = {**INVISIBLE, **_CONTROLS, **SPACES}
 # the stamp arXiv prints in the margin: "arXiv:2408.12528v1 [cs.CV] 22 Aug 2024" (old ids: hep-th/9901001);
 # the category and date keep it apart from "arXiv:2401.02954" citations in the references
 _ARXIV_STAMP = re.compile(
@@ -116,9 +85,7 @@ def parse(pdf: bytes, *, settings: PdfSettings, name: str = "the PDF") -> Docume
 def normalise(text: str) -> str:
     """Clean pypdf page text for matching: NFC, no invisibles, rejoined numbers, single spaces, lines kept."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TRANSLATE)
-    text = unicodedata.normalize("NFC", text)
-    text = _SPLIT_DECIMAL.sub(".", text)
-    text = _THOUSANDS.sub(lambda m: m.group(0).replace(" ", ""), text)
+    text = rejoin_numbers(unicodedata.normalize("NFC", text))
     lines = (" ".join(line.split()) for line in text.split("\n"))
     # empty lines carry no layout information in pypdf output, and the line logic is simpler without them
     return "\n".join(line for line in lines if line)
