@@ -13,14 +13,20 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
-    BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, create_model, field_validator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    create_model,
+    field_validator,
 )
 
 from summarizer import links, prompts, venue
 from summarizer.arxiv import ArxivRecord
 from summarizer.card import Card, Evidence, KeyNumber, ModelCall, ResultsTable
+from summarizer.document import Chunk, Document, Table
 from summarizer.errors import ModelOutputInvalid
-from summarizer.document import Chunk, Document, Link, Table
 from summarizer.grounding import PaperNumbers, normalize_text, numbers_in
 from summarizer.settings import Settings
 

@@ -37,11 +37,13 @@ def _free_port() -> int:
 class LocalServer:
     """llama-cpp-python's OpenAI-compatible server on loopback, for as long as the context lasts."""
 
-    def __init__(self, settings: LLMSettings, cache_dir: Path) -> None:
+    def __init__(self, settings: LLMSettings, cache_dir: Path, *, host: str = "127.0.0.1",
+                 port: int | None = None) -> None:
         self.settings = settings
         self.gguf = models.resolve(settings.gguf, cache_dir)
         self.alias = settings.model or (self.gguf.stem if settings.gguf.endswith(".gguf") else settings.gguf)
-        self.port = _free_port()
+        self.host = host
+        self.port = port or _free_port()
         self.log_path = cache_dir / "logs" / f"llama-server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -49,14 +51,19 @@ class LocalServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def start(self) -> None:
+    def command(self) -> list[str]:
+        """The llama.cpp server command line for this model and these settings."""
         s = self.settings
-        cmd = [
+        return [
             sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf),
-            "--model_alias", self.alias, "--host", "127.0.0.1", "--port", str(self.port),
+            "--model_alias", self.alias, "--host", self.host, "--port", str(self.port),
             "--n_ctx", str(s.n_ctx), "--n_threads", str(s.n_threads), "--seed", str(s.seed),
             "--verbose", "False",
         ]
+
+    def start(self) -> None:
+        s = self.settings
+        cmd = self.command()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         logger.info("starting llama.cpp server on port %s with %s", self.port, self.gguf.name)
         with self.log_path.open("ab") as log:

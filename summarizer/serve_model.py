@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from summarizer import models
+from summarizer.llm import LocalServer
 from summarizer.settings import load
 
 
@@ -17,12 +17,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
     settings = load()
-    gguf = models.resolve(settings.llm.gguf, settings.cache_dir)
-    alias = settings.llm.model or settings.llm.gguf
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", alias,
-           "--host", args.host, "--port", str(args.port), "--n_ctx", str(settings.llm.n_ctx),
-           "--n_threads", str(settings.llm.n_threads), "--seed", str(settings.llm.seed)]
-    os.execv(sys.executable, cmd)
+    server = LocalServer(settings.llm, settings.cache_dir, host=args.host, port=args.port)
+    os.execv(sys.executable, server.command())
 
 
 if __name__ == "__main__":
