@@ -27,7 +27,7 @@ from summarizer.arxiv import ArxivRecord
 from summarizer.card import Card, Evidence, KeyNumber, ModelCall, ResultsTable
 from summarizer.document import Chunk, Document, Table
 from summarizer.errors import ModelOutputInvalid
-from summarizer.grounding import PaperNumbers, normalize_text, numbers_in
+from summarizer.grounding import PaperNumbers, claims, normalize_text, numbers_in
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -159,6 +159,19 @@ def _in_text(name: str, text: str) -> bool:
     return len(name) > 2 and normalize_text(name).lower() in text
 
 
+def ask_prose(
+    paper: str, options: list[TableOption], llm: Model, settings: Settings, system: str
+) -> tuple[ProblemMethod, Any, list[ModelCall]]:
+    """The two prose questions over one shared paper context (so llama.cpp reuses its prefix)."""
+    pm, first = llm.ask(prompts.render(settings.prompts_dir, "extract_problem_method", paper=paper),
+                        ProblemMethod, system=system)
+    res, second = llm.ask(prompts.render(settings.prompts_dir, "extract_results", paper=paper,
+                                         table_ids=[o.id for o in options] or ["none"],
+                                         row_names=[r for o in options for r in o.rows][:40] or ["none"]),
+                          _results_schema(options), system=system)
+    return pm, res, [first, second]
+
+
 def fill(
     doc: Document, chunks: list[Chunk], record: ArxivRecord | None, retriever: Retriever, llm: Model,
     settings: Settings,
@@ -199,15 +212,8 @@ def fill(
     context_pages = sorted({p for c in context for p in c.pages})
     context_ids = [c.id for c in context]
 
-    pm, call = llm.ask(prompts.render(settings.prompts_dir, "extract_problem_method", paper=paper),
-                       ProblemMethod, system=system)
-    calls.append(call)
-    schema = _results_schema(options)
-    res, call = llm.ask(prompts.render(settings.prompts_dir, "extract_results", paper=paper,
-                                       table_ids=[o.id for o in options] or ["none"],
-                                       row_names=[r for o in options for r in o.rows][:40] or ["none"]),
-                        schema, system=system)
-    calls.append(call)
+    pm, res, prose_calls = ask_prose(paper, options, llm, settings, system)
+    calls += prose_calls
     for name in ("core_problem", "method", "results_text", "verdict", "headline"):
         evidence.append(Evidence(field=name, pages=context_pages, chunk_ids=context_ids, source="model"))
 
@@ -305,24 +311,14 @@ def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str]
     return (min if lower_better else max)(rows, key=lambda r: score(r[1]))
 
 
-_CLAIM = re.compile(r"[^.!?]*?\b(\d[\d,]*(?:\.\d+)?\s?(?:%|×|x\b)?)[^.!?]*[.!?]")
-
-
 def _numbers_from_prose(doc: Document, record: ArxivRecord | None, limit: int) -> list[KeyNumber]:
-    """Quantitative claims of the abstract, copied by code, each with the page that prints it."""
+    """Quantitative claims of the abstract, copied by code, each with the first page that prints it."""
     abstract = next((s.text for s in doc.sections if s.kind == "abstract"), None) or (
         record.abstract if record else "")
     paper = PaperNumbers([p.text for p in doc.pages])
-    found: list[KeyNumber] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", normalize_text(abstract)):
-        for number in numbers_in(sentence):
-            page = paper.page_of(number)
-            if page is None or len(number) < 2 or re.fullmatch(r"(?:19|20)\d\d", number):
-                continue  # single digits and years are rarely the claim
-            after = sentence[sentence.find(number) + len(number):]
-            metric = " ".join(re.findall(r"[\w%×-]+", after)[:6]) or sentence[:60]
-            found.append(KeyNumber(metric=metric, value=number, context=sentence[:200],
-                                   section="results", page=page))
-            if len(found) >= limit:
-                return found
-    return found
+    found = []
+    for claim in claims(abstract, limit=limit * 2):
+        page = paper.page_of(claim.value)
+        if page is not None:
+            found.append(claim.model_copy(update={"page": page}))
+    return found[:limit]

@@ -89,6 +89,21 @@ class PaperNumbers:
         return canonical(number) in self.by_page[page - 1]
 
 
+def claims(text: str, limit: int = 8) -> list[KeyNumber]:
+    """Quantitative claims in prose (an abstract), copied by code: the number and the words after it."""
+    found: list[KeyNumber] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", normalize_text(text)):
+        for number in numbers_in(sentence):
+            if len(number) < 2 or re.fullmatch(r"(?:19|20)\d\d", number):
+                continue  # single digits and years are rarely the claim
+            after = sentence[sentence.find(number) + len(number):]
+            metric = " ".join(re.findall(r"[\w%×-]+", after)[:6]) or sentence[:60]
+            found.append(KeyNumber(metric=metric, value=number, context=sentence[:200], section="results"))
+            if len(found) >= limit:
+                return found
+    return found
+
+
 PROSE_FIELDS = ("headline", "core_problem", "method", "results_text", "verdict")
 
 
