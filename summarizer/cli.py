@@ -73,5 +73,56 @@ def summarize(
     typer.echo(render.json_text(card) if fmt is Format.json else render.markdown(card), nl=False)
 
 
+eval_app = typer.Typer(help="Score cards against hand-written references (see eval/README.md).",
+                       no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("run")
+def eval_run(
+    refs: Path = typer.Option(..., help="Folder of references (reference cards, digests, abstracts), searched recursively."),
+    pdfs: Path | None = typer.Option(None, help="Folder with the PDFs the reference cards name (source_pdf)."),
+    cards: Path | None = typer.Option(None, help="Score existing cards (<pdf stem>.json) instead of generating."),
+    out: Path = typer.Option(Path("eval/results/latest"), help="Where to write result.json, report.md, report.html."),
+    systems: str = typer.Option("pipeline,baseline", help="pipeline, baseline (whole paper in one prompt), or both."),
+    tiers: str = typer.Option("full,abstract", help="full (PDF cards vs reference cards), abstract (vs digests)."),
+    only: str | None = typer.Option(None, help="Comma-separated PDF stems or arXiv ids to evaluate."),
+    preset: str | None = typer.Option(None, help=f"Settings preset: {', '.join(PRESETS)}."),
+    note: str | None = typer.Option(None, help="A note recorded in the report."),
+) -> None:
+    """Generate cards with the real pipeline (and the baseline) and score every field."""
+    from summarizer import eval_report, evaluation
+
+    try:
+        settings = load(preset)
+        references = evaluation.load_references(refs)
+        result = evaluation.run(
+            references, settings, pdfs=pdfs, cards=cards, systems=systems.split(","), tiers=tiers.split(","),
+            only=set(only.split(",")) if only else None, note=note,
+            progress=lambda message: typer.echo(f"[eval] {message}", err=True),
+        )
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    written = eval_report.write_reports(result, out)
+    for kind, path in written.items():
+        typer.echo(f"[done] {kind}: {path}", err=True)
+    typer.echo(written["markdown"].read_text("utf-8"), nl=False)
+    if result["errors"]:
+        raise typer.Exit(1)
+
+
+@eval_app.command("compare")
+def eval_compare(a: Path = typer.Argument(..., help="result.json of the earlier run"),
+                 b: Path = typer.Argument(..., help="result.json of the later run")) -> None:
+    """What got better or worse between two eval runs, per paper."""
+    import json
+
+    from summarizer import eval_report
+
+    runs = [json.loads(p.read_text("utf-8")) for p in (a, b)]
+    typer.echo(eval_report.compare(runs[0], runs[1]), nl=False)
+
+
 if __name__ == "__main__":
     app()

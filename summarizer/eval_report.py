@@ -268,6 +268,7 @@ def plot(result: Result, metric: str, path: Path) -> bool:
             xs = [j + (i - (len(systems) - 1) / 2) * width for j in range(len(papers))]
             ax.bar(xs, [float("nan") if h is None else h for h in heights], width, label=system)
         ax.set_xticks(range(len(papers)), papers, rotation=30, ha="right", fontsize=8)
+        ax.set_xlim(-0.75, max(len(papers), 2) - 0.25)  # one paper should not fill the panel with one bar
         ax.set_title(f"{metric} ({tier})")
         ax.legend(fontsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -332,9 +333,9 @@ def compare(a: Result, b: Result) -> str:
     changed = [r for r in rows if r["kind"] == "changed"]
     counts = {v: sum(r["verdict"] == v for r in changed) for v in ("better", "worse", "changed")}
     only = {side: [r for r in rows if r["kind"] == f"only_in_{side}"] for side in ("a", "b")}
-    lines = ["# Eval comparison", "",
-             f"**B vs A: {counts['better']} better, {counts['worse']} worse, {counts['changed']} not comparable**"
-             f" ({len(only['a'])} only in A, {len(only['b'])} only in B)", "",
+    headline = (f"**B vs A: {counts['better']} better, {counts['worse']} worse, {counts['changed']} not "
+                f"comparable** ({len(only['a'])} only in A, {len(only['b'])} only in B)")
+    lines = ["# Eval comparison", "", headline, "",
              f"- A: {_md(_run_label(a))}", f"- B: {_md(_run_label(b))}", ""]
     if changed:
         lines += ["## Changed metrics", "", "| paper | tier | system | metric | A | B | Δ | |", "|" + "---|" * 8]

@@ -107,8 +107,12 @@ def claims(text: str, limit: int = 8) -> list[KeyNumber]:
 PROSE_FIELDS = ("headline", "core_problem", "method", "results_text", "verdict")
 
 
-def check(card: Card, pages: list[str], *, remove_ungrounded: bool = False) -> Card:
-    """Check every number of the card against the paper; flag (or remove) what the paper does not print."""
+def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Card:
+    """Check every number of the card against the paper; remove (or flag) what the paper does not print.
+
+    Removed numbers leave a visible "[number not in paper]" in the prose and are listed in
+    `grounding.flagged`, so the editor sees what the model claimed; nothing ungrounded is published.
+    """
     paper = PaperNumbers(pages)
     checked = held = 0
     flagged: list[FlaggedNumber] = []

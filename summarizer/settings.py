@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SUMMARIZER_", env_nested_delimiter="__", extra="forbid"
     )
+    preset: str | None = None  # the preset these settings started from (recorded in eval reports)
     data_dir: Path = Path.home() / ".cache" / "summarizer"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     arxiv: ArxivSettings = ArxivSettings()
@@ -127,6 +128,7 @@ def load(preset_name: str | None = None, env: Mapping[str, str] | None = None, *
     name = preset_name or environ.get("SUMMARIZER_PRESET")
     if name:
         _deep_update(data, preset(name))
+        data["preset"] = name
     for key, (group, field) in FLAT_ENV.items():
         if environ.get(key):
             _deep_update(data, {group: {field: environ[key]}})

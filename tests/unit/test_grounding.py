@@ -40,12 +40,17 @@ def _card(**fields: object) -> Card:
     return Card.model_validate(base)
 
 
-def test_an_invented_number_is_flagged_visibly_and_counted() -> None:
+def test_an_invented_number_is_removed_visibly_and_counted() -> None:
     card = check(_card(verdict="Gains of 12.5 points over ReACT."), PAGES)
     assert card.grounding.checked == 4 and card.grounding.held == 3
-    assert [f.number for f in card.grounding.flagged] == ["12.5"]
-    assert "12.5 [not in paper]" in (card.verdict or "")
+    assert [(f.number, f.action) for f in card.grounding.flagged] == [("12.5", "removed")]
+    assert card.verdict == "Gains of [number not in paper] points over ReACT."
     assert "ungrounded numbers" in card.needs_review
+
+
+def test_flagging_instead_of_removing_keeps_the_number_marked() -> None:
+    card = check(_card(verdict="Gains of 12.5 points over ReACT."), PAGES, remove_ungrounded=False)
+    assert "12.5 [not in paper]" in (card.verdict or "")
 
 
 def test_a_grounded_card_keeps_everything() -> None:
