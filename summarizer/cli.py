@@ -98,7 +98,7 @@ def eval_run(
         references = evaluation.load_references(refs)
         result = evaluation.run(
             references, settings, pdfs=pdfs, cards=cards, systems=systems.split(","), tiers=tiers.split(","),
-            only=set(only.split(",")) if only else None, note=note,
+            only=set(only.split(",")) if only else None, note=note, save_cards=None if cards else out / "cards",
             progress=lambda message: typer.echo(f"[eval] {message}", err=True),
         )
     except SummarizerError as exc:

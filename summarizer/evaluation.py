@@ -97,6 +97,7 @@ def run(
     refs: References, settings: Settings, *, pdfs: Path | None, cards: Path | None = None,
     systems: Iterable[str] = SYSTEMS, tiers: Iterable[str] = ("full", "abstract"),
     only: set[str] | None = None, progress: Progress | None = None, note: str | None = None,
+    save_cards: Path | None = None,
 ) -> dict[str, Any]:
     """Generate (or load) cards and score them; returns the result dict the reports are made from."""
     say = progress or (lambda message: None)
@@ -146,6 +147,7 @@ def run(
                         errors.append({"paper": stem, "system": system, "tier": "full", "error": str(exc)})
                         continue
                     seconds = time.perf_counter() - started
+                    _save(save_cards, system, stem, card)
                     rows += _rows(stem, system, "full", {**score(card, ref, pages), **_cost(card, seconds)})
         if "abstract" in tiers:
             for arxiv_id, meta in abstracts.items():
@@ -160,10 +162,18 @@ def run(
                 except SummarizerError as exc:
                     errors.append({"paper": arxiv_id, "system": "pipeline", "tier": "abstract", "error": str(exc)})
                     continue
+                _save(save_cards, "abstract", arxiv_id.replace("/", "_"), card)
                 values = score(card, refs.digest_cards[arxiv_id], [meta["abstract"]])
                 rows += _rows(arxiv_id, "pipeline", "abstract",
                               {**values, **_cost(card, time.perf_counter() - started)})
     return _result(rows, errors, settings, model_name, note=note, pdfs=pdfs)
+
+
+def _save(folder: Path | None, system: str, name: str, card: Card) -> None:
+    """Keep generated cards beside the report: editors read them, and `--cards` can re-score them."""
+    if folder is not None:
+        (folder / system).mkdir(parents=True, exist_ok=True)
+        (folder / system / f"{name}.json").write_text(card.model_dump_json(indent=2) + "\n", "utf-8")
 
 
 def _pages(pdfs: Path | None, ref: dict[str, Any], settings: Settings) -> list[str]:
