@@ -1,0 +1,342 @@
+"""The job and card store on SQLite and on a real PostgreSQL: idempotent jobs, poison guard, revisioned cards.
+
+PostgreSQL comes from SUMMARIZER_TEST_POSTGRES_URL (default: trust auth as `postgres` on loopback, database
+`test`). The session works in fresh schemas named test_store_<random>_<n>, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy.exc import OperationalError
+
+from summarizer.card import Card
+from summarizer.errors import InvalidArxivId
+from summarizer.store import PoisonJob, RevisionConflict, Store, migrate
+from summarizer.store.models import Base
+
+pytestmark = pytest.mark.integration
+
+POSTGRES_URL = os.environ.get(
+    "SUMMARIZER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TABLES = {"papers", "jobs", "cards", "card_revisions"}
+PIPELINE = "pv1"
+T = TypeVar("T")
+
+
+class PostgresSchemas:
+    """Creates fresh schemas for this test session and drops them all at the end."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"test_store_{secrets.token_hex(4)}"
+        self.created: list[str] = []
+
+    def new(self) -> str:
+        """A URL whose connections see only a new, empty schema."""
+        schema = f"{self.prefix}_{len(self.created)}"
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        self.created.append(schema)
+        url = make_url(self.url).update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.engine.connect() as connection:
+            for schema in self.created:
+                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresSchemas]:
+    """The session's PostgreSQL; an unreachable server fails the tests (integration needs the real one)."""
+    schemas = PostgresSchemas(POSTGRES_URL)
+    try:
+        with schemas.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable (set SUMMARIZER_TEST_POSTGRES_URL): {error}")
+    yield schemas
+    schemas.drop_all()
+
+
+@pytest.fixture(scope="session")
+def postgres_session_url(postgres: PostgresSchemas) -> str:
+    """One migrated schema for the session; tests empty its tables when they finish."""
+    url = postgres.new()
+    migrate(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database with no tables at all: a new SQLite file, or a new PostgreSQL schema."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    schemas: PostgresSchemas = request.getfixturevalue("postgres")
+    return schemas.new()
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A migrated, empty store on the backend under test."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+        migrate(url)
+    else:
+        url = request.getfixturevalue("postgres_session_url")
+    store = Store(url)
+    yield store
+    if backend == "postgresql":
+        with store.engine.begin() as connection:
+            connection.execute(text("TRUNCATE jobs, card_revisions, cards, papers RESTART IDENTITY CASCADE"))
+    store.close()
+
+
+def card(**changes: object) -> Card:
+    return Card.model_validate({"title": "T", "core_problem": "a problem", "method": "a method", **changes})
+
+
+def run_together(workers: int, task: Callable[[int], T]) -> list[T | BaseException]:
+    """Run task(i) in `workers` threads released at once; each result or the exception it raised."""
+    barrier = threading.Barrier(workers)
+
+    def call(i: int) -> T | BaseException:
+        barrier.wait()
+        try:
+            return task(i)
+        except Exception as error:  # noqa: BLE001 - collected: the test asserts which errors happened
+            return error
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(call, range(workers)))
+
+
+def finish(store: Store, arxiv_id: str, data: Card) -> int:
+    """Submit a paper and run it to done with `data` as its card; the job id."""
+    job, _ = store.submit(arxiv_id, None, PIPELINE)
+    store.start_stage(job.id, "store", max_attempts=3)
+    store.store_card(job.id, data)
+    return job.id
+
+
+# --- migrations -----------------------------------------------------------------------------------------
+
+
+def test_migrating_an_empty_database_creates_the_tables_and_twice_is_a_no_op(empty_url: str) -> None:
+    engine = create_engine(empty_url)
+    try:
+        assert not TABLES & set(inspect(engine).get_table_names())
+        migrate(empty_url)
+        assert TABLES | {"alembic_version"} <= set(inspect(engine).get_table_names())
+        with Store(empty_url) as store:
+            job, _ = store.submit("2501.00001", None, PIPELINE)
+        migrate(empty_url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+        with Store(empty_url) as store:
+            assert store.get_job(job.id) == job
+    finally:
+        engine.dispose()
+
+
+def test_the_migration_creates_exactly_what_the_models_declare(empty_url: str) -> None:
+    migrate(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+# --- jobs -----------------------------------------------------------------------------------------------
+
+
+def test_resubmitting_an_id_returns_the_same_job(store: Store) -> None:
+    first, created = store.submit("2501.12948", None, PIPELINE)
+    again, created_again = store.submit("2501.12948", None, PIPELINE)
+    assert (created, created_again) == (True, False)
+    assert again.id == first.id and again.key == "2501.12948:latest:pv1" and again.state == "queued"
+    assert store.submit("2501.12948", 2, PIPELINE)[0].id != first.id  # a version is another job
+    assert store.submit("2501.12948", None, "pv2")[0].id != first.id  # so is another pipeline
+    assert first.created_at.tzinfo == UTC
+
+
+def test_force_requeues_a_done_job_as_a_fresh_attempt(store: Store) -> None:
+    job_id = finish(store, "2501.12948", card())
+    assert store.submit("2501.12948", None, PIPELINE) == (store.get_job(job_id), False)
+    job, created = store.submit("2501.12948", None, PIPELINE, force=True)
+    assert created and job.id == job_id
+    assert (job.state, job.attempts, job.card_id, job.result, job.finished_at) == ("queued", 0, None, None, None)
+
+
+def test_a_failed_job_is_requeued_on_resubmit(store: Store) -> None:
+    job, _ = store.submit("2501.12948", None, PIPELINE)
+    store.start_stage(job.id, "parse", max_attempts=3)
+    store.fail(job.id, "NotAPdf: not a PDF", permanent=True)
+    failed = store.get_job(job.id)
+    assert failed is not None and (failed.state, failed.error_permanent) == ("failed", True)
+    again, created = store.submit("2501.12948", None, PIPELINE)
+    assert created and again.id == job.id
+    assert (again.state, again.error, again.attempts, again.error_permanent) == ("queued", None, 0, False)
+
+
+def test_a_transient_failure_leaves_the_job_queued_for_retry(store: Store) -> None:
+    job, _ = store.submit("2501.12948", None, PIPELINE)
+    store.start_stage(job.id, "fetch", max_attempts=3)
+    store.fail(job.id, "arXiv answered 503", permanent=False)
+    after = store.get_job(job.id)
+    assert after is not None and (after.state, after.error, after.error_permanent) == (
+        "queued", "arXiv answered 503", False
+    )
+    assert store.submit("2501.12948", None, PIPELINE) == (after, False)
+
+
+def test_submit_many_makes_100_jobs_in_one_call_and_resubmitting_creates_none(store: Store) -> None:
+    ids = [(f"2501.{n:05d}", None) for n in range(1, 101)]
+    results = store.submit_many(ids, PIPELINE)
+    assert [job.arxiv_id for job, _ in results] == [arxiv_id for arxiv_id, _ in ids]
+    assert all(created for _, created in results)
+    assert len(store.list_jobs(limit=1000)) == 100
+    again = store.submit_many(ids, PIPELINE)
+    assert not any(created for _, created in again)
+    assert [job.id for job, _ in again] == [job.id for job, _ in results]
+    # one id twice in a batch is one job, reported created once
+    twice = store.submit_many([("2502.00001", 1), ("2502.00001", 1)], PIPELINE)
+    assert twice[0][0].id == twice[1][0].id and [created for _, created in twice] == [True, False]
+
+
+def test_a_malformed_id_is_refused_before_it_becomes_a_key(store: Store) -> None:
+    with pytest.raises(InvalidArxivId):
+        store.submit("2501.12948v2", None, PIPELINE)  # versions go in `version`, not the id
+    assert store.list_jobs() == []
+
+
+def test_concurrent_submits_of_one_key_create_exactly_one_job(store: Store) -> None:
+    results = run_together(8, lambda _: store.submit("2501.12948", None, PIPELINE))
+    submitted = [result for result in results if not isinstance(result, BaseException)]
+    assert len(submitted) == 8, results
+    assert len({job.id for job, _ in submitted}) == 1
+    assert sum(created for _, created in submitted) == 1
+    assert len(store.list_jobs()) == 1
+
+
+def test_list_jobs_is_newest_first_and_filters_by_state(store: Store) -> None:
+    first, _ = store.submit("2501.00001", None, PIPELINE)
+    second, _ = store.submit("2501.00002", None, PIPELINE)
+    store.start_stage(second.id, "fetch", max_attempts=3)
+    assert [job.id for job in store.list_jobs()] == [second.id, first.id]
+    assert [job.id for job in store.list_jobs(state="running")] == [second.id]
+    assert [job.id for job in store.list_jobs(limit=1, offset=1)] == [first.id]
+    assert store.get_job(9999) is None
+
+
+def test_stages_record_running_state_timings_and_result(store: Store) -> None:
+    job, _ = store.submit("2501.12948", None, PIPELINE)
+    running = store.start_stage(job.id, "fetch", max_attempts=3)
+    assert (running.state, running.stage, running.attempts) == ("running", "fetch", 1)
+    assert running.started_at is not None and running.started_at.tzinfo == UTC
+    store.finish_stage(job.id, "fetch", 1.25)
+    store.start_stage(job.id, "extract", max_attempts=3)
+    store.finish_stage(job.id, "extract", 30.5, result=card().model_dump(mode="json"))
+    after = store.get_job(job.id)
+    assert after is not None and after.timings == {"fetch": 1.25, "extract": 30.5}
+    assert after.result is not None and Card.model_validate(after.result) == card()
+    assert after.started_at == running.started_at and after.attempts == 2
+
+
+def test_a_stage_started_beyond_max_attempts_fails_the_job_as_poison(store: Store) -> None:
+    job, _ = store.submit("2501.12948", None, PIPELINE)
+    store.start_stage(job.id, "fetch", max_attempts=2)
+    for _ in range(2):  # a parse that kills its worker: redelivered, started again
+        store.start_stage(job.id, "parse", max_attempts=2)
+    with pytest.raises(PoisonJob) as raised:
+        store.start_stage(job.id, "parse", max_attempts=2)
+    assert raised.value.transient is False and raised.value.exit_code == 1
+    after = store.get_job(job.id)
+    assert after is not None and (after.state, after.error_permanent) == ("failed", True)
+    assert after.error is not None and after.error.startswith("poison: gave up after 2 attempts")
+    assert after.attempts == 4  # every start counts; the guard counts starts of one stage
+
+
+# --- cards ----------------------------------------------------------------------------------------------
+
+
+def test_storing_the_same_card_twice_gives_one_card_and_one_revision(store: Store) -> None:
+    job, _ = store.submit("2501.12948", None, PIPELINE)
+    first = store.store_card(job.id, card())
+    again = store.store_card(job.id, card())  # a re-run after a crash between store and ack
+    assert first == again and first.revision == 1 and not first.approved
+    assert len(store.revisions("2501.12948")) == 1
+    done = store.get_job(job.id)
+    assert done is not None and (done.state, done.card_id) == ("done", first.id)
+    assert done.finished_at is not None
+
+
+def test_storing_a_changed_card_adds_a_revision_listing_the_changed_fields(store: Store) -> None:
+    job, _ = store.submit("2501.12948", None, PIPELINE)
+    store.store_card(job.id, card())
+    rerun, _ = store.submit("2501.12948", None, PIPELINE, force=True)
+    changed = store.store_card(rerun.id, card(method="a better method", verdict="read it"))
+    assert changed.revision == 2 and changed.card.method == "a better method"
+    revisions = store.revisions("2501.12948")
+    assert [r.number for r in revisions] == [1, 2]
+    assert revisions[1].changed_fields == ["method", "verdict"]
+    assert "title" in revisions[0].changed_fields  # a first revision changes everything
+    current = store.get_card("2501.12948")
+    assert current is not None and current.card == card(method="a better method", verdict="read it")
+    assert store.get_card("2501.99999") is None and store.revisions("2501.99999") == []
+
+
+def test_saving_from_a_stale_revision_raises_revision_conflict(store: Store) -> None:
+    finish(store, "2501.12948", card())
+    saved = store.save_revision("2501.12948", card(verdict="solid"), "ada", expected_revision=1, note="tone")
+    assert (saved.revision, saved.author) == (2, "ada")
+    with pytest.raises(RevisionConflict) as raised:
+        store.save_revision("2501.12948", card(verdict="weak"), "bob", expected_revision=1)
+    assert (raised.value.expected, raised.value.current) == (1, 2)
+    current = store.get_card("2501.12948")
+    assert current is not None and current.card.verdict == "solid"
+    assert [(r.author, r.note, r.changed_fields) for r in store.revisions("2501.12948")][1:] == [
+        ("ada", "tone", ["verdict"])
+    ]
+
+
+def test_two_editors_saving_from_the_same_revision_have_exactly_one_winner(store: Store) -> None:
+    finish(store, "2501.12948", card())
+    editors = ["ada", "bob"]
+    for round_ in range(5):  # several rounds: each race must have one winner, whoever it is
+        base = store.get_card("2501.12948")
+        assert base is not None
+
+        def save(i: int, round_: int = round_, expected: int = base.revision) -> object:
+            edit = card(verdict=f"{editors[i]} in round {round_}")
+            return store.save_revision("2501.12948", edit, editors[i], expected_revision=expected)
+
+        results = run_together(2, save)
+        conflicts = [r for r in results if isinstance(r, RevisionConflict)]
+        assert len(conflicts) == 1, results
+        winner = next(r for r in results if not isinstance(r, BaseException))
+        current = store.get_card("2501.12948")
+        assert current is not None and current == winner and current.revision == base.revision + 1
+    assert len(store.revisions("2501.12948")) == 6
