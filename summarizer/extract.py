@@ -22,12 +22,12 @@ from pydantic import (
     field_validator,
 )
 
-from summarizer import links, prompts, venue
+from summarizer import links, prompts, results, venue
 from summarizer.arxiv import ArxivRecord
-from summarizer.card import Card, Evidence, KeyNumber, ModelCall, ResultsTable
-from summarizer.document import Chunk, Document, Table
+from summarizer.card import Card, Evidence, KeyNumber, ModelCall
+from summarizer.document import Chunk, Document
 from summarizer.errors import ModelOutputInvalid
-from summarizer.grounding import PaperNumbers, claims, normalize_text, numbers_in
+from summarizer.grounding import PaperNumbers, claims, normalize_text
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,6 @@ _INJECTION = re.compile(
     re.I | re.M,
 )
 CHOICE_FIELDS = frozenset({"main_table", "proposed_row"})
-_LOWER_BETTER = re.compile(r"FID|error|loss|latency|time|ppl|perplexity|WER|CER|MAE|MSE|RMSE|↓|distance|LPIPS", re.I)
 
 
 class Retriever(Protocol):
@@ -98,25 +97,7 @@ class Draft:
     calls: list[ModelCall] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class TableOption:
-    id: str
-    table: Table
-
-    @property
-    def rows(self) -> list[str]:
-        return [r.label for r in self.table.rows]
-
-
-def _table_options(doc: Document, limit: int) -> list[TableOption]:
-    """Tables worth offering the model: numeric rows, captioned first, in page order."""
-    usable = [t for t in doc.tables if len(t.rows) >= 2 and any(len(r.cells) >= 1 for r in t.rows)]
-    usable.sort(key=lambda t: (not t.caption, t.page))
-    chosen = sorted(usable[:limit], key=lambda t: t.page)
-    return [TableOption(f"T{i + 1}", t) for i, t in enumerate(chosen)]
-
-
-def _results_schema(options: list[TableOption]) -> type[BaseModel]:
+def _results_schema(options: list[results.TableOption]) -> type[BaseModel]:
     table_ids = tuple(o.id for o in options) + ("none",)
     rows = tuple(dict.fromkeys(r for o in options for r in o.rows)) + ("none",)
     return create_model(  # type: ignore[call-overload,no-any-return]
@@ -160,7 +141,7 @@ def _in_text(name: str, text: str) -> bool:
 
 
 def ask_prose(
-    paper: str, options: list[TableOption], llm: Model, settings: Settings, system: str
+    paper: str, options: list[results.TableOption], llm: Model, settings: Settings, system: str
 ) -> tuple[ProblemMethod, Any, list[ModelCall]]:
     """The two prose questions over one shared paper context (so llama.cpp reuses its prefix)."""
     pm, first = llm.ask(prompts.render(settings.prompts_dir, "extract_problem_method", paper=paper),
@@ -201,7 +182,9 @@ def fill(
     evidence.append(Evidence(field="authors", pages=[] if record else [1], source="arxiv_api" if record else "pdf"))
 
     context = _context_chunks(retriever, doc, chunks, settings)
-    options = _table_options(doc, limit=6)
+    title = record.title if record else (doc.title or "Untitled")
+    name = _short_name(title)
+    options = results.options(doc.tables, results.anchors(name, title), limit=6)
     paper = prompts.render(
         settings.prompts_dir, "paper_context", title=record.title if record else (doc.title or ""),
         chunks=[{"section": c.section, "pages": c.pages, "text": c.text} for c in context],
@@ -214,14 +197,17 @@ def fill(
 
     pm, res, prose_calls = ask_prose(paper, options, llm, settings, system)
     calls += prose_calls
-    for name in ("core_problem", "method", "results_text", "verdict", "headline"):
-        evidence.append(Evidence(field=name, pages=context_pages, chunk_ids=context_ids, source="model"))
+    for prose_field in ("core_problem", "method", "results_text", "verdict", "headline"):
+        evidence.append(Evidence(field=prose_field, pages=context_pages, chunk_ids=context_ids, source="model"))
 
     main = next((o for o in options if o.id == res.main_table), None)
-    tables, key_numbers = _numbers_from_table(main, res.proposed_row, settings.extract.max_table_rows)
+    anchor_words = results.anchors(name, title, pm.method)
+    tables, key_numbers = results.collect(main, res.proposed_row, options, anchor_words,
+                                          max_rows=settings.extract.max_table_rows)
     key_numbers += _numbers_from_prose(doc, record, limit=6)
-    if main:
-        evidence.append(Evidence(field="results_tables", pages=[main.table.page], source="parsed_table"))
+    if tables:
+        evidence.append(Evidence(field="results_tables", pages=[t.page for t in tables if t.page],
+                                 source="parsed_table"))
     evidence.append(Evidence(field="key_numbers", pages=sorted({k.page for k in key_numbers if k.page}),
                              source="parsed_table"))
 
@@ -231,12 +217,11 @@ def fill(
     primary = links.paper_code(doc.links, doc.title)  # the paper's own repository, not one it cites
     code = ([primary] if primary else []) + [l for l in doc.links if l.kind == "code" and l != primary]
     project = next((l for l in doc.links if l.kind == "project"), None)
-    title = record.title if record else (doc.title or "Untitled")
     if _INJECTION.search(doc.text):
         needs_review.append("possible prompt injection in the paper text")
     card = Card(
         arxiv_id=record.arxiv_id if record else doc.arxiv_id, version=f"v{record.version}" if record else None,
-        name=_short_name(title), headline=res.headline, title=title, authors=authors,
+        name=name, headline=res.headline, title=title, authors=authors,
         institutions=institutions, categories=record.categories if record else [],
         submitted=record.published if record else None, updated=record.updated if record else None,
         arxiv_comment=comment, venue=venue_name, peer_review_status=status, peer_review_text=review_text,
@@ -271,54 +256,25 @@ def _short_name(title: str) -> str | None:
     return head if ":" in title and len(head.split()) <= 4 else None
 
 
-def _numbers_from_table(
-    option: TableOption | None, proposed: str, max_rows: int
-) -> tuple[list[ResultsTable], list[KeyNumber]]:
-    """The chosen table as the card's results table; the proposed row's cells as key numbers."""
-    if option is None:
-        return [], []
-    table = option.table
-    width = max(len(r.cells) for r in table.rows)
-    columns = table.columns if len(table.columns) == width else [f"col {i + 1}" for i in range(width)]
-    rows = [[r.label, *r.cells] for r in table.rows[:max_rows]]
-    results = [ResultsTable(caption=table.caption or f"Table on page {table.page}",
-                            columns=["Method", *columns], rows=rows, page=table.page)]
-    ours = next((r for r in table.rows if r.label == proposed), None)
-    if ours is None:
-        return results, []
-    numbers = []
-    for i, value in enumerate(ours.cells[:6]):
-        if not numbers_in(value):
-            continue
-        metric = columns[i] if i < len(columns) else f"col {i + 1}"
-        others = [(r.label, r.cells[i]) for r in table.rows
-                  if r is not ours and i < len(r.cells) and numbers_in(r.cells[i])]
-        baseline = _best(others, lower_better=bool(_LOWER_BETTER.search(metric + table.caption)))
-        numbers.append(KeyNumber(
-            metric=metric, setting=(table.caption or "")[:120] or None, value=value,
-            baseline=baseline[1] if baseline else None,
-            context=f"{ours.label} vs {baseline[0]}" if baseline else ours.label,
-            section="table", page=table.page,
-        ))
-    return results, numbers
-
-
-def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str] | None:
-    def score(cell: str) -> float:
-        return float(numbers_in(cell)[0].replace(",", ""))
-    if not rows:
-        return None
-    return (min if lower_better else max)(rows, key=lambda r: score(r[1]))
-
-
 def _numbers_from_prose(doc: Document, record: ArxivRecord | None, limit: int) -> list[KeyNumber]:
-    """Quantitative claims of the abstract, copied by code, each with the first page that prints it."""
+    """Quantitative claims of the abstract, then of the results and conclusion, each with its page."""
+    paper = PaperNumbers([p.text for p in doc.pages])
+    found: list[KeyNumber] = []
     abstract = next((s.text for s in doc.sections if s.kind == "abstract"), None) or (
         record.abstract if record else "")
-    paper = PaperNumbers([p.text for p in doc.pages])
-    found = []
     for claim in claims(abstract, limit=limit * 2):
         page = paper.page_of(claim.value)
-        if page is not None:
+        if page is not None and len(found) < limit:
             found.append(claim.model_copy(update={"page": page}))
-    return found[:limit]
+    # results prose: only relative claims (%, ×, "times") - plain numbers there are mostly table echoes
+    for section in doc.sections:
+        if section.kind not in ("results", "experiments", "conclusion", "discussion"):
+            continue
+        for part in section.parts:
+            for claim in claims(part.text, limit=20):
+                if len(found) >= 2 * limit:
+                    return found
+                relative = re.search(re.escape(claim.value) + r"\s?(?:%|×|x\b|times)", normalize_text(part.text))
+                if relative and paper.on_page(claim.value, part.page) and claim.value not in {k.value for k in found}:
+                    found.append(claim.model_copy(update={"page": part.page, "section": "results"}))
+    return found

@@ -42,7 +42,7 @@ def test_an_arxiv_id_becomes_a_grounded_card_on_the_local_model(env: dict[str, s
     card = Card.model_validate_json(out.read_text())
     # metadata from the (fake) arXiv API, never from the model
     assert card.arxiv_id == "2307.16789" and card.version == "v2"
-    assert card.title.startswith("ToolLLM") and "Yujia Qin" in card.authors
+    assert card.title.startswith("ToolLLM") and card.name == "ToolLLM" and "Yujia Qin" in card.authors
     assert card.core_problem and card.method and card.verdict
     assert card.code_url == "github.com/OpenBMB/ToolBench" and card.code_status == "released"
     # grounding: every kept key number is printed on its page; the card says how many held

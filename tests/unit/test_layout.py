@@ -8,7 +8,7 @@ from pathlib import Path
 
 import summarizer
 
-PURE = ["ids", "pdf", "sections", "links", "tables", "scoring", "chunking", "grounding", "card", "document", "render", "venue", "errors"]
+PURE = ["ids", "pdf", "sections", "links", "tables", "scoring", "results", "chunking", "grounding", "card", "document", "render", "venue", "errors"]
 EDGE = {"arxiv", "index", "llm", "embeddings", "models", "pipeline", "extract", "cli", "store"}
 ROOT = Path(summarizer.__file__).parent
 

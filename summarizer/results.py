@@ -1,0 +1,153 @@
+"""Which parsed tables hold the results, which row is the authors' method, and key numbers from them.
+
+Pure: tables in, choices and verbatim cells out. The model is asked to choose too (extract.py); these
+rules rank what it is offered and carry its choice over to the paper's other results tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from summarizer.card import KeyNumber, ResultsTable
+from summarizer.document import Table, TableRow
+from summarizer.grounding import numbers_in
+
+_RESULTS = re.compile(
+    r"result|comparison|compar|performance|evaluat|benchmark|accuracy|state[- ]of[- ]the[- ]art|\bsota\b|"
+    r"ablation|versus|\bvs\b|pass rate|win rate|score|error|improve", re.I)
+_NOT_RESULTS = re.compile(
+    r"configuration|hyper-?param|statistic|notation|implementation detail|training detail|example|prompt|"
+    r"template|architecture|setting", re.I)
+_LOWER_BETTER = re.compile(r"FID|error|loss|latency|time|ppl|perplexity|WER|CER|MAE|MSE|RMSE|↓|distance|LPIPS", re.I)
+_OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.I)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class TableOption:
+    id: str
+    table: Table
+
+    @property
+    def rows(self) -> list[str]:
+        return [r.label for r in self.table.rows]
+
+
+def _numeric_share(table: Table) -> float:
+    cells = [c for r in table.rows for c in r.cells]
+    return sum(bool(numbers_in(c)) for c in cells) / len(cells) if cells else 0.0
+
+
+def results_score(table: Table, anchors: set[str]) -> float:
+    """How much a table looks like a results table: caption words, numeric cells, a row that is ours."""
+    score = _numeric_share(table)
+    if _RESULTS.search(table.caption):
+        score += 2
+    elif _NOT_RESULTS.search(table.caption) or not table.caption:
+        score -= 1
+    if our_row(table, anchors) is not None:
+        score += 1
+    return score
+
+
+def options(tables: list[Table], anchors: set[str], limit: int) -> list[TableOption]:
+    """The tables offered to the model, most results-like first (T1 is the best guess)."""
+    usable = [t for t in tables if len(t.rows) >= 2 and _numeric_share(t) > 0]
+    # a software paper may have only a feature table (check marks): offer it rather than nothing
+    usable = usable or [t for t in tables if len(t.rows) >= 2]
+    usable.sort(key=lambda t: (-results_score(t, anchors), t.page))
+    return [TableOption(f"T{i + 1}", t) for i, t in enumerate(usable[:limit])]
+
+
+def anchors(*texts: str | None) -> set[str]:
+    """Distinctive names in the paper's short name, the chosen row and the method prose (DFSDT, Show-o)."""
+    found: set[str] = set()
+    for text in texts:
+        for word in _WORD.findall(text or ""):
+            distinctive = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word) or "-" in word
+            if len(word) >= 3 and (distinctive or text is texts[0]):
+                found.add(_norm(word))
+    return {a for a in found if len(a) >= 3}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def our_row(table: Table, anchor_words: set[str]) -> TableRow | None:
+    """The row naming the authors' method: an anchor word in its label, or an "(ours)" marker; ties go last."""
+    best: tuple[int, int] | None = None
+    chosen = None
+    for index, row in enumerate(table.rows):
+        words = {_norm(w) for w in _WORD.findall(row.label)}
+        label = _norm(row.label)
+        hits = sum(1 for a in anchor_words if a in words or (len(a) >= 5 and label.startswith(a)))
+        hits += 2 if _OURS.search(row.label) else 0
+        if hits and (best is None or (hits, index) >= best):
+            best, chosen = (hits, index), row
+    return chosen
+
+
+def as_card_table(table: Table, max_rows: int) -> ResultsTable:
+    width = max(len(r.cells) for r in table.rows)
+    columns = table.columns if len(table.columns) == width else [f"col {i + 1}" for i in range(width)]
+    rows = [[r.label, *r.cells] for r in table.rows[:max_rows]]
+    return ResultsTable(caption=table.caption or f"Table on page {table.page}", columns=["Method", *columns],
+                        rows=rows, page=table.page)
+
+
+def key_numbers(table: Table, ours: TableRow, limit: int = 6) -> list[KeyNumber]:
+    """Our row's cells, each with the strongest other row in its column as the baseline."""
+    width = max(len(r.cells) for r in table.rows)
+    columns = table.columns if len(table.columns) == width else [f"col {i + 1}" for i in range(width)]
+    numbers = []
+    for i, value in enumerate(ours.cells):
+        if not numbers_in(value):
+            continue
+        metric = columns[i] if i < len(columns) else f"col {i + 1}"
+        others = [(r.label, r.cells[i]) for r in table.rows
+                  if r is not ours and i < len(r.cells) and numbers_in(r.cells[i])]
+        baseline = _best(others, lower_better=bool(_LOWER_BETTER.search(metric + table.caption)))
+        numbers.append(KeyNumber(
+            metric=metric, setting=(table.caption or "")[:120] or None, value=value,
+            baseline=baseline[1] if baseline else None,
+            context=f"{ours.label} vs {baseline[0]}" if baseline else ours.label,
+            section="table", page=table.page,
+        ))
+        if len(numbers) >= limit:
+            break
+    return numbers
+
+
+def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str] | None:
+    def score(cell: str) -> float:
+        return float(numbers_in(cell)[0].replace(",", ""))
+    if not rows:
+        return None
+    return (min if lower_better else max)(rows, key=lambda r: score(r[1]))
+
+
+def collect(
+    chosen: TableOption | None, proposed: str, all_options: list[TableOption], anchor_words: set[str], *,
+    max_rows: int, max_tables: int = 3, max_numbers: int = 18,
+) -> tuple[list[ResultsTable], list[KeyNumber]]:
+    """The model's table first, then other results tables where our row is found, with their key numbers."""
+    picked: list[tuple[Table, TableRow | None]] = []
+    if chosen is not None:
+        ours = next((r for r in chosen.table.rows if r.label == proposed), None)
+        picked.append((chosen.table, ours or our_row(chosen.table, anchor_words)))
+    words = anchor_words | ({_norm(w) for w in _WORD.findall(proposed)} - {"none"} if proposed else set())
+    for option in all_options:
+        if len(picked) >= max_tables:
+            break
+        if chosen is not None and option.table is chosen.table:
+            continue
+        if results_score(option.table, words) < 2:
+            continue
+        row = our_row(option.table, words)
+        if row is not None:
+            picked.append((option.table, row))
+    tables = [as_card_table(t, max_rows) for t, _ in picked]
+    numbers = [k for t, row in picked if row is not None for k in key_numbers(t, row)]
+    return tables, numbers[:max_numbers]

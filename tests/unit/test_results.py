@@ -1,0 +1,44 @@
+"""Choosing results tables and the authors' row, and key numbers copied from their cells."""
+
+from __future__ import annotations
+
+from summarizer import results
+from summarizer.document import Table, TableRow
+
+
+def _table(caption: str, rows: list[tuple[str, list[str]]], page: int = 5, columns: list[str] | None = None) -> Table:
+    return Table(caption=caption, page=page, columns=columns or [],
+                 rows=[TableRow(label=label, cells=cells) for label, cells in rows])
+
+
+CONFIG = _table("Table 1: Architectural configuration.", [("Layers", ["24", "30"]), ("Heads", ["16", "32"])], 3)
+MAIN = _table("Table 2: Comparison with state-of-the-art methods on GenEval.",
+              [("SDXL", ["0.55", "8.1"]), ("Zeta-Gen (ours)", ["0.61", "7.2"])], 6, ["Overall", "FID"])
+ABLATION = _table("Table 3: Ablation results.", [("w/o stage 2", ["0.52"]), ("Zeta-Gen", ["0.61"])], 8)
+
+
+def test_results_tables_are_offered_before_configuration_tables() -> None:
+    opts = results.options([CONFIG, MAIN, ABLATION], results.anchors("Zeta-Gen", "Zeta-Gen: a title"), limit=6)
+    assert [o.table.page for o in opts][:2] == [6, 8] and opts[0].id == "T1"
+
+
+def test_our_row_is_found_by_name_or_ours_marker() -> None:
+    words = results.anchors("Zeta-Gen", "Zeta-Gen: a title")
+    assert results.our_row(MAIN, words).label == "Zeta-Gen (ours)"  # type: ignore[union-attr]
+    assert results.our_row(ABLATION, words).label == "Zeta-Gen"  # type: ignore[union-attr]
+    assert results.our_row(CONFIG, words) is None
+
+
+def test_collect_takes_the_models_table_then_other_results_tables() -> None:
+    opts = results.options([CONFIG, MAIN, ABLATION], set(), limit=6)
+    main = next(o for o in opts if o.table is MAIN)
+    tables, numbers = results.collect(main, "Zeta-Gen (ours)", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    assert [t.page for t in tables] == [6, 8]
+    values = {(k.value, k.page, k.baseline) for k in numbers}
+    # FID is lower-is-better: the strongest baseline is the lowest other value
+    assert ("0.61", 6, "0.55") in values and ("7.2", 6, "8.1") in values and ("0.61", 8, "0.52") in values
+
+
+def test_no_choice_and_no_recognisable_row_gives_no_numbers() -> None:
+    tables, numbers = results.collect(None, "none", results.options([CONFIG], set(), 6), set(), max_rows=12)
+    assert tables == [] and numbers == []
