@@ -11,7 +11,10 @@ import typer
 
 from summarizer import pipeline, render
 from summarizer.errors import SummarizerError
+from summarizer.service import Intake, Submission, read_id_file, read_ids
 from summarizer.settings import FLAT_ENV, PRESETS, load
+from summarizer.store import JobNotFound, JobView, Store
+from summarizer.store.models import STAGES
 
 SETTINGS_HELP = f"""
 Settings come from environment variables (prefix SUMMARIZER_, nested with __) or a preset
@@ -122,6 +125,197 @@ def eval_compare(a: Path = typer.Argument(..., help="result.json of the earlier 
 
     runs = [json.loads(p.read_text("utf-8")) for p in (a, b)]
     typer.echo(eval_report.compare(runs[0], runs[1]), nl=False)
+
+
+# --- the job queue: submit, jobs, api (summarizer.service, summarizer.web.api) ----------------------------
+
+
+class JobState(str, Enum):
+    """The states `summarizer jobs --state` accepts (store.models.JOB_STATES)."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+def _submission_line(result: Submission) -> str:
+    """One `summarizer submit` line: job id, state, created/existing, id; or the id's error."""
+    if result.job is None:
+        return f"{'-':>7}  {'-':<8} error: {result.error}"
+    status = "created" if result.created else "existing"
+    return f"{result.job.id:>7}  {result.job.state:<8} {status:<8} {result.arxiv_id}"
+
+
+def _jobs_table(jobs: list[JobView]) -> str:
+    """Jobs as an aligned text table: ids, state, attempts, last error, seconds per stage and in total."""
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}s"
+
+    header = ["ID", "ARXIV", "STATE", "STAGE", "ATTEMPTS", *(s.upper() for s in STAGES), "TOTAL", "LAST ERROR"]
+    rows = [header]
+    for job in jobs:
+        error = " ".join((job.error or "").split())  # one line, whatever the error text held
+        rows.append([
+            str(job.id), job.arxiv_id + (f"v{job.version}" if job.version else ""), job.state, job.stage or "-",
+            str(job.attempts), *(seconds(job.timings.get(s)) for s in STAGES),
+            seconds(sum(job.timings.values()) if job.timings else None),
+            error if len(error) <= 60 else error[:59] + "…",
+        ])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
+        for row in rows
+    ).rstrip() + "\n"
+
+
+@app.command(epilog=SETTINGS_HELP)
+def submit(
+    arxiv_ids: list[str] = typer.Argument(None, metavar="ID...", help="arXiv ids or arxiv.org URLs."),
+    files: list[Path] = typer.Option([], "--file", help="A file of ids or URLs (- for stdin); # starts a comment."),
+    force: bool = typer.Option(False, "--force", help="Queue again even when a job for the id is done."),
+    preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
+) -> None:
+    """Queue papers for the workers: one line per id (job, state, created/existing); exit 2 if any id is invalid."""
+    texts = list(arxiv_ids or [])
+    try:
+        for file in files:
+            texts += read_ids(sys.stdin.read()) if str(file) == "-" else read_id_file(file)
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"error: cannot read ids: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not texts:
+        typer.echo("error: no ids given (pass IDs or --file)", err=True)
+        raise typer.Exit(2)
+    try:
+        settings = load(preset)
+        with Store(settings.database_url) as store:
+            store.migrate()
+            results = Intake(store, settings).submit(texts, force=force)
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except ValueError as exc:  # settings that do not validate
+        typer.echo(f"error: bad settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for result in results:
+        typer.echo(_submission_line(result))
+    created = sum(r.created for r in results)
+    invalid = sum(r.error is not None for r in results)
+    typer.echo(f"[done] {created} queued, {len(results) - created - invalid} existing, {invalid} invalid", err=True)
+    if invalid:
+        raise typer.Exit(2)
+
+
+@app.command(epilog=SETTINGS_HELP)
+def jobs(
+    job_id: int | None = typer.Argument(None, help="Show this job only, with its full error."),
+    state: JobState | None = typer.Option(None, "--state", help="Only jobs in this state."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many jobs, newest first."),
+    preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
+) -> None:
+    """List jobs newest first: state, stage, attempts, last error, seconds per stage and in total."""
+    try:
+        settings = load(preset)
+        with Store(settings.database_url) as store:
+            store.migrate()
+            if job_id is None:
+                found = store.list_jobs(state.value if state else None, limit)
+            else:
+                job = store.get_job(job_id)
+                if job is None:
+                    raise JobNotFound(job_id)
+                found = [job]
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except ValueError as exc:  # settings that do not validate
+        typer.echo(f"error: bad settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not found:
+        typer.echo("no jobs", err=True)
+        return
+    typer.echo(_jobs_table(found), nl=False)
+    if job_id is not None:
+        job = found[0]
+        times = {"created": job.created_at, "started": job.started_at, "finished": job.finished_at}
+        typer.echo(f"key: {job.key}")
+        stamps = (f"{name}: {t:%Y-%m-%d %H:%M:%S} UTC" if t else f"{name}: -" for name, t in times.items())
+        typer.echo("  ".join(stamps))
+        if job.error:
+            typer.echo(f"error ({'permanent' if job.error_permanent else 'transient'}): {job.error}")
+
+
+@app.command(epilog=SETTINGS_HELP)
+def api(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 exposes it)."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
+) -> None:
+    """Serve the JSON API with uvicorn (OpenAPI docs at /docs); migrates the database at startup."""
+    import uvicorn
+
+    from summarizer.web.api import create_app
+
+    try:
+        settings = load(preset)
+    except ValueError as exc:  # settings that do not validate
+        typer.echo(f"error: bad settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+# --- the queue worker (workers/) -------------------------------------------------------------------------
+
+
+@app.command(epilog=SETTINGS_HELP)
+def worker(
+    queues: str | None = typer.Option(None, "--queues", "-Q", help="Queues, e.g. io,llm (default: both)."),
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", "-c", min=1,
+        help="Worker processes (default: SUMMARIZER_QUEUE__IO_CONCURRENCY and/or __LLM_CONCURRENCY)."),
+    pool: str = typer.Option("prefork", "--pool", "-P", help="prefork, solo or threads (no time limits)."),
+    recover: bool = typer.Option(
+        False, "--recover", help="First re-send every queued or running job (Redis lost its messages)."),
+    hostname: str | None = typer.Option(None, "--hostname", "-n", help="Node name, e.g. llm1@%h."),
+    loglevel: str = typer.Option("INFO", "--loglevel", "-l", help="DEBUG, INFO, WARNING or ERROR."),
+) -> None:
+    """Run a Celery worker for the job queues (monitor: celery -A workers.celery_app flower)."""
+    if pool not in ("prefork", "solo", "threads"):
+        typer.echo(f"error: --pool {pool!r}: expected prefork, solo or threads", err=True)
+        raise typer.Exit(2)
+    try:
+        from workers import tasks
+        from workers.celery_app import app as celery
+    except ValueError as exc:  # settings that do not validate (the app is built from them at import)
+        typer.echo(f"error: bad settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+    q = celery.settings.queue
+    names = [name.strip() for name in (queues or f"{q.io_queue},{q.llm_queue}").split(",") if name.strip()]
+    embedded = not celery.settings.index.chroma_url
+    if concurrency is None and embedded and pool == "prefork":
+        # the embedded Chroma store is not safe across processes (concurrent first opens fail, a process
+        # does not see vectors another one added): one process, unless a Chroma server is configured
+        concurrency = 1
+        typer.echo("[worker] embedded Chroma: 1 process (set SUMMARIZER_CHROMA_URL for more)", err=True)
+    elif concurrency is None:  # one llm process per model server; io processes as configured
+        concurrency = (q.io_concurrency if q.io_queue in names else 0) + (
+            q.llm_concurrency if q.llm_queue in names else 0) or 1
+    elif embedded and pool == "prefork" and concurrency > 1:
+        typer.echo("[worker] warning: embedded Chroma is not safe across processes; "
+                   "set SUMMARIZER_CHROMA_URL or use --concurrency 1", err=True)
+    if recover:
+        from kombu.exceptions import OperationalError as BrokerError
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            resent = tasks.recover(0, running=True)
+        except (SummarizerError, SQLAlchemyError, BrokerError) as exc:  # the database or Redis is down
+            typer.echo(f"error: recover failed: {type(exc).__name__}: {exc}", err=True)
+            raise typer.Exit(4) from None
+        typer.echo(f"[recover] re-sent {len(resent)} job(s)", err=True)
+    argv = ["worker", "-Q", ",".join(names), "-c", str(concurrency), "-P", pool, "-l", loglevel]
+    celery.worker_main(argv + (["-n", hostname] if hostname else []))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,16 @@ def _free_port() -> int:
         return port
 
 
+def model_name(settings: LLMSettings) -> str:
+    """The name calls are made (and cards recorded) under: part of every job's pipeline version."""
+    if settings.model:
+        return settings.model
+    if settings.base_url:
+        return "default"
+    gguf = settings.gguf  # the alias LocalServer gives: a .gguf file's stem, else the packaged name
+    return Path(gguf).stem if gguf.endswith(".gguf") else gguf
+
+
 class LocalServer:
     """llama-cpp-python's OpenAI-compatible server on loopback, for as long as the context lasts."""
 
@@ -41,7 +51,7 @@ class LocalServer:
                  port: int | None = None) -> None:
         self.settings = settings
         self.gguf = models.resolve(settings.gguf, cache_dir)
-        self.alias = settings.model or (self.gguf.stem if settings.gguf.endswith(".gguf") else settings.gguf)
+        self.alias = model_name(settings)
         self.host = host
         self.port = port or _free_port()
         self.log_path = cache_dir / "logs" / f"llama-server-{self.port}.log"
@@ -223,7 +233,7 @@ def _short_error(exc: ValidationError) -> str:
 def connect(settings: LLMSettings, cache_dir: Path) -> Iterator[LLM]:
     """Yield an LLM: the configured endpoint, or a local llama.cpp server started (and stopped) here."""
     if settings.base_url:
-        yield LLM(settings, settings.base_url, settings.model or "default", local=False)
+        yield LLM(settings, settings.base_url, model_name(settings), local=False)
         return
     with LocalServer(settings, cache_dir) as server:
         yield LLM(settings, server.base_url, server.alias, local=True)

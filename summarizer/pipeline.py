@@ -79,6 +79,11 @@ def pipeline_version(settings: Settings, model: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def job_version(settings: Settings) -> str:
+    """The pipeline version a job run with these settings will record (intake and workers agree)."""
+    return pipeline_version(settings, llm.model_name(settings.llm))
+
+
 def extract_card(
     doc: Document, chunks: list[Chunk], record: ArxivRecord | None, retriever: Index, model: llm.LLM,
     settings: Settings,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +75,56 @@ class ExtractSettings(BaseModel):
     max_table_rows: int = 12
 
 
+class QueueSettings(BaseModel):
+    """The Celery job queue (workers/): queue names, concurrency, limits, retries (RELIABILITY.md §1, §3)."""
+
+    model_config = ConfigDict(extra="forbid")
+    io_queue: str = "io"  # fetch, parse+index, store: network and CPU, short
+    llm_queue: str = "llm"  # extract: one model call after another, long
+    io_concurrency: int = Field(default=2, ge=1)
+    # each llm process starts its own llama.cpp server when no base_url is set: one per machine is safe
+    llm_concurrency: int = Field(default=1, ge=1)
+    # hard limits kill the pool process; the soft limit (hard - margin) lets the task record the failure
+    fetch_time_limit_s: int = Field(default=600, ge=1)  # arXiv: 3 s politeness, retries, 50 MB download
+    parse_time_limit_s: int = Field(default=600, ge=1)  # parse < 1 s; embedding a long paper on CPU: minutes
+    extract_time_limit_s: int = Field(default=1800, ge=1)  # a handful of local model calls on CPU
+    store_time_limit_s: int = Field(default=60, ge=1)
+    soft_time_limit_margin_s: int = Field(default=30, ge=1)
+    # Redis redelivers a message not acked within this time, even while its task still runs: it must exceed
+    # the longest time limit plus the longest retry countdown (the worker holds a retry until it is due)
+    visibility_timeout_s: int = Field(default=3600, ge=1)
+    # how often a worker looks for messages of dead workers whose visibility timeout has passed
+    restore_interval_s: int = Field(default=10, ge=1)
+    max_retries: int = Field(default=3, ge=0)  # transient errors (UpstreamUnavailable) only
+    retry_backoff_s: int = Field(default=5, ge=1)  # countdowns up to 5, 10, 20 ... s (full jitter)
+    retry_backoff_max_s: int = Field(default=600, ge=1)
+    # poison guard: starts of one stage before the job fails for good; retries count as starts too
+    max_attempts: int = Field(default=6, ge=1)
+    recover_after_s: int = Field(default=3600, ge=0)  # a queued job this old may have lost its message
+    max_memory_per_child_kb: int = Field(default=1_500_000, ge=1)  # pypdf, Chroma and embeddings grow
+    soft_shutdown_timeout_s: float = Field(default=30.0, ge=0)  # time to requeue late-ack tasks on SIGTERM
+
+    @model_validator(mode="after")
+    def _limits_fit(self) -> QueueSettings:
+        limits = (self.fetch_time_limit_s, self.parse_time_limit_s, self.extract_time_limit_s,
+                  self.store_time_limit_s)
+        longest = max(limits)
+        if self.visibility_timeout_s <= longest + self.retry_backoff_max_s:
+            raise ValueError(
+                f"visibility_timeout_s ({self.visibility_timeout_s}) must exceed the longest time limit "
+                f"({longest}) plus retry_backoff_max_s ({self.retry_backoff_max_s}), or Redis redelivers "
+                "tasks that are still running or waiting for their retry"
+            )
+        if self.soft_time_limit_margin_s >= min(limits):
+            raise ValueError("soft_time_limit_margin_s must be below every stage's time limit")
+        if self.max_attempts <= self.max_retries:
+            raise ValueError(
+                f"max_attempts ({self.max_attempts}) must exceed max_retries ({self.max_retries}): every "
+                "retry starts the stage again, and the poison guard counts starts"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SUMMARIZER_", env_nested_delimiter="__", extra="forbid"
@@ -88,6 +138,7 @@ class Settings(BaseSettings):
     index: IndexSettings = IndexSettings()
     llm: LLMSettings = LLMSettings()
     extract: ExtractSettings = ExtractSettings()
+    queue: QueueSettings = QueueSettings()
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "sqlite:///summarizer.db"
 

@@ -1,0 +1,497 @@
+"""The Celery workers for real: worker subprocesses configured by environment only, Redis, SQLite/PostgreSQL.
+
+Each test gets its own database (a SQLite file or a fresh PostgreSQL schema) and data dir; the session
+uses one Redis database (5-15, picked at random), flushed before each test. The fake arXiv and a fake
+model endpoint run in this process on loopback: no real model runs here.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
+
+from summarizer.settings import Settings, load
+from summarizer.store import JobView, Store
+from tests.fakes.fake_arxiv import FakeArxiv
+from tests.fakes.fake_llm import FakeLLM, schema_answer
+from workers import tasks
+from workers.celery_app import TASKS, make_app
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+POSTGRES_URL = os.environ.get(
+    "SUMMARIZER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+PAPER = "hep-th/9901001"  # the smallest fixture PDF (4 pages): parse and index take a second
+# short retries for every test; each test adds what it needs
+QUICK = {
+    "SUMMARIZER_PRESET": "local-tiny",
+    "SUMMARIZER_ARXIV__MIN_INTERVAL_S": "0",
+    "SUMMARIZER_ARXIV__BACKOFF_BASE_S": "0.05",
+    "SUMMARIZER_ARXIV__BACKOFF_MAX_S": "0.2",
+    "SUMMARIZER_QUEUE__RETRY_BACKOFF_S": "1",
+    "SUMMARIZER_QUEUE__RETRY_BACKOFF_MAX_S": "2",
+    "SUMMARIZER_QUEUE__RESTORE_INTERVAL_S": "1",
+}
+
+
+# --- services ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_db() -> Iterator[int]:
+    """A Redis database of its own for this session (5-15), emptied at the start and the end."""
+    db = random.randint(5, 15)
+    client = redis.Redis(REDIS_HOST, REDIS_PORT, db=db)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable: {error}")
+    client.flushdb()
+    yield db
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def pg_schemas() -> Iterator[Callable[[], str]]:
+    """Makes fresh PostgreSQL schemas (a URL each) and drops them all at the end of the session."""
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    prefix, created = f"test_workers_{secrets.token_hex(4)}", []
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable (SUMMARIZER_TEST_POSTGRES_URL): {error}")
+
+    def new() -> str:
+        schema = f"{prefix}_{len(created)}"
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        created.append(schema)
+        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    yield new
+    with engine.connect() as connection:
+        for schema in created:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Chroma server (`chroma run`) for multi-process workers: the embedded store is single-process."""
+    home = tmp_path_factory.mktemp("chroma")
+    port = _free_port()
+    with (home / "chroma.log").open("wb") as log:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(home / "data"),
+             "--port", str(port), "--host", "127.0.0.1"],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HOME": str(home)},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (home / "chroma.log").read_text(errors="replace")
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "chroma run did not answer its heartbeat in 60 s"
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture()
+def model() -> Iterator[FakeLLM]:
+    """A fake OpenAI-compatible endpoint answering every schema minimally (tests set its latency)."""
+    server = FakeLLM(default=schema_answer).start()
+    # workers killed mid-call leave broken pipes: expected here, so not printed as server errors
+    server.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+    yield server
+    server.stop()
+
+
+class Worker:
+    """`summarizer worker` in its own process group, so SIGKILL takes its pool processes too."""
+
+    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
+        self.log = log
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "summarizer.cli", "worker", "--loglevel", "INFO", *args],
+                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool: no chance to ack, requeue or clean up."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM (warm shutdown), then SIGKILL if it takes too long."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        else:
+            self.process.wait()
+
+
+class Harness:
+    """One test's world: environment, settings, store, sender app, and the workers it started."""
+
+    def __init__(self, env: dict[str, str], tmp_path: Path, fake_arxiv: FakeArxiv, model: FakeLLM) -> None:
+        self.env = env
+        self.tmp_path = tmp_path
+        self.fake_arxiv = fake_arxiv
+        self.model = model
+        self.workers: list[Worker] = []
+        self.store: Store | None = None
+
+    def settings(self) -> Settings:
+        return load(env=self.env)
+
+    def open_store(self) -> Store:
+        self.store = Store(self.env["SUMMARIZER_DATABASE_URL"])
+        self.store.migrate()
+        return self.store
+
+    def submit(self, arxiv_id: str = PAPER, version: int | None = None, *, pipeline: str | None = None,
+               send: bool = True) -> tuple[JobView, bool]:
+        """Submit like the intake does: commit the job, then enqueue it if it was (re)queued."""
+        assert self.store is not None
+        settings = self.settings()
+        job, created = self.store.submit(arxiv_id, version, pipeline or tasks.stored_pipeline(settings))
+        if created and send:
+            tasks.enqueue([job.id], app=make_app(settings))
+        return job, created
+
+    def start_worker(self, *args: str) -> Worker:
+        worker = Worker(self.env, self.tmp_path / "worker.log", *args)
+        self.workers.append(worker)
+        return worker
+
+    def wait(self, job_id: int, until: Callable[[JobView], bool] = lambda j: j.state in ("done", "failed"),
+             timeout: float = 60.0) -> JobView:
+        """Poll the job until `until` holds; fail with the job and the worker log's tail otherwise."""
+        assert self.store is not None
+        deadline = time.monotonic() + timeout
+        job = None
+        while time.monotonic() < deadline:
+            job = self.store.get_job(job_id)
+            if job is not None and until(job):
+                return job
+            time.sleep(0.2)
+        pytest.fail(f"job {job_id} did not get there in {timeout} s: {job}\n--- worker log ---\n"
+                    + self.log()[-4000:])
+
+    def log(self) -> str:
+        path = self.tmp_path / "worker.log"
+        return path.read_text("utf-8", "replace") if path.exists() else ""
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.kill()
+        if self.store is not None:
+            self.store.close()
+
+
+def _environment(tmp_path: Path, redis_url: str, database_url: str, fake_arxiv: FakeArxiv, model: FakeLLM,
+                 **extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
+    return {
+        **base, **QUICK,
+        "SUMMARIZER_REDIS_URL": redis_url,
+        "SUMMARIZER_DATABASE_URL": database_url,
+        "SUMMARIZER_DATA_DIR": str(tmp_path / "data"),
+        "SUMMARIZER_ARXIV_API_URL": fake_arxiv.api_url,
+        "SUMMARIZER_ARXIV_PDF_URL": fake_arxiv.pdf_url,
+        "SUMMARIZER_LLM_BASE_URL": model.url,
+        "SUMMARIZER_LLM_MODEL": "fake",
+        **extra,
+    }
+
+
+@pytest.fixture()
+def world(request: pytest.FixtureRequest, tmp_path: Path, redis_db: int, fake_arxiv: FakeArxiv,
+          model: FakeLLM) -> Iterator[Callable[..., Harness]]:
+    """Builds a Harness (database: "sqlite" or "postgresql"); kills its workers when the test ends."""
+    made: list[Harness] = []
+    fake_arxiv.reset()
+    redis.Redis(REDIS_HOST, REDIS_PORT, db=redis_db).flushdb()  # no message of an earlier test survives
+
+    def build(database: str = "sqlite", redis_url: str | None = None, chroma: bool = False,
+              **extra: str) -> Harness:
+        """chroma=True: the session's Chroma server (a collection per test), needed for --concurrency > 1."""
+        if chroma:
+            extra = {"SUMMARIZER_CHROMA_URL": request.getfixturevalue("chroma_url"),
+                     "SUMMARIZER_INDEX__COLLECTION": f"test_{secrets.token_hex(4)}", **extra}
+        if database == "postgresql":
+            url = request.getfixturevalue("pg_schemas")()
+        else:
+            url = f"sqlite:///{tmp_path / 'jobs.db'}"
+        env = _environment(tmp_path, redis_url or f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}", url,
+                           fake_arxiv, model, **extra)
+        harness = Harness(env, tmp_path, fake_arxiv, model)
+        harness.open_store()
+        made.append(harness)
+        return harness
+
+    yield build
+    for harness in made:
+        harness.close()
+
+
+# --- the scenarios -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+def test_a_submitted_paper_becomes_a_stored_card_with_four_timed_stages(world: Callable[..., Harness],
+                                                                       database: str) -> None:
+    # production-like on PostgreSQL (Chroma server, two processes); the embedded defaults on SQLite
+    h = world(database, chroma=database == "postgresql")
+    h.start_worker(*(["--concurrency", "2"] if database == "postgresql" else []))
+    job, created = h.submit()
+    assert created and job.state == "queued"
+    done = h.wait(job.id)
+    assert done.state == "done", done.error
+    assert set(done.timings) == {"fetch", "parse", "extract", "store"}
+    assert all(seconds >= 0 for seconds in done.timings.values())
+    assert done.stage_attempts == {"fetch": 1, "parse": 1, "extract": 1, "store": 1}
+    assert h.store is not None
+    card = h.store.get_card(PAPER)
+    assert card is not None and card.id == done.card_id and card.revision == 1
+    assert card.card.arxiv_id == PAPER and card.card.title  # metadata from the (fake) arXiv API
+    provenance = card.card.provenance
+    assert provenance.model == "fake" and provenance.pipeline_version == done.pipeline_version
+    assert set(provenance.stage_seconds) >= {"fetch", "parse", "extract"}
+    assert len(h.model.requests) >= 2  # the model was asked through the real seam
+    # the later stages read the PDF from the disk cache: arXiv was asked once for each
+    assert len(h.fake_arxiv.requests_to("pdf")) == 1 and len(h.fake_arxiv.requests_to("api")) == 1
+    assert f"job={job.id}" in h.log()  # structured logs name the job
+    assert "Logging error" not in h.log()
+    if database == "sqlite":
+        assert "embedded Chroma: 1 process" in h.log()
+
+
+def test_a_worker_killed_during_extract_is_replaced_and_the_job_finishes_once(
+    world: Callable[..., Harness],
+) -> None:
+    # Redis redelivers an unacked message only after the visibility timeout: keep it short here, and
+    # every time limit (plus the longest retry countdown) below it, as the settings insist
+    limits = {f"SUMMARIZER_QUEUE__{stage.upper()}_TIME_LIMIT_S": "10" for stage in TASKS.values()}
+    h = world("postgresql", chroma=True, SUMMARIZER_QUEUE__VISIBILITY_TIMEOUT_S="15",
+              SUMMARIZER_QUEUE__SOFT_TIME_LIMIT_MARGIN_S="2", **limits)
+    h.model.latency_s = 1.0
+    first = h.start_worker("--concurrency", "2")
+    job, _ = h.submit()
+    h.wait(job.id, lambda j: j.stage == "extract" and j.state == "running", timeout=60)
+    deadline = time.monotonic() + 10
+    while not h.model.requests and time.monotonic() < deadline:  # be inside a model call
+        time.sleep(0.05)
+    first.kill()
+    assert h.store is not None
+    killed = h.store.get_job(job.id)
+    assert killed is not None and killed.state == "running" and killed.stage == "extract"
+    h.start_worker("--concurrency", "2")
+    done = h.wait(job.id, timeout=90)
+    assert done.state == "done", done.error
+    assert done.stage_attempts["extract"] == 2  # started, killed, redelivered, started again
+    assert set(done.timings) == {"fetch", "parse", "extract", "store"}
+    assert len(h.store.revisions(PAPER)) == 1
+    card = h.store.get_card(PAPER)
+    assert card is not None and card.id == done.card_id and card.revision == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    """A throwaway redis-server with no persistence: a restart loses every message."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = _free_port()
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+            finally:
+                client.close()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def test_jobs_queued_when_redis_lost_its_messages_are_recovered(world: Callable[..., Harness],
+                                                                tmp_path: Path) -> None:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        h = world("sqlite", redis_url=server.url)
+        # three jobs (three keys) for one small paper, no worker running yet
+        jobs = [h.submit(PAPER)[0], h.submit(PAPER, 1)[0], h.submit(PAPER, pipeline="another")[0]]
+        client = redis.Redis.from_url(server.url)
+        assert client.llen("io") == 3
+        client.close()
+        server.kill()  # no persistence: the queue is gone
+        server.start()
+        client = redis.Redis.from_url(server.url)
+        assert client.llen("io") == 0
+        client.close()
+        assert h.store is not None
+        assert {j.state for j in h.store.list_jobs()} == {"queued"}
+        assert tasks.recover(3600, app=make_app(h.settings())) == []  # young queued jobs are left alone
+        h.start_worker("--recover")
+        finished = [h.wait(job.id) for job in jobs]
+        assert [j.state for j in finished] == ["done", "done", "done"], [j.error for j in finished]
+        assert "[recover] re-sent 3 job(s)" in h.log()
+    finally:
+        server.kill()
+
+
+def test_a_permanent_error_fails_the_job_with_its_reason_and_is_not_retried(
+    world: Callable[..., Harness],
+) -> None:
+    h = world("sqlite")
+    h.start_worker()
+    unknown, _ = h.submit("2501.99999")  # the fake arXiv has no such paper
+    failed = h.wait(unknown.id)
+    assert failed.state == "failed" and failed.error_permanent
+    assert failed.error is not None and "no paper" in failed.error and failed.error.startswith("fetch:")
+    assert failed.attempts == 1 and failed.stage_attempts == {"fetch": 1}
+
+    h.fake_arxiv.html_as_pdf()  # a login page where the PDF should be
+    html, _ = h.submit(PAPER)
+    failed = h.wait(html.id)
+    assert failed.state == "failed" and failed.error_permanent
+    assert failed.error is not None and "not a PDF" in failed.error
+    assert failed.stage_attempts == {"fetch": 1} and failed.card_id is None
+    pdf_requests = len(h.fake_arxiv.requests_to("pdf"))
+    time.sleep(3)  # longer than any retry countdown here: nothing comes back
+    assert len(h.fake_arxiv.requests_to("pdf")) == pdf_requests == 1
+    assert h.store is not None and h.store.get_card(PAPER) is None
+
+
+def test_a_transient_error_is_retried_with_backoff_until_it_passes_or_retries_run_out(
+    world: Callable[..., Harness],
+) -> None:
+    # the arXiv client's own retries off, so each 503 reaches Celery
+    h = world("sqlite", SUMMARIZER_ARXIV__MAX_RETRIES="0")
+    h.start_worker()
+    h.fake_arxiv.unavailable(times=2, target="pdf")
+    job, _ = h.submit(PAPER)
+    done = h.wait(job.id)
+    assert done.state == "done", done.error
+    assert done.stage_attempts["fetch"] == 3  # two 503s, two retries, then the PDF
+    assert done.error is not None and "retry 2 of 3" in done.error  # the last transient error stays visible
+    assert len(h.fake_arxiv.requests_to("pdf")) == 3
+
+    h.fake_arxiv.unavailable(times=10, target="pdf")  # more than max_retries (3) can absorb
+    doomed, _ = h.submit("2408.12528")
+    failed = h.wait(doomed.id)
+    assert failed.state == "failed" and failed.error_permanent
+    assert failed.error is not None and "gave up after 3 retries" in failed.error
+    assert failed.stage_attempts == {"fetch": 4}
+
+
+def test_a_duplicate_submission_returns_the_same_job_and_makes_one_card(
+    world: Callable[..., Harness],
+) -> None:
+    h = world("postgresql", chroma=True)
+    h.model.latency_s = 0.3
+    first, created = h.submit(PAPER)
+    again, created_again = h.submit(PAPER)
+    assert created and not created_again and again.id == first.id
+    # and a duplicate message (as recover may send) is harmless too
+    tasks.enqueue([first.id], app=make_app(h.settings()))
+    h.start_worker("--concurrency", "2")
+    done = h.wait(first.id)
+    assert done.state == "done", done.error
+    time.sleep(2)  # let the second chain run out
+    assert h.store is not None
+    assert len(h.store.revisions(PAPER)) == 1
+    assert h.store.get_card(PAPER) is not None and len(h.store.list_jobs()) == 1
+    resubmitted, requeued = h.submit(PAPER)
+    assert resubmitted.id == first.id and not requeued and resubmitted.state == "done"
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return [int(line) for line in found.stdout.split()]
+
+
+def test_a_task_that_keeps_killing_its_pool_process_is_failed_as_poison(world: Callable[..., Harness]) -> None:
+    # a pool process killed mid-task (OOM, segfault) has its message requeued at once
+    # (task_reject_on_worker_lost); the store's count of stage starts is what ends the loop
+    h = world("sqlite", SUMMARIZER_QUEUE__MAX_ATTEMPTS="2", SUMMARIZER_QUEUE__MAX_RETRIES="1")
+    h.model.latency_s = 1.0
+    worker = h.start_worker()
+    job, _ = h.submit()
+    for start in (1, 2):
+        h.wait(job.id, lambda j, n=start: j.stage == "extract" and j.stage_attempts.get("extract") == n)
+        deadline = time.monotonic() + 10
+        while len(h.model.requests) < start and time.monotonic() < deadline:  # inside a model call
+            time.sleep(0.05)
+        children = _children(worker.process.pid)
+        assert len(children) == 1, children
+        os.kill(children[0], signal.SIGKILL)  # the pool process only: the worker itself lives on
+    failed = h.wait(job.id)
+    assert failed.state == "failed" and failed.error_permanent and failed.card_id is None
+    assert failed.error is not None and failed.error.startswith("poison: gave up after 2 attempts at stage extract")
+    assert failed.stage_attempts["extract"] == 3
+    assert worker.process.poll() is None  # the worker survived to serve other jobs

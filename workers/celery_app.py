@@ -1,0 +1,131 @@
+"""The Celery app: Redis broker, two queues, late acks with a poison guard (RELIABILITY.md §1).
+
+`celery -A workers.celery_app worker` and `summarizer worker` both use the module-level `app`, built from
+the environment (SUMMARIZER_REDIS_URL, SUMMARIZER_QUEUE__*). There is no result backend: job state lives
+in the database (summarizer.store). Monitor with `celery -A workers.celery_app flower`.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from typing import Any
+
+from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
+
+from summarizer.settings import Settings, load
+
+__all__ = ["TASKS", "JobFormatter", "SummarizerCelery", "app", "current_job", "make_app"]
+
+# task name -> the store stage it runs (parse_index records as "parse": the store knows four stages)
+TASKS = {
+    "summarizer.fetch": "fetch",
+    "summarizer.parse_index": "parse",
+    "summarizer.extract": "extract",
+    "summarizer.store": "store",
+}
+# the job the running task works on: every log record of the task names it, from any module
+current_job: ContextVar[int | None] = ContextVar("current_job", default=None)
+LOG_FORMAT = "[%(asctime)s: %(levelname)s/%(processName)s] %(name)s job=%(job_id)s: %(message)s"
+
+
+class SummarizerCelery(Celery):  # type: ignore[misc]  # Celery ships no type hints
+    """A Celery app that carries the Settings it was built from (tasks read them from `self.app`)."""
+
+    settings: Settings
+
+
+def make_app(settings: Settings) -> SummarizerCelery:
+    """The Celery app for these settings: broker, queues, routes, limits and retries."""
+    q = settings.queue
+    app = SummarizerCelery("summarizer", broker=settings.redis_url, include=["workers.tasks"])
+    app.settings = settings
+    limits = {
+        "summarizer.fetch": q.fetch_time_limit_s,
+        "summarizer.parse_index": q.parse_time_limit_s,
+        "summarizer.extract": q.extract_time_limit_s,
+        "summarizer.store": q.store_time_limit_s,
+        "summarizer.recover": q.store_time_limit_s,
+    }
+    app.conf.update(
+        # a task's message stays in Redis until the task returns, so a crashed worker's task is redelivered;
+        # safe because every task is idempotent (workers/tasks.py)
+        task_acks_late=True,
+        # also requeue when the pool process dies (SIGKILL, OOM): the store's poison guard
+        # (start_stage(max_attempts=...)) ends the loop a PDF that kills its worker would cause
+        task_reject_on_worker_lost=True,
+        # reserve only one task per process: a long extract does not hold others hostage
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        event_serializer="json",
+        # job state is in the database: no result backend, no tombstones to expire
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": q.visibility_timeout_s,
+            # kombu's default sweeps for abandoned messages only every 10 x 10 s
+            "unacked_restore_interval": q.restore_interval_s,
+            "unacked_restore_throttle": 1,
+            # a publish to a broker that vanished without closing the socket must not hang forever
+            "socket_timeout": 30,
+            "socket_connect_timeout": 10,
+        },
+        # redis.rst: all three spellings must agree when the visibility timeout changes
+        result_backend_transport_options={"visibility_timeout": q.visibility_timeout_s},
+        visibility_timeout=q.visibility_timeout_s,
+        # backstops; each task gets its own limit below
+        task_time_limit=max(limits.values()),
+        task_soft_time_limit=max(limits.values()) - q.soft_time_limit_margin_s,
+        task_annotations={
+            name: {"time_limit": limit, "soft_time_limit": limit - q.soft_time_limit_margin_s,
+                   "max_retries": q.max_retries}
+            for name, limit in limits.items()
+        },
+        worker_max_memory_per_child=q.max_memory_per_child_kb,
+        # on a cold shutdown (SIGQUIT, or SIGTERM with REMAP_SIGTERM=SIGQUIT) keep running tasks this long,
+        # then requeue their messages instead of leaving them to the visibility timeout
+        worker_soft_shutdown_timeout=q.soft_shutdown_timeout_s,
+        worker_enable_soft_shutdown_on_idle=True,  # also requeue retries an idle worker holds (countdowns)
+        # let a task that outlives a broker blip finish and continue its chain: the alternative (cancel it)
+        # loses the work, and after a Redis restart the message is gone too
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+        task_default_queue=q.io_queue,
+        task_routes={
+            "summarizer.fetch": {"queue": q.io_queue},
+            "summarizer.parse_index": {"queue": q.io_queue},
+            "summarizer.extract": {"queue": q.llm_queue},
+            "summarizer.store": {"queue": q.io_queue},
+            "summarizer.recover": {"queue": q.io_queue},
+        },
+        # only where `celery -A workers.celery_app beat` runs: re-sends queued jobs that lost their message
+        beat_schedule={
+            "recover-lost-jobs": {
+                "task": "summarizer.recover", "schedule": float(max(q.recover_after_s, 60)),
+            },
+        },
+        # Celery's own formatters (e.g. billiard's pool logger) use this one: it must not name job_id
+        worker_log_format="[%(asctime)s: %(levelname)s/%(processName)s] %(name)s: %(message)s",
+    )
+    return app
+
+
+class JobFormatter(logging.Formatter):
+    """Prints `job=<id>`: from `extra={"job_id": ...}`, else the running task's job, else "-"."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not hasattr(record, "job_id"):
+            job_id = current_job.get()
+            record.job_id = "-" if job_id is None else job_id
+        return super().format(record)
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _job_formatter(logger: logging.Logger, **kwargs: Any) -> None:
+    for handler in logger.handlers:
+        handler.setFormatter(JobFormatter(LOG_FORMAT))
+
+
+app = make_app(load())

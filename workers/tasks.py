@@ -1,0 +1,334 @@
+"""Thin Celery tasks: a job id in, the stage's outcome in the store (RELIABILITY.md §2-§4).
+
+A job runs as a chain fetch -> parse_index -> extract -> store of immutable signatures carrying only the
+job id. Each task reads its input from durable places (the arXiv client's disk cache, Chroma, the job row),
+so any of them can run again after a crash: late acks redeliver, and redelivery is harmless.
+
+Errors: a transient SummarizerError (UpstreamUnavailable) is recorded and retried with backoff; any other
+SummarizerError fails the job for good and stops the chain (Ignore); a stage started too often (a worker
+killed again and again) is failed as poison by the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import redis
+from celery import Celery, Task, chain
+from celery.exceptions import Ignore, SoftTimeLimitExceeded
+from celery.signals import worker_process_init, worker_process_shutdown
+from sqlalchemy.exc import OperationalError
+
+from summarizer import llm, pipeline
+from summarizer.arxiv import ArxivClient
+from summarizer.card import Card
+from summarizer.errors import SummarizerError, UpstreamUnavailable
+from summarizer.ids import ArxivId
+from summarizer.settings import Settings
+from summarizer.store import JobNotFound, JobView, PoisonJob, Store
+from workers.celery_app import TASKS, SummarizerCelery, current_job
+from workers.celery_app import app as worker_app
+
+__all__ = [
+    "enqueue", "extract", "fetch", "parse_index", "recover", "recover_task", "store",
+    "stored_pipeline",
+]
+
+logger = logging.getLogger(__name__)
+
+# One of each per worker process, made on first use (never in the parent before the pool forks).
+_store: Store | None = None
+_model: llm.LLM | None = None
+_server: llm.LocalServer | None = None
+_redis: redis.Redis | None = None
+_init_lock = threading.Lock()  # the threads pool may race to make them
+
+# Compare-and-delete: release the extract lock only if this delivery still owns it.
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+# Transient: retried with backoff by Celery. A database that is briefly unreachable cannot record the
+# error, so it is retried without being recorded.
+RETRIED = (UpstreamUnavailable, OperationalError)
+TASK_OPTIONS: dict[str, Any] = {
+    "bind": True, "acks_late": True, "autoretry_for": RETRIED, "retry_jitter": True,
+    "retry_backoff": worker_app.settings.queue.retry_backoff_s,
+    "retry_backoff_max": worker_app.settings.queue.retry_backoff_max_s,
+    # max_retries and time limits come from the app's task_annotations (workers/celery_app.py)
+}
+
+
+def settings() -> Settings:
+    """The settings the worker's app was built from."""
+    return worker_app.settings
+
+
+def get_store() -> Store:
+    """This process's Store."""
+    global _store
+    with _init_lock:
+        if _store is None:
+            _store = Store(settings().database_url)
+        return _store
+
+
+def stored_pipeline(config: Settings) -> str:
+    """The pipeline version for jobs these settings will run (prompts and model)."""
+    return pipeline.job_version(config)
+
+
+def _get_model(config: Settings) -> llm.LLM:
+    """The configured endpoint, or one llama.cpp server per process, started on first use."""
+    global _model, _server
+    with _init_lock:
+        if _model is None:
+            if config.llm.base_url:
+                _model = llm.LLM(config.llm, config.llm.base_url, llm.model_name(config.llm), local=False)
+            else:
+                server = llm.LocalServer(config.llm, config.cache_dir)
+                server.start()
+                _server = server
+                _model = llm.LLM(config.llm, server.base_url, server.alias, local=True)
+        return _model
+
+
+def _get_redis() -> redis.Redis:
+    global _redis
+    with _init_lock:
+        if _redis is None:
+            _redis = redis.Redis.from_url(settings().redis_url, socket_timeout=10, socket_connect_timeout=10)
+        return _redis
+
+
+@worker_process_init.connect
+def _fresh_process_state(**_: Any) -> None:
+    """Drop anything inherited from the parent: pooled connections must not be shared across a fork."""
+    global _store, _redis, _model, _server
+    if _store is not None:
+        _store.engine.dispose(close=False)
+    _store, _redis, _model, _server = None, None, None, None
+
+
+@worker_process_shutdown.connect
+def _stop_model(**_: Any) -> None:
+    global _server
+    if _server is not None:
+        _server.stop()
+        _server = None
+
+
+# --- one stage, with the bookkeeping every stage shares ------------------------------------------------
+
+
+def _run(task: Task, job_id: int, work: Callable[[JobView, Settings], dict[str, Any] | None],
+         skip: Callable[[JobView], bool] | None = None) -> None:
+    """Start the stage in the store, do the work, record its time, or record why it failed."""
+    token = current_job.set(job_id)
+    try:
+        _run_stage(task, job_id, work, skip)
+    finally:
+        current_job.reset(token)
+
+
+def _run_stage(task: Task, job_id: int, work: Callable[[JobView, Settings], dict[str, Any] | None],
+               skip: Callable[[JobView], bool] | None) -> None:
+    stage = TASKS[task.name]
+    config = settings()
+    store_ = get_store()
+    log = {"job_id": job_id}
+    try:
+        job = store_.start_stage(job_id, stage, max_attempts=config.queue.max_attempts)
+    except PoisonJob as exc:  # recorded by the store: the job is failed
+        logger.error("%s", exc, extra=log)
+        raise Ignore() from exc
+    except JobNotFound as exc:
+        logger.error("no job %s: %s task dropped", job_id, stage, extra=log)
+        raise Ignore() from exc
+    if job.state in ("done", "failed"):
+        # a redelivered or duplicate message: the job was finished by another delivery
+        logger.info("job is already %s: %s skipped", job.state, stage, extra=log)
+        raise Ignore()
+    if skip is not None and skip(job):
+        logger.info("%s already done for this job (redelivery): skipped", stage, extra=log)
+        return
+    started = time.perf_counter()
+    retries = task.request.retries
+    try:
+        result = work(job, config)
+    except SoftTimeLimitExceeded as exc:
+        limit = task.soft_time_limit
+        store_.fail(job_id, f"{stage}: took longer than {limit} s (soft time limit)", permanent=True)
+        logger.error("%s exceeded its soft time limit of %s s", stage, limit, extra=log)
+        raise Ignore() from exc
+    except SummarizerError as exc:
+        if exc.transient and retries < (task.max_retries or 0):
+            note = f"{stage}: {exc} (retry {retries + 1} of {task.max_retries})"
+            store_.fail(job_id, note, permanent=False)
+            logger.warning("%s failed, will retry (%d of %s): %s", stage, retries + 1, task.max_retries, exc,
+                           extra=log)
+            raise  # autoretry_for: Celery re-sends the task (and the rest of its chain) with a countdown
+        reason = f"{stage}: gave up after {retries} retries: {exc}" if exc.transient else f"{stage}: {exc}"
+        store_.fail(job_id, reason, permanent=True)
+        logger.error("job failed at %s: %s", stage, exc, extra=log)
+        raise Ignore() from exc  # no retry, and the chain stops here
+    except (Ignore, OperationalError):
+        raise  # a stage stopping its chain on purpose; or the database, retried without a record
+    except Exception as exc:  # a bug: record it so the job does not look alive, and let Celery log the trace
+        store_.fail(job_id, f"{stage}: internal error: {type(exc).__name__}: {exc}", permanent=True)
+        raise
+    seconds = round(time.perf_counter() - started, 3)
+    store_.finish_stage(job_id, stage, seconds, result=result)
+    logger.info("%s done in %.2f s", stage, seconds, extra=log)
+
+
+def _fetched(job: JobView, config: Settings) -> pipeline.Fetched:
+    """The record and PDF of the job's paper: from arXiv the first time, from the disk cache after."""
+    with ArxivClient(config.arxiv, config.cache_dir) as client:
+        record, data = client.fetch(ArxivId(job.arxiv_id, job.version))
+    return pipeline.Fetched(data, record, f"arXiv:{record.arxiv_id}v{record.version}")
+
+
+def _fetch(job: JobView, config: Settings) -> None:
+    fetched = _fetched(job, config)
+    logger.info("fetched %s: %d bytes", fetched.name, len(fetched.pdf), extra={"job_id": job.id})
+
+
+def _parse_index(job: JobView, config: Settings) -> None:
+    doc, chunks = pipeline.parse(_fetched(job, config), config)
+    pipeline.index(doc, chunks, config)  # chunk ids are content hashes: indexing twice adds nothing
+    logger.info("parsed %d pages into %d chunks", len(doc.pages), len(chunks), extra={"job_id": job.id})
+
+
+def _extract(job: JobView, config: Settings) -> dict[str, Any]:
+    started = time.perf_counter()
+    fetched = _fetched(job, config)
+    doc, chunks = pipeline.parse(fetched, config)  # re-parsing (< 1 s) is cheaper than storing a Document
+    retriever = pipeline.index(doc, chunks, config)  # a no-op unless the index lost the paper
+    card = pipeline.extract_card(doc, chunks, fetched.record, retriever, _get_model(config), config)
+    card.provenance.stage_seconds = {**job.timings, "extract": round(time.perf_counter() - started, 3)}
+    logger.info("card drafted: %d/%d numbers held", card.grounding.held, card.grounding.checked,
+                extra={"job_id": job.id})
+    return card.model_dump(mode="json")
+
+
+def _store_card(job: JobView, config: Settings) -> None:
+    if job.result is None:
+        # only a job re-queued (force) while an older chain was still running gets here
+        raise Ignore()
+    view = get_store().store_card(job.id, Card.model_validate(job.result))  # same card again: no revision
+    logger.info("stored card %s at revision %d", view.arxiv_id, view.revision, extra={"job_id": job.id})
+
+
+# --- the tasks ------------------------------------------------------------------------------------------
+
+
+@worker_app.task(name="summarizer.fetch", **TASK_OPTIONS)
+def fetch(self: Task, job_id: int) -> None:
+    """Download the record and PDF into the cache."""
+    _run(self, job_id, _fetch)
+
+
+@worker_app.task(name="summarizer.parse_index", **TASK_OPTIONS)
+def parse_index(self: Task, job_id: int) -> None:
+    """Parse the cached PDF and index its chunks in Chroma."""
+    _run(self, job_id, _parse_index)
+
+
+@worker_app.task(name="summarizer.extract", **TASK_OPTIONS)
+def extract(self: Task, job_id: int) -> None:
+    """Draft and ground the card with the model; store its JSON on the job."""
+    # one extraction per job at a time (RELIABILITY §2): a recovered job may have two chains in flight.
+    # The lock's owner is the task id, which a redelivered message keeps: a delivery whose worker died
+    # takes its own lock back, while a second chain's copy drops out and leaves the job to the owner
+    key, owner = f"summarizer:extract-lock:{job_id}", str(self.request.id)
+    ttl = math.ceil(self.time_limit or settings().queue.extract_time_limit_s)
+    try:
+        client = _get_redis()
+        if not client.set(key, owner, nx=True, ex=ttl):
+            held = client.get(key)
+            holder = held.decode() if isinstance(held, bytes) else held
+            if holder is not None and holder != owner:
+                logger.info("another delivery (%s) is extracting this job: dropped", holder,
+                            extra={"job_id": job_id})
+                raise Ignore()
+            client.set(key, owner, ex=ttl)
+    except redis.RedisError as exc:
+        raise UpstreamUnavailable(f"Redis (extract lock): {exc}") from exc
+    try:
+        _run(self, job_id, _extract, skip=lambda job: job.result is not None)
+    finally:
+        try:
+            client.eval(_RELEASE, 1, key, owner)
+        except redis.RedisError:
+            pass  # the lock expires on its own
+
+
+@worker_app.task(name="summarizer.store", **TASK_OPTIONS)
+def store(self: Task, job_id: int) -> None:
+    """Store the job's card as a revision and mark the job done."""
+    _run(self, job_id, _store_card)
+
+
+@worker_app.task(name="summarizer.recover", bind=True, acks_late=True)
+def recover_task(self: Task, older_than_s: float | None = None, running: bool = False) -> list[int]:
+    """Re-send queued jobs whose message may be lost (for beat, or `celery call summarizer.recover`)."""
+    return recover(older_than_s, running=running, store=get_store())
+
+
+# --- sending --------------------------------------------------------------------------------------------
+
+
+def _chain(job_id: int, celery: Celery) -> chain:
+    # signatures by name: the sender needs neither the task functions nor the worker's settings
+    steps = [celery.signature(name, args=(job_id,), immutable=True) for name in TASKS]
+    return chain(*steps, app=celery)
+
+
+def enqueue(job_ids: Iterable[int], app: Celery | None = None) -> None:
+    """Send each job's chain; call after the jobs' transaction committed. Raises if the broker refuses."""
+    celery = app if app is not None else worker_app
+    ids = list(job_ids)
+    with celery.producer_or_acquire() as producer:
+        for job_id in ids:
+            _chain(job_id, celery).apply_async(producer=producer)
+    logger.info("enqueued %d job(s)", len(ids))
+
+
+def recover(older_than_s: float | None = None, *, running: bool = False, app: Celery | None = None,
+            store: Store | None = None) -> list[int]:
+    """Re-send jobs that may have lost their message (Redis restarted or flushed); return their ids.
+
+    Queued jobs not updated for `older_than_s` (default settings.queue.recover_after_s; 0: all of them),
+    and with `running=True` running jobs too (for a restart of every worker: their stage messages went
+    with Redis). A job whose message still exists then runs twice, which idempotency makes harmless.
+    """
+    celery = app if app is not None else worker_app
+    config = celery.settings if isinstance(celery, SummarizerCelery) else settings()
+    threshold = config.queue.recover_after_s if older_than_s is None else older_than_s
+    own = store is None
+    db = Store(config.database_url) if store is None else store
+    try:
+        states = ("queued", "running") if running else ("queued",)
+        now = time.time()
+        stale = [job.id for state in states for job in _all_jobs(db, state)
+                 if now - job.updated_at.timestamp() >= threshold]
+    finally:
+        if own:
+            db.close()  # recover may run in the worker's parent process: no connections across the fork
+    if stale:
+        enqueue(stale, app=celery)
+        logger.warning("re-sent %d job(s) that may have lost their message: %s", len(stale), stale[:20])
+    return stale
+
+
+def _all_jobs(db: Store, state: str, page: int = 500) -> list[JobView]:
+    jobs: list[JobView] = []
+    while True:
+        batch = db.list_jobs(state, limit=page, offset=len(jobs))
+        jobs += batch
+        if len(batch) < page:
+            return jobs
