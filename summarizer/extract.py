@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Protocol
 
@@ -177,7 +178,7 @@ def fill(
         answer = FrontAnswer()
         needs_review.append("authors/institutions could not be read from the PDF")
     institutions = list(dict.fromkeys(i.strip() for i in answer.institutions if _in_text(i, front_norm)))
-    authors = record.authors if record else [_clean_name(a) for a in answer.authors if _in_text(a, front_norm)]
+    authors = record.authors if record else byline_names(answer.authors, front)
     evidence.append(Evidence(field="institutions", pages=[1], source="pdf"))
     evidence.append(Evidence(field="authors", pages=[] if record else [1], source="arxiv_api" if record else "pdf"))
 
@@ -242,9 +243,31 @@ def _whole_sentences(text: str) -> str:
     return text[: end + 1] if end > len(text) // 3 else text
 
 
-def _clean_name(name: str) -> str:
-    """A byline name without its affiliation and footnote markers ("Dahai Li2,6" -> "Dahai Li")."""
-    return re.sub(r"[\s\d,*†‡§¶]+$", "", name.strip())
+def _fold(text: str) -> str:
+    """Lower case without accents: "Clément" and "Clement" are one name to a reader."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def byline_names(candidates: list[str], front: str) -> list[str]:
+    """Author names as the PDF prints them: split glued lists, drop markers, keep only names on the page."""
+    words = re.findall(r"[^\W\d_][\w'.-]*", _MARKERS.sub(" ", front))
+    folded = [_fold(w) for w in words]
+    names: list[str] = []
+    for candidate in candidates:
+        for part in re.split(r"\s*(?:,|;|&|\band\b)\s*", _MARKERS.sub("", candidate)):
+            target = [_fold(w) for w in part.split()]
+            if len(target) < 2:
+                continue
+            for i in range(len(folded) - len(target) + 1):
+                if folded[i:i + len(target)] == target:
+                    names.append(" ".join(words[i:i + len(target)]))  # the page's spelling
+                    break
+    return list(dict.fromkeys(names))
+
+
+# affiliation digits and footnote marks glued to a name: "Dahai Li2,6", "Zhiyuan Liu1†", "Senellart 1¶"
+_MARKERS = re.compile(r"(?<=[^\W\d_])\s?\d+(?:,\d+)*|[*†‡§¶]+")
 
 
 def _bare(url: str) -> str:

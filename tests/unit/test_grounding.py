@@ -77,10 +77,19 @@ def test_table_rows_with_invented_cells_are_dropped() -> None:
 
 
 def test_prose_cut_at_its_limit_ends_at_a_full_sentence() -> None:
-    from summarizer.extract import ProblemMethod, _clean_name
+    from summarizer.extract import ProblemMethod
 
     answer = ProblemMethod(core_problem="First sentence is complete. Second one is cut off at the",
                            method="See https://evil.example/x for the method. It works.")
     assert answer.core_problem == "First sentence is complete."
     assert "evil" not in answer.method
-    assert _clean_name("Dahai Li2,6") == "Dahai Li" and _clean_name("Zhiyuan Liu1†") == "Zhiyuan Liu"
+
+
+
+def test_byline_names_are_split_cleaned_and_spelt_as_printed() -> None:
+    from summarizer.extract import byline_names
+
+    front = "Title\nYining Ye1, Dahai Li2,6, Zhiyuan Liu1†, Maosong Sun1†\nAgathe Senellart 1¶, Clément Chadebec1"
+    got = byline_names(["Dahai Li2,6, Zhiyuan Liu1†, Maosong Sun", "Clement Chadebec", "Yining Ye", "Nobody Here"],
+                       front)
+    assert got == ["Dahai Li", "Zhiyuan Liu", "Maosong Sun", "Clément Chadebec", "Yining Ye"]
