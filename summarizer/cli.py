@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 
@@ -38,6 +40,19 @@ class Format(str, Enum):
     md = "md"
 
 
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """One line on stderr and the error's exit code, never a traceback, for what a user can act on."""
+    try:
+        yield
+    except SummarizerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except ValueError as exc:  # settings that do not validate
+        typer.echo(f"error: bad settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _progress(stage: str, detail: str) -> None:
     typer.echo(f"[{stage}] {detail}", err=True)
 
@@ -56,15 +71,9 @@ def summarize(
     preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
 ) -> None:
     """Summarize one paper into a card: every number checked against the PDF."""
-    try:
+    with user_errors():
         settings = load(preset)
         card = pipeline.summarize(source, settings, progress=_progress)
-    except SummarizerError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except ValueError as exc:  # settings that do not validate
-        typer.echo(f"error: bad settings: {exc}", err=True)
-        raise typer.Exit(2) from None
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         json_path = out if out.suffix == ".json" else out.with_suffix(".json")
@@ -96,7 +105,7 @@ def eval_run(
     """Generate cards with the real pipeline (and the baseline) and score every field."""
     from summarizer import eval_report, evaluation
 
-    try:
+    with user_errors():
         settings = load(preset)
         references = evaluation.load_references(refs)
         result = evaluation.run(
@@ -104,9 +113,6 @@ def eval_run(
             only=set(only.split(",")) if only else None, note=note, save_cards=None if cards else out / "cards",
             progress=lambda message: typer.echo(f"[eval] {message}", err=True),
         )
-    except SummarizerError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
     written = eval_report.write_reports(result, out)
     for kind, path in written.items():
         typer.echo(f"[done] {kind}: {path}", err=True)
@@ -187,17 +193,11 @@ def submit(
     if not texts:
         typer.echo("error: no ids given (pass IDs or --file)", err=True)
         raise typer.Exit(2)
-    try:
+    with user_errors():
         settings = load(preset)
         with Store(settings.database_url) as store:
             store.migrate()
             results = Intake(store, settings).submit(texts, force=force)
-    except SummarizerError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except ValueError as exc:  # settings that do not validate
-        typer.echo(f"error: bad settings: {exc}", err=True)
-        raise typer.Exit(2) from None
     for result in results:
         typer.echo(_submission_line(result))
     created = sum(r.created for r in results)
@@ -215,7 +215,7 @@ def jobs(
     preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
 ) -> None:
     """List jobs newest first: state, stage, attempts, last error, seconds per stage and in total."""
-    try:
+    with user_errors():
         settings = load(preset)
         with Store(settings.database_url) as store:
             store.migrate()
@@ -226,12 +226,6 @@ def jobs(
                 if job is None:
                     raise JobNotFound(job_id)
                 found = [job]
-    except SummarizerError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except ValueError as exc:  # settings that do not validate
-        typer.echo(f"error: bad settings: {exc}", err=True)
-        raise typer.Exit(2) from None
     if not found:
         typer.echo("no jobs", err=True)
         return

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import chromadb
-import httpx
 import pytest
 from chromadb.config import Settings as ChromaSettings
 
@@ -22,6 +19,7 @@ from summarizer.embeddings import MiniLMEmbedder, get_embedder
 from summarizer.errors import ConfigError, UpstreamUnavailable
 from summarizer.index import Index, RetrievedChunk
 from summarizer.settings import ChunkSettings, IndexSettings, PdfSettings
+from tests.fakes.chroma_server import running_chroma
 
 pytestmark = pytest.mark.integration
 
@@ -200,35 +198,8 @@ def _free_port() -> int:
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run `chroma run` (the server chromadb ships) on a free loopback port until the test ends."""
-    port = _free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    log = (tmp_path / "chroma.log").open("wb")
-    server = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--port", str(port),
-         "--host", "127.0.0.1"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HOME": str(tmp_path)},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, (tmp_path / "chroma.log").read_text(errors="replace")
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "chroma run did not answer its heartbeat in 60 s"
-            time.sleep(0.2)
-        yield url, server
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    with running_chroma(tmp_path) as server:
+        yield server
 
 
 def test_a_chroma_server_stores_and_answers_like_the_embedded_store(

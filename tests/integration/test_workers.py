@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 from sqlalchemy import create_engine, make_url, text
@@ -26,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from summarizer.settings import Settings, load
 from summarizer.store import JobView, Store
+from tests.fakes.chroma_server import running_chroma
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_llm import FakeLLM, schema_answer
 from workers import tasks
@@ -98,34 +98,8 @@ def pg_schemas() -> Iterator[Callable[[], str]]:
 @pytest.fixture(scope="session")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Chroma server (`chroma run`) for multi-process workers: the embedded store is single-process."""
-    home = tmp_path_factory.mktemp("chroma")
-    port = _free_port()
-    with (home / "chroma.log").open("wb") as log:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(home / "data"),
-             "--port", str(port), "--host", "127.0.0.1"],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HOME": str(home)},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, (home / "chroma.log").read_text(errors="replace")
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "chroma run did not answer its heartbeat in 60 s"
-            time.sleep(0.2)
+    with running_chroma(tmp_path_factory.mktemp("chroma")) as (url, _):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture()
