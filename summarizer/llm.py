@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
+import signal
 import logging
 import socket
 import subprocess
@@ -32,6 +34,13 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _die_with_parent() -> None:
+    """Linux: the model server gets SIGTERM when the process that started it dies, even by SIGKILL,
+    so a killed worker or CLI never leaves a 2 GB server running (prctl PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)
 
 
 def model_name(settings: LLMSettings) -> str:
@@ -77,7 +86,8 @@ class LocalServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         logger.info("starting llama.cpp server on port %s with %s", self.port, self.gguf.name)
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         deadline = time.monotonic() + s.server_start_timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -67,3 +67,35 @@ def test_missing_gguf_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-unt
         llm.LocalServer(LLMSettings(gguf=str(tmp_path / "nope.gguf")), tmp_path)
     with pytest.raises(ModelUnavailable, match="unknown model"):
         llm.LocalServer(LLMSettings(gguf="no-such-model"), tmp_path)
+
+
+def test_the_model_server_dies_with_the_process_that_started_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time; from pathlib import Path; from summarizer import llm; "
+        "from summarizer.settings import LLMSettings; "
+        "s = llm.LocalServer(LLMSettings(gguf='smollm2-135m'), Path(sys.argv[1])); s.start(); "
+        "print(s.process.pid, flush=True); time.sleep(600)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    server_pid = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            return  # gone: nothing orphaned
+        with open(f"/proc/{server_pid}/stat") as stat:
+            if stat.read().split()[2] == "Z":
+                return  # a zombie waiting for init to reap it: not running
+        time.sleep(0.2)
+    os.kill(server_pid, signal.SIGKILL)
+    raise AssertionError("the llama.cpp server outlived the process that started it")
