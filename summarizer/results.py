@@ -15,12 +15,14 @@ from summarizer.grounding import numbers_in
 
 _RESULTS = re.compile(
     r"result|comparison|compar|performance|evaluat|benchmark|accuracy|state[- ]of[- ]the[- ]art|\bsota\b|"
-    r"ablation|versus|\bvs\b|pass rate|win rate|score|error|improve", re.I)
+    r"versus|\bvs\b|pass rate|win rate|score|error|improve|main|experiment", re.I)
+_ABLATION = re.compile(r"ablation|analys[ie]s|variant", re.I)  # results, but rarely the headline table
 _NOT_RESULTS = re.compile(
     r"configuration|hyper-?param|statistic|notation|implementation detail|training detail|example|prompt|"
     r"template|architecture|setting", re.I)
 _LOWER_BETTER = re.compile(r"FID|error|loss|latency|time|ppl|perplexity|WER|CER|MAE|MSE|RMSE|↓|distance|LPIPS", re.I)
 _OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.I)
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 
 
@@ -44,6 +46,8 @@ def results_score(table: Table, anchors: set[str]) -> float:
     score = _numeric_share(table)
     if _RESULTS.search(table.caption):
         score += 2
+    elif _ABLATION.search(table.caption):
+        score += 1
     elif _NOT_RESULTS.search(table.caption) or not table.caption:
         score -= 1
     if our_row(table, anchors) is not None:
@@ -64,8 +68,15 @@ def anchors(*texts: str | None) -> set[str]:
     """Distinctive names in the paper's short name, the chosen row and the method prose (DFSDT, Show-o)."""
     found: set[str] = set()
     for text in texts:
+        letters = [c for c in text or "" if c.isalpha()]
+        if text is not texts[0] and letters and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+            continue  # a title set in capitals: every word would look coined
         for word in _WORD.findall(text or ""):
-            distinctive = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word) or "-" in word
+            # a coined name has an inner capital or a digit (DFSDT, ToolLLaMA, Show-o2); plural acronyms
+            # (APIs, LLMs) and hyphenated words (real-world) are everyday vocabulary of the field
+            distinctive = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
+            if _PLURAL_ACRONYM.fullmatch(word):
+                continue
             if len(word) >= 3 and (distinctive or text is texts[0]):
                 found.add(_norm(word))
     return {a for a in found if len(a) >= 3}
@@ -82,11 +93,21 @@ def our_row(table: Table, anchor_words: set[str]) -> TableRow | None:
     for index, row in enumerate(table.rows):
         words = {_norm(w) for w in _WORD.findall(row.label)}
         label = _norm(row.label)
-        hits = sum(1 for a in anchor_words if a in words or (len(a) >= 5 and label.startswith(a)))
+        hits = sum(1 for a in anchor_words if a in words or (len(a) >= 5 and label.startswith(a))
+                   or any(_shared_prefix(a, w) >= 5 for w in words))  # ToolLLM -> ToolLLaMA
         hits += 2 if _OURS.search(row.label) else 0
         if hits and (best is None or (hits, index) >= best):
             best, chosen = (hits, index), row
     return chosen
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def as_card_table(table: Table, max_rows: int) -> ResultsTable:

@@ -42,3 +42,19 @@ def test_collect_takes_the_models_table_then_other_results_tables() -> None:
 def test_no_choice_and_no_recognisable_row_gives_no_numbers() -> None:
     tables, numbers = results.collect(None, "none", results.options([CONFIG], set(), 6), set(), max_rows=12)
     assert tables == [] and numbers == []
+
+
+def test_capitalised_titles_and_everyday_acronyms_are_not_method_names() -> None:
+    words = results.anchors("ZETA", "ZETA: FACILITATING LARGE MODELS WITH APIS", "We query real-world APIs with LLMs.")
+    assert words == {"zeta"}
+
+
+def test_a_comparison_table_ranks_above_an_ablation() -> None:
+    ablation = _table("Table 4: Ablation studies of encoders.", [("Zeta-Gen", ["1.0", "2.0"]), ("b", ["3.0", "4.0"])])
+    opts = results.options([ablation, MAIN], results.anchors("Zeta-Gen", "x"), limit=6)
+    assert opts[0].table is MAIN
+
+
+def test_a_name_prefix_finds_the_models_row() -> None:
+    table = _table("Table 4: Main experiments.", [("GPT-Base", ["44.0"]), ("ToolLLaMA-DFSDT", ["61.0"])])
+    assert results.our_row(table, results.anchors("ToolLLM", "t")).label == "ToolLLaMA-DFSDT"  # type: ignore[union-attr]
