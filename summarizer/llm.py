@@ -202,7 +202,11 @@ class LLM:
 
 
 def _token_budget(schema: type[BaseModel]) -> int:
-    """Tokens a maximal answer can take: ~3 characters a token for bounded strings, plus JSON syntax."""
+    """Tokens a maximal answer can take: bounded strings at 2 characters a token, plus JSON syntax.
+
+    Prose runs ~4 characters a token, but a small model that fills a field to its maxLength with
+    fragments or symbols spends a token on 1-2 characters; a cut-off answer is invalid JSON.
+    """
     body = schema.model_json_schema()
     defs = body.get("$defs", {})
 
@@ -223,7 +227,7 @@ def _token_budget(schema: type[BaseModel]) -> int:
             return int(node.get("maxLength", 400)) + 2
         return 12
 
-    return size(body) // 3 + 16
+    return size(body) // 2 + 16
 
 
 def _strip_fences(text: str) -> str:

@@ -30,7 +30,8 @@ from tests.fakes.fake_arxiv import FakeArxiv
 from workers import tasks
 from workers.celery_app import make_app
 
-pytestmark = pytest.mark.integration
+# slow: the real tiny model behind a real worker takes minutes on 2 cores; run with `pytest -m slow`
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
