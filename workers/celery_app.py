@@ -16,7 +16,7 @@ from celery.signals import after_setup_logger, after_setup_task_logger
 
 from summarizer.settings import Settings, load
 
-__all__ = ["TASKS", "JobFormatter", "SummarizerCelery", "app", "current_job", "make_app"]
+__all__ = ["PRIORITY", "TASKS", "JobFormatter", "SummarizerCelery", "app", "current_job", "make_app"]
 
 # task name -> the store stage it runs (parse_index records as "parse": the store knows four stages)
 TASKS = {
@@ -24,6 +24,14 @@ TASKS = {
     "summarizer.parse_index": "parse",
     "summarizer.extract": "extract",
     "summarizer.store": "store",
+}
+# Redis message priority per task; with Redis 0 is the highest (kombu reads the lowest-numbered list first)
+PRIORITY = {
+    "summarizer.store": 0,
+    "summarizer.extract": 0,  # alone on the llm queue
+    "summarizer.parse_index": 3,
+    "summarizer.fetch": 6,
+    "summarizer.recover": 9,
 }
 # the job the running task works on: every log record of the task names it, from any module
 current_job: ContextVar[int | None] = ContextVar("current_job", default=None)
@@ -71,6 +79,8 @@ def make_app(settings: Settings) -> SummarizerCelery:
             # a publish to a broker that vanished without closing the socket must not hang forever
             "socket_timeout": 30,
             "socket_connect_timeout": 10,
+            # a Redis list per step (kombu): BRPOP reads them in this order, so 0 is served first
+            "priority_steps": sorted(set(PRIORITY.values())),
         },
         # redis.rst: all three spellings must agree when the visibility timeout changes
         result_backend_transport_options={"visibility_timeout": q.visibility_timeout_s},
@@ -92,13 +102,10 @@ def make_app(settings: Settings) -> SummarizerCelery:
         # loses the work, and after a Redis restart the message is gone too
         worker_cancel_long_running_tasks_on_connection_loss=False,
         task_default_queue=q.io_queue,
-        task_routes={
-            "summarizer.fetch": {"queue": q.io_queue},
-            "summarizer.parse_index": {"queue": q.io_queue},
-            "summarizer.extract": {"queue": q.llm_queue},
-            "summarizer.store": {"queue": q.io_queue},
-            "summarizer.recover": {"queue": q.io_queue},
-        },
+        # later stages first: on the io queue a job's parse and store go ahead of every waiting fetch, so a
+        # bulk submission feeds the llm queue from its first job on instead of after its last download
+        task_routes={name: {"queue": q.llm_queue if name == "summarizer.extract" else q.io_queue,
+                            "priority": priority} for name, priority in PRIORITY.items()},
         # only where `celery -A workers.celery_app beat` runs: re-sends queued jobs that lost their message
         beat_schedule={
             "recover-lost-jobs": {

@@ -469,3 +469,25 @@ def test_a_task_that_keeps_killing_its_pool_process_is_failed_as_poison(world: C
     assert failed.error is not None and failed.error.startswith("poison: gave up after 2 attempts at stage extract")
     assert failed.stage_attempts["extract"] == 3
     assert worker.process.poll() is None  # the worker survived to serve other jobs
+
+
+def test_a_bulk_submission_finishes_its_first_jobs_before_downloading_the_last(
+    world: Callable[..., Harness],
+) -> None:
+    # FIFO order would download all N papers before parsing the first: nothing reaches the model until
+    # then. The io queue serves later stages first, so one worker finishes job 1 before fetching job N
+    h = world("sqlite")
+    ids = [f"2601.0{n:04d}" for n in range(1, 6)]
+    for ident in ids:  # the small fixture under new ids (the fake serves any catalog entry)
+        h.fake_arxiv.papers[ident] = {**h.fake_arxiv.papers[PAPER], "id": ident, "version": 1}
+    try:
+        jobs = [h.submit(ident)[0] for ident in ids]  # all queued before any worker runs
+        h.start_worker()  # one process, both queues
+        done = [h.wait(job.id, timeout=120) for job in jobs]
+    finally:
+        for ident in ids:
+            h.fake_arxiv.papers.pop(ident, None)
+    assert all(job.state == "done" for job in done), [job.error for job in done]
+    first_done = min(job.finished_at for job in done if job.finished_at)
+    last_fetch = max(job.started_at for job in done if job.started_at)
+    assert first_done < last_fetch, "every paper was downloaded before the first card was stored"
