@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Protocol, Self, TypeVar
 from xml.etree.ElementTree import Element
 
 import httpx
+import redis
 import tenacity
 from defusedxml import DefusedXmlException, ElementTree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -44,6 +45,51 @@ T = TypeVar("T")
 # One request per min_interval_s for the whole process, whichever client makes it (arXiv's terms of use).
 _turn_lock = threading.Lock()
 _last_request_at: float | None = None
+
+
+class Turns(Protocol):
+    """Who may ask arXiv next: `wait` blocks until it is this caller's turn."""
+
+    def wait(self, min_interval_s: float) -> None: ...
+
+
+class ProcessTurns:
+    """One request per interval for this process (the CLI, the API, a single worker)."""
+
+    def wait(self, min_interval_s: float) -> None:
+        _wait_turn(min_interval_s)
+
+
+class RedisTurns:
+    """One request per interval for every process sharing this Redis (all workers of a deployment).
+
+    Each caller reserves the next free slot atomically (a Lua script on the server's clock), then sleeps
+    until it: N workers together still make one request per interval, never N.
+    """
+
+    _RESERVE = """
+    local now = redis.call('TIME')
+    now = tonumber(now[1]) + tonumber(now[2]) / 1000000
+    local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+    local at = math.max(now, free)
+    local interval = tonumber(ARGV[1])
+    local ttl = math.ceil((at - now + interval) * 1000) + 1000
+    redis.call('SET', KEYS[1], string.format('%.6f', at + interval), 'PX', ttl)
+    return string.format('%.6f', at - now)
+    """
+
+    def __init__(self, client: redis.Redis, key: str = "summarizer:arxiv:next-request") -> None:
+        self._client = client
+        self._key = key
+        self._reserve = client.register_script(self._RESERVE)
+
+    def wait(self, min_interval_s: float) -> None:
+        try:
+            delay = float(self._reserve(keys=[self._key], args=[min_interval_s]))
+        except redis.RedisError as exc:
+            raise UpstreamUnavailable(f"Redis (arXiv rate limit): {exc}") from exc
+        if delay > 0:
+            time.sleep(delay)
 
 
 class ArxivRecord(BaseModel):
@@ -88,8 +134,9 @@ class _Transient(Exception):
 class ArxivClient:
     """Fetches records and PDFs from the configured arXiv hosts, caching them under cache_dir/arxiv."""
 
-    def __init__(self, settings: ArxivSettings, cache_dir: Path) -> None:
+    def __init__(self, settings: ArxivSettings, cache_dir: Path, turns: Turns | None = None) -> None:
         self._settings = settings
+        self._turns = turns or ProcessTurns()
         self._cache = Path(cache_dir) / "arxiv"
         self._allowed = {_origin(settings.api_url), _origin(settings.pdf_url)}
         # connect fails fast; read/write/pool get the configured budget per operation
@@ -188,7 +235,7 @@ class ArxivClient:
 
     def _attempt(self, url: str, params: dict[str, str] | None, read: Callable[[httpx.Response], T]) -> T:
         for _ in range(_MAX_REDIRECTS + 1):
-            _wait_turn(self._settings.min_interval_s)
+            self._turns.wait(self._settings.min_interval_s)
             try:
                 with self._http.stream("GET", url, params=params) as response:
                     if response.is_redirect:

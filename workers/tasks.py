@@ -20,12 +20,12 @@ from typing import Any
 
 import redis
 from celery import Celery, Task, chain
-from celery.exceptions import Ignore, SoftTimeLimitExceeded
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import task_failure, worker_process_init, worker_process_shutdown
 from sqlalchemy.exc import OperationalError
 
 from summarizer import llm, pipeline
-from summarizer.arxiv import ArxivClient
+from summarizer.arxiv import ArxivClient, RedisTurns
 from summarizer.card import Card
 from summarizer.errors import SummarizerError, UpstreamUnavailable
 from summarizer.ids import ArxivId
@@ -121,6 +121,33 @@ def _stop_model(**_: Any) -> None:
         _server = None
 
 
+def record_hard_time_limit(store_: Store, task_name: str, job_id: int, limit_s: float | None) -> None:
+    """Fail the job of a task killed at its hard time limit (its process is gone: it cannot say so itself).
+
+    Celery acknowledges such a message and never redelivers it, so without this the job would stay
+    "running" for ever. Permanent: the same paper would most likely run into the same limit again.
+    """
+    stage = TASKS.get(task_name)
+    if stage is None:
+        return
+    seconds = f" of {limit_s:g} s" if limit_s else ""
+    store_.fail(job_id, f"{stage}: killed at the hard time limit{seconds}", permanent=True)
+    logger.error("%s killed at the hard time limit%s", stage, seconds, extra={"job_id": job_id})
+
+
+@task_failure.connect
+def _hard_time_limit(sender: Task | None = None, exception: BaseException | None = None,
+                     args: tuple[Any, ...] | None = None, **_: Any) -> None:
+    # sent by the worker's main process when it kills a pool process at the hard limit (celery 5.5+)
+    if not isinstance(exception, TimeLimitExceeded) or sender is None or not args:
+        return
+    limit = exception.args[0] if exception.args and isinstance(exception.args[0], int | float) else None
+    try:
+        record_hard_time_limit(get_store(), sender.name, int(args[0]), limit)
+    except Exception:  # never break the worker's own failure handling
+        logger.exception("could not record the hard time limit of job %s", args[0])
+
+
 # --- one stage, with the bookkeeping every stage shares ------------------------------------------------
 
 
@@ -187,7 +214,8 @@ def _run_stage(task: Task, job_id: int, work: Callable[[JobView, Settings], dict
 
 def _fetched(job: JobView, config: Settings) -> pipeline.Fetched:
     """The record and PDF of the job's paper: from arXiv the first time, from the disk cache after."""
-    with ArxivClient(config.arxiv, config.cache_dir) as client:
+    # one request per interval for all workers together, not per process (arXiv's terms of use)
+    with ArxivClient(config.arxiv, config.cache_dir, turns=RedisTurns(_get_redis())) as client:
         record, data = client.fetch(ArxivId(job.arxiv_id, job.version))
     return pipeline.Fetched(data, record, f"arXiv:{record.arxiv_id}v{record.version}")
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import itertools
 import logging
+import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import redis
 
 from summarizer import ids
 from summarizer.arxiv import ArxivClient, ArxivRecord
@@ -246,3 +250,37 @@ def test_cached_record_round_trips(client: ArxivClient, tmp_path: Path) -> None:
     stored = tmp_path / "cache" / "arxiv" / "2607.08270v1.json"
     assert ArxivRecord.model_validate_json(stored.read_bytes()) == record
     assert not (tmp_path / "cache" / "arxiv" / "2607.08270.latest").exists()  # only unversioned asks set it
+
+
+_WORKER = """
+import sys, redis
+from pathlib import Path
+from summarizer import ids
+from summarizer.arxiv import ArxivClient, RedisTurns
+from summarizer.settings import ArxivSettings
+api, pdf, key, cache = sys.argv[1:5]
+settings = ArxivSettings(api_url=api, pdf_url=pdf, min_interval_s=0.4)
+turns = RedisTurns(redis.Redis(host="127.0.0.1", port=6379, db=0), key=key)
+with ArxivClient(settings, Path(cache), turns=turns) as client:
+    for arxiv_id in ("2307.16789", "2408.12528", "2501.17811"):
+        client.fetch_record(ids.parse(arxiv_id))
+"""
+
+
+def test_workers_sharing_redis_ask_arxiv_once_per_interval_together(
+    arxiv_settings: ArxivSettings, fake_arxiv: FakeArxiv, tmp_path: Path,
+) -> None:
+    key = f"test:arxiv-turns:{secrets.token_hex(4)}"
+    root = Path(__file__).resolve().parents[2]
+    try:
+        workers = [subprocess.Popen([sys.executable, "-c", _WORKER, arxiv_settings.api_url,
+                                     arxiv_settings.pdf_url, key, str(tmp_path / f"cache{n}")], cwd=root)
+                   for n in range(2)]
+        assert [w.wait(timeout=45) for w in workers] == [0, 0]
+    finally:
+        redis.Redis(host="127.0.0.1", port=6379, db=0).delete(key)
+    arrivals = sorted(r.at for r in fake_arxiv.requests_to("api"))
+    assert len(arrivals) == 6
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    # two processes, one limit: each per-process limiter alone would let pairs arrive together
+    assert min(gaps) >= 0.35, gaps

@@ -491,3 +491,16 @@ def test_a_bulk_submission_finishes_its_first_jobs_before_downloading_the_last(
     first_done = min(job.finished_at for job in done if job.finished_at)
     last_fetch = max(job.started_at for job in done if job.started_at)
     assert first_done < last_fetch, "every paper was downloaded before the first card was stored"
+
+
+def test_a_task_killed_at_its_hard_time_limit_fails_its_job_with_the_reason(world: Callable[..., Harness]) -> None:
+    # the worker's main process reports the kill (task_failure with TimeLimitExceeded); the message is
+    # acknowledged and never redelivered, so the job must not be left "running"
+    h = world("sqlite")
+    job, _ = h.submit(send=False)
+    assert h.store is not None
+    h.store.start_stage(job.id, "extract", max_attempts=6)
+    tasks.record_hard_time_limit(h.store, "summarizer.extract", job.id, 1800)
+    failed = h.store.get_job(job.id)
+    assert failed is not None and failed.state == "failed" and failed.error_permanent
+    assert failed.error == "extract: killed at the hard time limit of 1800 s"
