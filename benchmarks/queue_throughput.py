@@ -21,6 +21,7 @@ Columns:
   calls/job  model calls per job, from the FakeLLM's request log (repairs included)
   bound/min  S / (calls/job * latency) * 60: S slots doing nothing but waiting on the model
   eff        measured / bound
+  llm busy   sum of extract seconds / (S x wall): the share of the run the llm slots had work
   io wait, llm wait   mean seconds a job sat in a queue before its io stages (fetch, parse, store) and
              before its llm stage (extract), from the job rows: fetch starts at started_at, each later
              stage's start is read from polled rows (updated_at is set when a stage starts and when it
@@ -274,6 +275,11 @@ class Result:
         return self.done / self.wall_s * 60 if self.wall_s > 0 else 0.0
 
     @property
+    def llm_busy(self) -> float:
+        """Share of the run the llm slots spent in extract: below 100% they waited for the io queue."""
+        return sum(self.llm_work) / (self.slots * self.wall_s) if self.wall_s > 0 else 0.0
+
+    @property
     def calls_per_job(self) -> float:
         return self.llm_calls / self.done if self.done else 0.0
 
@@ -432,14 +438,14 @@ def mean(values: list[float]) -> float:
 
 def table(results: list[Result], args: argparse.Namespace) -> str:
     head = ("slots", "jobs", "done", "failed", "wall s", "jobs/min", "calls/job", "bound/min", "eff",
-            "io wait", "llm wait", "io work", "llm work", "latency")
+            "llm busy", "io wait", "llm wait", "io work", "llm work", "latency")
     rows = [head]
     for r in results:
         rows.append((
             str(r.slots), str(r.submitted), str(r.done), str(r.failed), f"{r.wall_s:.1f}",
             f"{r.per_min:.2f}", f"{r.calls_per_job:.2f}", f"{r.bound_per_min:.2f}",
             f"{r.per_min / r.bound_per_min:.0%}" if r.bound_per_min not in (0, float("inf")) else "-",
-            f"{mean(r.io_wait):.1f}", f"{mean(r.llm_wait):.1f}", f"{mean(r.io_work):.2f}",
+            f"{r.llm_busy:.0%}", f"{mean(r.io_wait):.1f}", f"{mean(r.llm_wait):.1f}", f"{mean(r.io_work):.2f}",
             f"{mean(r.llm_work):.2f}", f"{mean(r.job_latency):.1f}",
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]

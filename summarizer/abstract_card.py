@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from summarizer import prompts, venue
+from summarizer import claims, prompts, venue
 from summarizer.card import Card, Evidence
 from summarizer.extract import Model, ask_prose
-from summarizer.grounding import check, claims
+from summarizer.grounding import check
 from summarizer.settings import Settings
 
 
@@ -43,7 +43,7 @@ def summarize(listing: Listing, llm: Model, settings: Settings) -> Card:
         submitted=listing.submitted, arxiv_comment=listing.comment, venue=venue_name,
         peer_review_status="preprint" if status == "unknown" else status, peer_review_text=review_text,
         core_problem=pm.core_problem, method=pm.method, results_text=res.results_text, verdict=res.verdict,
-        key_numbers=claims(listing.abstract, limit=8),
+        key_numbers=claims.from_abstract(listing.abstract, limit=8),
         evidence=[Evidence(field=f, source="arxiv_api") for f in ("title", "authors", "key_numbers")]
         + [Evidence(field=f, source="model") for f in ("core_problem", "method", "results_text", "verdict")],
     )

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 PeerReview = Literal["accepted", "preprint", "unknown"]
 CodeStatus = Literal["released", "none", "unknown"]
-Section = Literal["table", "results", "method", "core_problem", "headline"]
+Section = Literal["table", "results", "method", "core_problem", "headline", "metadata"]
 
 
 class KeyNumber(BaseModel):

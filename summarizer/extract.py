@@ -23,12 +23,12 @@ from pydantic import (
     field_validator,
 )
 
-from summarizer import links, prompts, results, venue
+from summarizer import claims, links, prompts, publication, results, venue
 from summarizer.arxiv import ArxivRecord
-from summarizer.card import Card, Evidence, KeyNumber, ModelCall
+from summarizer.card import Card, Evidence, ModelCall
 from summarizer.document import Chunk, Document
 from summarizer.errors import ModelOutputInvalid
-from summarizer.grounding import PaperNumbers, claims, normalize_text
+from summarizer.grounding import normalize_text
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -203,9 +203,13 @@ def fill(
 
     main = next((o for o in options if o.id == res.main_table), None)
     anchor_words = results.anchors(name, title, pm.method)
-    tables, key_numbers = results.collect(main, res.proposed_row, options, anchor_words,
-                                          max_rows=settings.extract.max_table_rows)
-    key_numbers += _numbers_from_prose(doc, record, limit=6)
+    tables, table_numbers = results.collect(main, res.proposed_row, options, anchor_words,
+                                            max_rows=settings.extract.max_table_rows)
+    prose_numbers = claims.key_numbers(doc, record.abstract if record else None,
+                                       limit=settings.extract.max_prose_numbers)
+    # the headline numbers first (main table, best prose claims), then the rest, then publication facts
+    key_numbers = (table_numbers[:6] + prose_numbers[:4] + table_numbers[6:] + prose_numbers[4:]
+                   + publication.facts(doc))
     if tables:
         evidence.append(Evidence(field="results_tables", pages=[t.page for t in tables if t.page],
                                  source="parsed_table"))
@@ -277,27 +281,3 @@ def _bare(url: str) -> str:
 def _short_name(title: str) -> str | None:
     head = title.split(":", 1)[0].strip()
     return head if ":" in title and len(head.split()) <= 4 else None
-
-
-def _numbers_from_prose(doc: Document, record: ArxivRecord | None, limit: int) -> list[KeyNumber]:
-    """Quantitative claims of the abstract, then of the results and conclusion, each with its page."""
-    paper = PaperNumbers([p.text for p in doc.pages])
-    found: list[KeyNumber] = []
-    abstract = next((s.text for s in doc.sections if s.kind == "abstract"), None) or (
-        record.abstract if record else "")
-    for claim in claims(abstract, limit=limit * 2):
-        page = paper.page_of(claim.value)
-        if page is not None and len(found) < limit:
-            found.append(claim.model_copy(update={"page": page}))
-    # results prose: only relative claims (%, ×, "times") - plain numbers there are mostly table echoes
-    for section in doc.sections:
-        if section.kind not in ("results", "experiments", "conclusion", "discussion"):
-            continue
-        for part in section.parts:
-            for claim in claims(part.text, limit=20):
-                if len(found) >= 2 * limit:
-                    return found
-                relative = re.search(re.escape(claim.value) + r"\s?(?:%|×|x\b|times)", normalize_text(part.text))
-                if relative and paper.on_page(claim.value, part.page) and claim.value not in {k.value for k in found}:
-                    found.append(claim.model_copy(update={"page": part.page, "section": "results"}))
-    return found

@@ -83,25 +83,19 @@ class PaperNumbers:
         key = canonical(number)
         return next((i + 1 for i, found in enumerate(self.by_page) if key in found), None)
 
+    def prints(self, text: str, page: int | None) -> bool:
+        """Is this text (no number in it) printed on the page, or anywhere when page is None?"""
+        needle = normalize_text(text).strip()
+        if not needle:
+            return False
+        if page is None:
+            return any(needle in p for p in self.pages)
+        return 1 <= page <= len(self.pages) and needle in self.pages[page - 1]
+
     def on_page(self, number: str, page: int | None) -> bool:
         if page is None or not 1 <= page <= len(self.by_page):
             return False
         return canonical(number) in self.by_page[page - 1]
-
-
-def claims(text: str, limit: int = 8) -> list[KeyNumber]:
-    """Quantitative claims in prose (an abstract), copied by code: the number and the words after it."""
-    found: list[KeyNumber] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", normalize_text(text)):
-        for number in numbers_in(sentence):
-            if len(number) < 2 or re.fullmatch(r"(?:19|20)\d\d", number):
-                continue  # single digits and years are rarely the claim
-            after = sentence[sentence.find(number) + len(number):]
-            metric = " ".join(re.findall(r"[\w%×-]+", after)[:6]) or sentence[:60]
-            found.append(KeyNumber(metric=metric, value=number, context=sentence[:200], section="results"))
-            if len(found) >= limit:
-                return found
-    return found
 
 
 PROSE_FIELDS = ("headline", "core_problem", "method", "results_text", "verdict")
@@ -133,8 +127,10 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
     key_numbers: list[KeyNumber] = []
     for kn in card.key_numbers:
         parts = [kn.value] + ([b for b in re.split(r";\s*", kn.baseline)] if kn.baseline else [])
-        values = [n for part in parts for n in (numbers_in(part) or [part])]
-        ok = all(paper.on_page(v, kn.page) or (kn.page is None and paper.has(v)) for v in values)
+        values = [n for part in parts for n in numbers_in(part)]
+        words = [part for part in parts if not numbers_in(part)]  # "unpublished", a grant id: as printed
+        ok = (all(paper.on_page(v, kn.page) or (kn.page is None and paper.has(v)) for v in values)
+              and all(paper.prints(w, kn.page) for w in words))
         checked += 1
         held += ok
         if ok:

@@ -23,6 +23,8 @@ _NOT_RESULTS = re.compile(
 _LOWER_BETTER = re.compile(r"FID|error|loss|latency|time|ppl|perplexity|WER|CER|MAE|MSE|RMSE|↓|distance|LPIPS", re.I)
 _OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.I)
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
+# a model size at the end of a row label: "Janus-Pro-7B", "Show-o (1.3B)", "LLaMA 13B"
+_SIZE = re.compile(r"[-\s]*\(?\d+(?:\.\d+)?\s?[BMK]\)?\s*$", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 
 
@@ -86,19 +88,38 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+def _strength(row: TableRow, anchor_words: set[str]) -> int:
+    """How surely a row names the authors' method: whole anchor names count 2, shared prefixes 1, "(ours)" 3."""
+    words = {_norm(w) for w in _WORD.findall(row.label)}
+    label = _norm(row.label)
+    strength = 0
+    for a in anchor_words:
+        if a in words or (len(a) >= 5 and label.startswith(a)):
+            strength += 2
+        elif any(_shared_prefix(a, w) >= 5 for w in words):  # ToolLLM -> ToolLLaMA
+            strength += 1
+    return strength + (3 if _OURS.search(row.label) else 0)
+
+
+def our_rows(table: Table, anchor_words: set[str]) -> list[TableRow]:
+    """Every row naming the authors' method as surely as the best one does (model sizes, variants)."""
+    scored = [(_strength(row, anchor_words), row) for row in table.rows]
+    best = max((s for s, _ in scored), default=0)
+    return [row for s, row in scored if best and s == best]
+
+
+def family(table: Table, row: TableRow) -> list[TableRow]:
+    """The row and the other sizes of the same model in the table, in table order."""
+    stem = _norm(_SIZE.sub("", row.label))
+    if len(stem) < 3:
+        return [row]
+    return [r for r in table.rows if r is row or (_norm(_SIZE.sub("", r.label)) == stem and r.label != row.label)]
+
+
 def our_row(table: Table, anchor_words: set[str]) -> TableRow | None:
     """The row naming the authors' method: an anchor word in its label, or an "(ours)" marker; ties go last."""
-    best: tuple[int, int] | None = None
-    chosen = None
-    for index, row in enumerate(table.rows):
-        words = {_norm(w) for w in _WORD.findall(row.label)}
-        label = _norm(row.label)
-        hits = sum(1 for a in anchor_words if a in words or (len(a) >= 5 and label.startswith(a))
-                   or any(_shared_prefix(a, w) >= 5 for w in words))  # ToolLLM -> ToolLLaMA
-        hits += 2 if _OURS.search(row.label) else 0
-        if hits and (best is None or (hits, index) >= best):
-            best, chosen = (hits, index), row
-    return chosen
+    rows = our_rows(table, anchor_words)
+    return rows[-1] if rows else None
 
 
 def _shared_prefix(a: str, b: str) -> int:
@@ -110,26 +131,33 @@ def _shared_prefix(a: str, b: str) -> int:
     return n
 
 
-def as_card_table(table: Table, max_rows: int) -> ResultsTable:
+def as_card_table(table: Table, max_rows: int, keep: list[TableRow] | None = None) -> ResultsTable:
+    """The table as the card shows it: its first rows, and the authors' rows wherever they are."""
     width = max(len(r.cells) for r in table.rows)
     columns = table.columns if len(table.columns) == width else [f"col {i + 1}" for i in range(width)]
-    rows = [[r.label, *r.cells] for r in table.rows[:max_rows]]
+    shown = [r for i, r in enumerate(table.rows) if i < max_rows or any(r is k for k in keep or [])]
+    rows = [[r.label, *r.cells] for r in shown]
     return ResultsTable(caption=table.caption or f"Table on page {table.page}", columns=["Method", *columns],
                         rows=rows, page=table.page)
 
 
-def key_numbers(table: Table, ours: TableRow, limit: int = 6) -> list[KeyNumber]:
-    """Our row's cells, each with the strongest other row in its column as the baseline."""
+def key_numbers(table: Table, ours: TableRow, limit: int = 8, others: list[TableRow] | None = None
+                ) -> list[KeyNumber]:
+    """Our row's cells, each with the strongest other row in its column as the baseline.
+
+    `others`: further rows of ours (other sizes of the model), never taken as a baseline.
+    """
     width = max(len(r.cells) for r in table.rows)
     columns = table.columns if len(table.columns) == width else [f"col {i + 1}" for i in range(width)]
+    mine = [ours, *(others or [])]
     numbers = []
     for i, value in enumerate(ours.cells):
         if not numbers_in(value):
             continue
         metric = columns[i] if i < len(columns) else f"col {i + 1}"
-        others = [(r.label, r.cells[i]) for r in table.rows
-                  if r is not ours and i < len(r.cells) and numbers_in(r.cells[i])]
-        baseline = _best(others, lower_better=bool(_LOWER_BETTER.search(metric + table.caption)))
+        rivals = [(r.label, r.cells[i]) for r in table.rows
+                  if all(r is not m for m in mine) and i < len(r.cells) and numbers_in(r.cells[i])]
+        baseline = _best(rivals, lower_better=bool(_LOWER_BETTER.search(metric + table.caption)))
         numbers.append(KeyNumber(
             metric=metric, setting=(table.caption or "")[:120] or None, value=value,
             baseline=baseline[1] if baseline else None,
@@ -151,14 +179,22 @@ def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str]
 
 def collect(
     chosen: TableOption | None, proposed: str, all_options: list[TableOption], anchor_words: set[str], *,
-    max_rows: int, max_tables: int = 3, max_numbers: int = 18,
+    max_rows: int, max_tables: int = 4, max_numbers: int = 30, rows_per_table: int = 2,
 ) -> tuple[list[ResultsTable], list[KeyNumber]]:
-    """The model's table first, then other results tables where our row is found, with their key numbers."""
-    picked: list[tuple[Table, TableRow | None]] = []
+    """The model's table first, then other results tables where our row is found, with their key numbers.
+
+    In each table the rows naming the authors' method (up to `rows_per_table`, the last ones: usually the
+    largest model) give key numbers; the other rows give the baselines.
+    """
+    picked: list[tuple[Table, list[TableRow]]] = []
     if chosen is not None:
-        ours = next((r for r in chosen.table.rows if r.label == proposed), None)
-        picked.append((chosen.table, ours or our_row(chosen.table, anchor_words)))
-    words = anchor_words | ({_norm(w) for w in _WORD.findall(proposed)} - {"none"} if proposed else set())
+        named = next((r for r in chosen.table.rows if r.label == proposed), None)
+        # the model's row and its other sizes ("Janus-Pro-7B" -> "Janus-Pro-1B"), else the anchors' rows
+        mine = family(chosen.table, named) if named is not None else our_rows(chosen.table, anchor_words)
+        picked.append((chosen.table, mine))
+    # the chosen row's parts name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT"
+    parts = {_norm(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", proposed or "")) if len(_norm(w)) >= 3}
+    words = anchor_words | (parts - {"none"})
     for option in all_options:
         if len(picked) >= max_tables:
             break
@@ -166,9 +202,13 @@ def collect(
             continue
         if results_score(option.table, words) < 2:
             continue
-        row = our_row(option.table, words)
-        if row is not None:
-            picked.append((option.table, row))
-    tables = [as_card_table(t, max_rows) for t, _ in picked]
-    numbers = [k for t, row in picked if row is not None for k in key_numbers(t, row)]
+        mine = our_rows(option.table, words)
+        if mine:
+            picked.append((option.table, mine))
+    tables = [as_card_table(t, max_rows, keep=rows) for t, rows in picked]
+    numbers: list[KeyNumber] = []
+    for table, rows in picked:
+        shown = rows[-rows_per_table:][::-1]  # the last (largest) first
+        for row in shown:
+            numbers += key_numbers(table, row, others=[r for r in rows if r is not row])
     return tables, numbers[:max_numbers]

@@ -73,6 +73,7 @@ class ExtractSettings(BaseModel):
     top_k: int = 4  # chunks retrieved per field group
     max_context_chars: int = 4800  # chunk text per prompt (about 1.2k tokens)
     max_table_rows: int = 12
+    max_prose_numbers: int = Field(default=20, ge=0)  # quantitative claims copied from the prose (claims.py)
 
 
 class QueueSettings(BaseModel):

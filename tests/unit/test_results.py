@@ -58,3 +58,35 @@ def test_a_comparison_table_ranks_above_an_ablation() -> None:
 def test_a_name_prefix_finds_the_models_row() -> None:
     table = _table("Table 4: Main experiments.", [("GPT-Base", ["44.0"]), ("ToolLLaMA-DFSDT", ["61.0"])])
     assert results.our_row(table, results.anchors("ToolLLM", "t")).label == "ToolLLaMA-DFSDT"  # type: ignore[union-attr]
+
+
+def test_every_size_of_the_model_gives_key_numbers_and_none_is_the_others_baseline() -> None:
+    sizes = _table("Table 2: Comparison on GenEval.", [
+        ("Zeta", ["0.61"]), ("SDXL", ["0.55"]), ("Zeta-Gen-1B", ["0.73"]), ("Zeta-Gen-7B", ["0.80"]),
+    ], columns=["Overall"])
+    opts = results.options([sizes], set(), limit=6)
+    _, numbers = results.collect(opts[0], "none", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    # the full name beats the predecessor sharing a prefix ("Zeta"); the largest size comes first
+    assert [(k.value, k.baseline) for k in numbers] == [("0.80", "0.61"), ("0.73", "0.61")]
+
+
+def test_the_authors_rows_are_kept_in_a_long_table_cut_to_its_first_rows() -> None:
+    long = _table("Table 2: Comparison on GenEval.",
+                  [(f"Baseline {i}", [f"0.{i}1"]) for i in range(1, 9)] + [("Zeta-Gen (ours)", ["0.95"])])
+    shown = results.as_card_table(long, max_rows=4, keep=results.our_rows(long, set()))
+    assert [row[0] for row in shown.rows] == ["Baseline 1", "Baseline 2", "Baseline 3", "Baseline 4",
+                                              "Zeta-Gen (ours)"]
+
+
+def test_the_models_row_brings_its_other_sizes_and_its_parts_find_it_in_other_tables() -> None:
+    main = _table("Table 2: Comparison on GenEval.", [
+        ("Zeta", ["0.61"]), ("GPT-Base", ["0.70"]), ("Zeta-Gen-1B", ["0.73"]), ("Zeta-Gen-7B", ["0.80"]),
+    ], columns=["Overall"])
+    strategies = _table("Table 3: Pass rate of reasoning strategies.", [("ReACT", ["35.3"]), ("DFS", ["60.5"])])
+    opts = results.options([main, strategies], set(), limit=6)
+    chosen = next(o for o in opts if o.table is main)
+    # anchors from prose can name a baseline (GPT); the model's row decides in its table
+    tables, numbers = results.collect(chosen, "Zeta-Gen-7B", opts, {"gpt"}, max_rows=12)
+    assert [(k.value, k.baseline) for k in numbers] == [("0.80", "0.70"), ("0.73", "0.70")]
+    tables, numbers = results.collect(chosen, "Zeta-DFS", opts, set(), max_rows=12)
+    assert [t.page for t in tables] == [5, 5] and ("60.5", "35.3") in {(k.value, k.baseline) for k in numbers}
