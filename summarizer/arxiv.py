@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from defusedxml import DefusedXmlException, ElementTree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from summarizer.errors import InvalidArxivId, NotAPdf, PaperNotFound, PdfTooLarge, UpstreamUnavailable
+from summarizer.files import write_atomic
 from summarizer.ids import ArxivId
 from summarizer.settings import ArxivSettings
 
@@ -172,10 +171,10 @@ class ArxivClient:
                 logger.debug("arXiv record %s from cache", cached.full_id)
                 return cached
         record = self._query(arxiv_id)
-        self._write(self._path(arxiv_id.with_version(record.version), ".json"),
+        write_atomic(self._path(arxiv_id.with_version(record.version), ".json"),
                     record.model_dump_json(indent=2).encode("utf-8"))
         if arxiv_id.version is None:
-            self._write(self._latest_path(arxiv_id), str(record.version).encode("ascii"))
+            write_atomic(self._latest_path(arxiv_id), str(record.version).encode("ascii"))
         return record
 
     def fetch_pdf(self, arxiv_id: ArxivId) -> bytes:
@@ -190,7 +189,7 @@ class ArxivClient:
         logger.info("downloading PDF %s", arxiv_id)
         pdf = self._get(url, None, lambda r: self._read_pdf(arxiv_id, r), f"the PDF of {arxiv_id}")
         if b"%%EOF" in pdf[-1024:]:
-            self._write(path, pdf)
+            write_atomic(path, pdf)
         else:
             # a cut-off download would otherwise be served from the cache forever; let the parser judge it
             logger.warning("PDF %s has no %%%%EOF marker (truncated?); returned but not cached", arxiv_id)
@@ -320,19 +319,6 @@ class ArxivClient:
             logger.warning("ignoring unreadable cached record %s: %s", path, exc)
             return None
 
-    def _write(self, path: Path, data: bytes) -> None:
-        """Write atomically: readers see the old file or the whole new one, never a partial one."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
 
 def _wait_turn(min_interval_s: float) -> None:

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from summarizer import chunking, extract, grounding, ids, llm, pdf, prompts
+from pydantic import ValidationError
+
+from summarizer import __version__, chunking, extract, grounding, ids, llm, pdf, prompts
 from summarizer.arxiv import ArxivClient, ArxivRecord
 from summarizer.card import Card, Provenance
 from summarizer.document import Chunk, Document
 from summarizer.errors import NotAPdf
+from summarizer.files import write_atomic
 from summarizer.index import Index
 from summarizer.settings import Settings
 
@@ -63,6 +66,23 @@ def fetch(source: str, settings: Settings) -> Fetched:
 
 def parse(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:
     doc = pdf.parse(fetched.pdf, settings=settings.pdf, name=fetched.name)
+    return doc, chunking.split(doc, settings.chunk)
+
+
+def parse_cached(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:
+    """parse(), keeping the Document under cache_dir/documents (by PDF sha256 and package version).
+
+    The parse stage writes it; extract, a redelivered task or a forced re-run reads it back instead of
+    parsing the PDF again. A missing or unreadable file is parsed anew.
+    """
+    sha256 = hashlib.sha256(fetched.pdf).hexdigest()
+    path = settings.cache_dir / "documents" / f"{sha256}-{__version__}.json"
+    try:
+        doc = Document.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError):
+        doc, chunks = parse(fetched, settings)
+        write_atomic(path, doc.model_dump_json().encode())
+        return doc, chunks
     return doc, chunking.split(doc, settings.chunk)
 
 

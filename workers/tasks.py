@@ -226,7 +226,7 @@ def _fetch(job: JobView, config: Settings) -> None:
 
 
 def _parse_index(job: JobView, config: Settings) -> None:
-    doc, chunks = pipeline.parse(_fetched(job, config), config)
+    doc, chunks = pipeline.parse_cached(_fetched(job, config), config)
     pipeline.index(doc, chunks, config)  # chunk ids are content hashes: indexing twice adds nothing
     logger.info("parsed %d pages into %d chunks", len(doc.pages), len(chunks), extra={"job_id": job.id})
 
@@ -234,7 +234,7 @@ def _parse_index(job: JobView, config: Settings) -> None:
 def _extract(job: JobView, config: Settings) -> dict[str, Any]:
     started = time.perf_counter()
     fetched = _fetched(job, config)
-    doc, chunks = pipeline.parse(fetched, config)  # re-parsing (< 1 s) is cheaper than storing a Document
+    doc, chunks = pipeline.parse_cached(fetched, config)  # as the parse stage left it
     retriever = pipeline.index(doc, chunks, config)  # a no-op unless the index lost the paper
     card = pipeline.extract_card(doc, chunks, fetched.record, retriever, _get_model(config), config)
     card.provenance.stage_seconds = {**job.timings, "extract": round(time.perf_counter() - started, 3)}

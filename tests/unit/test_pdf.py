@@ -327,3 +327,18 @@ def test_damaged_bytes_give_a_document_or_a_summarizer_error_never_another_excep
             pdf.parse(bytes(mutated), settings=SETTINGS)
         except SummarizerError as exc:
             assert str(exc)
+
+
+def test_a_parsed_document_is_kept_for_later_stages_and_a_damaged_copy_is_parsed_again(tmp_path: Path) -> None:
+    from summarizer import pipeline
+    from summarizer.settings import load
+
+    settings = load(env={"SUMMARIZER_DATA_DIR": str(tmp_path)})
+    fetched = pipeline.Fetched(fixture("gpjax_joss.pdf"), None, "gpjax_joss.pdf")
+    doc, chunks = pipeline.parse_cached(fetched, settings)
+    [kept] = (settings.cache_dir / "documents").glob(f"{doc.sha256}-*.json")
+    again, again_chunks = pipeline.parse_cached(fetched, settings)
+    assert again == doc and again_chunks == chunks
+    kept.write_text('{"sha256": "truncated')  # a disk full, a killed writer: never fatal
+    reparsed, _ = pipeline.parse_cached(fetched, settings)
+    assert reparsed == doc and kept.read_bytes() == doc.model_dump_json().encode()
