@@ -15,7 +15,8 @@ from summarizer.grounding import numbers_in
 
 _RESULTS = re.compile(
     r"result|comparison|compar|performance|evaluat|benchmark|accuracy|state[- ]of[- ]the[- ]art|\bsota\b|"
-    r"versus|\bvs\b|pass rate|win rate|score|error|improve|main|experiment", re.I)
+    r"versus|\bvs\b|pass rate|win rate|success rate|score|error|improve|main|experiment|zero-shot|few-shot|"
+    r"\bFID\b|BLEU|ROUGE|\bF1\b|\bmAP\b|\bIoU\b|PSNR|SSIM|perplexity|\bAUC\b|top-1|precision|recall", re.I)
 _ABLATION = re.compile(r"ablation|analys[ie]s|variant", re.I)  # results, but rarely the headline table
 _NOT_RESULTS = re.compile(
     r"configuration|hyper-?param|statistic|notation|implementation detail|training detail|example|prompt|"

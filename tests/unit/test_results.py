@@ -90,3 +90,12 @@ def test_the_models_row_brings_its_other_sizes_and_its_parts_find_it_in_other_ta
     assert [(k.value, k.baseline) for k in numbers] == [("0.80", "0.70"), ("0.73", "0.70")]
     tables, numbers = results.collect(chosen, "Zeta-DFS", opts, set(), max_rows=12)
     assert [t.page for t in tables] == [5, 5] and ("60.5", "35.3") in {(k.value, k.baseline) for k in numbers}
+
+
+def test_a_caption_naming_only_a_metric_is_a_results_table() -> None:
+    fid = _table("Table 2: MSCOCO zero-shot FID.",
+                 [("DALL-E", ["-"]), ("GLIDE", ["12.24"]), ("Zeta-Gen (Ours)", ["9.24"])], 10)
+    opts = results.options([CONFIG, MAIN, fid], set(), limit=6)
+    main = next(o for o in opts if o.table is MAIN)
+    tables, numbers = results.collect(main, "Zeta-Gen (ours)", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    assert 10 in [t.page for t in tables] and ("9.24", "12.24") in {(k.value, k.baseline) for k in numbers}
