@@ -27,7 +27,7 @@ _VALUE = re.compile(
     rf"|(?:{_N})(?: ?(?:×|x) ?(?:{_N}))+(?!\w|\.\d)"
     rf"|(?:{_N})(?::(?:{_N}))+(?!\w|\.\d)"
     rf"|(?:{_N})(?: ?(?:to|-|~) ?|/)(?:{_N})"
-    r"(?=\s?(?:%|×|x\b|times|-fold|fold|[KMB]\b|million|billion|\w+s\b))"
+    r"(?=\s?(?:%|×|x\b|times|-fold|fold|million|billion|\w+s\b))"
     rf"|(?:{_N})"
 )
 _SCALE = re.compile(r"^\s?(?:million|billion|trillion|thousand|[KMB]\b|k\b)", re.I)
@@ -87,6 +87,8 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     plain = value.replace(",", "")
     if _POINTER.search(before) or (_YEAR.fullmatch(plain) and not _RELATIVE.match(after)):
         return None
+    if re.match(r"\s?[×x]\s?10\b", after):
+        return None  # scientific notation: "2.2 × 10-4" is a learning rate, not a factor
     if before.endswith("[") and after.startswith(("]", ",")) and "." not in value:
         return None  # a citation [12]
     glued_after = after[:1].isalpha() and not (_SCALE.match(after) or _RELATIVE.match(after))

@@ -39,10 +39,11 @@ def _values(found: list[claims.Claim]) -> list[str]:
 def test_shares_factors_scales_and_counts_are_claims_pointers_years_and_names_are_not() -> None:
     text = ("We collect 3,451 high-quality tools and add approximately 90 million samples. "
             "Our model improves accuracy by 12.5% over GPT-4 (Table 3) and is 2.6 to 5.8× closer to the ideal. "
-            "The difference is significant (p < 0.05), as shown in Section 4.2 and by Smith et al. (2019) [12].")
+            "The difference is significant (p < 0.05), as shown in Section 4.2 and by Smith et al. (2019) [12]. "
+            "We use a learning rate of 2.2 × 10-4 and compare with Llama-3.1-405B.")
     values = _values(claims.in_text(text))
     assert {"3,451", "90 million", "12.5%", "2.6 to 5.8×", "p < 0.05"} <= set(values)
-    for pointer in ("3", "4.2", "2019", "12", "4"):
+    for pointer in ("3", "4.2", "2019", "12", "4", "2.2", "2.2 ×", "3.1-405B", "405B"):
         assert pointer not in values
 
 
