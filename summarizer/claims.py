@@ -11,12 +11,12 @@ not asked: what is copied here is in the paper, on the page given.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from summarizer.card import KeyNumber
 from summarizer.card import Section as CardSection
 from summarizer.document import Document, SectionKind
-from summarizer.grounding import PaperNumbers, canonical, normalize_text
+from summarizer.grounding import PaperNumbers, canonical, normalize_text, paper_numbers
 
 __all__ = ["Claim", "find", "from_abstract", "in_text", "key_numbers"]
 
@@ -133,12 +133,6 @@ def _prose(sentence: str) -> bool:
             and _FUNCTION_WORDS.search(sentence) is not None)
 
 
-def _with_unit(value: str, after: str) -> str:
-    """The value as quoted: "75.8%", "35M", "90 million", "20 times"."""
-    unit = _RELATIVE.match(after) or _SCALE.match(after)
-    return value + unit.group(0).rstrip() if unit else value
-
-
 def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section: CardSection = "results",
             position: int = 0) -> list[Claim]:
     """Every candidate claim in a piece of prose, scored (unfiltered)."""
@@ -152,10 +146,11 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             score = _score(match.group(), before, after, sentence)
             if score is None:
                 continue
+            # the value as quoted: "75.8%", "35M", "90 million", "20 times"
             unit = _RELATIVE.match(after) or _SCALE.match(after)
+            value = match.group() + unit.group(0).rstrip() if unit else match.group()
             words = re.findall(r"[\w%×()-]+", after[unit.end():] if unit else after)[:6]
             metric = " ".join(words) or " ".join(re.findall(r"[\w-]+", before)[-6:]) or sentence[:60]
-            value = _with_unit(match.group(), after)
             if (p_value := _P_VALUE.search(before)) is not None:
                 value, metric = p_value.group(0) + value, "significance level"
             found.append(Claim(value=value, metric=metric, sentence=sentence,
@@ -166,13 +161,13 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
 
 def find(doc: Document, abstract: str | None = None) -> list[Claim]:
     """Claims of the paper's prose, best first; each one printed on its page, each value once."""
-    paper = PaperNumbers([p.text for p in doc.pages])
+    paper = paper_numbers(tuple(p.text for p in doc.pages))  # the grounding check reuses it
     candidates: list[Claim] = []
     if abstract and not any(s.kind == "abstract" for s in doc.sections):
         for claim in in_text(abstract, weight=_SECTION_WEIGHT["abstract"], section="results"):
-            page = _page_of(claim.value, paper)
+            page = paper.page_of(*_numbers(claim.value))
             if page is not None:
-                candidates.append(_at(claim, page))
+                candidates.append(replace(claim, page=page))
     for section in doc.sections:
         weight = _SECTION_WEIGHT.get(section.kind)
         if weight is None:
@@ -210,17 +205,5 @@ def _numbers(value: str) -> list[str]:
     return re.findall(_N, value)
 
 
-def _page_of(value: str, paper: PaperNumbers) -> int | None:
-    numbers = _numbers(value)
-    for page in range(1, len(paper.by_page) + 1):
-        if all(paper.on_page(n, page) for n in numbers):
-            return page
-    return None
-
-
 def _printed_on(value: str, page: int, paper: PaperNumbers) -> bool:
     return all(paper.on_page(n, page) for n in _numbers(value))
-
-
-def _at(claim: Claim, page: int) -> Claim:
-    return Claim(claim.value, claim.metric, claim.sentence, page, claim.section, claim.score, claim.position)

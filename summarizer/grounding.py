@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, ResultsTable
 
@@ -41,7 +43,12 @@ def rejoin_numbers(text: str) -> str:
 
 def canonical(number: str) -> str:
     """One spelling per value: no thousands separators, no trailing zeros ("61.0" == "61", "16,464")."""
-    n = normalize_text(number).strip().replace(",", "").replace(" ", "")
+    return _canonical_normalized(normalize_text(number))
+
+
+def _canonical_normalized(number: str) -> str:
+    """canonical() of a number cut from text that normalize_text has already seen."""
+    n = number.strip().replace(",", "").replace(" ", "")
     # the sign is presentation ("-44.6%" in a table, "44.6% lower" in prose): compare magnitudes
     n = n.lstrip("+-")
     if "." in n:
@@ -70,18 +77,19 @@ def numbers_in(text: str) -> list[str]:
 class PaperNumbers:
     """The set of numbers printed in a paper, per page, in canonical form."""
 
-    def __init__(self, pages: list[str]) -> None:
+    def __init__(self, pages: Sequence[str]) -> None:
         self.pages = [normalize_text(p) for p in pages]
-        self.by_page: list[set[str]] = [{canonical(n) for n in NUMBER.findall(p)} for p in self.pages]
+        self.by_page: list[set[str]] = [{_canonical_normalized(n) for n in NUMBER.findall(p)}
+                                        for p in self.pages]
         self.all: set[str] = set().union(*self.by_page) if self.by_page else set()
 
     def has(self, number: str) -> bool:
         return canonical(number) in self.all
 
-    def page_of(self, number: str) -> int | None:
-        """The first 1-based page that prints this number."""
-        key = canonical(number)
-        return next((i + 1 for i, found in enumerate(self.by_page) if key in found), None)
+    def page_of(self, *numbers: str) -> int | None:
+        """The first 1-based page that prints all of these numbers."""
+        keys = {canonical(n) for n in numbers}
+        return next((i + 1 for i, found in enumerate(self.by_page) if keys <= found), None)
 
     def prints(self, text: str, page: int | None) -> bool:
         """Is this text (no number in it) printed on the page, or anywhere when page is None?"""
@@ -98,6 +106,12 @@ class PaperNumbers:
         return canonical(number) in self.by_page[page - 1]
 
 
+@functools.lru_cache(maxsize=4)
+def paper_numbers(pages: tuple[str, ...]) -> PaperNumbers:
+    """One PaperNumbers per paper: claims and the grounding check of the same card share it."""
+    return PaperNumbers(pages)
+
+
 PROSE_FIELDS = ("headline", "core_problem", "method", "results_text", "verdict")
 
 
@@ -107,7 +121,7 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
     Removed numbers leave a visible "[number not in paper]" in the prose and are listed in
     `grounding.flagged`, so the editor sees what the model claimed; nothing ungrounded is published.
     """
-    paper = PaperNumbers(pages)
+    paper = paper_numbers(tuple(pages))
     checked = held = 0
     flagged: list[FlaggedNumber] = []
     updates: dict[str, object] = {}
@@ -126,9 +140,10 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
         updates[field] = text
     key_numbers: list[KeyNumber] = []
     for kn in card.key_numbers:
-        parts = [kn.value] + ([b for b in re.split(r";\s*", kn.baseline)] if kn.baseline else [])
-        values = [n for part in parts for n in numbers_in(part)]
-        words = [part for part in parts if not numbers_in(part)]  # "unpublished", a grant id: as printed
+        parts = [kn.value] + (re.split(r";\s*", kn.baseline) if kn.baseline else [])
+        found = [(part, numbers_in(part)) for part in parts]
+        values = [n for _, numbers in found for n in numbers]
+        words = [part for part, numbers in found if not numbers]  # "unpublished", a grant id: as printed
         ok = (all(paper.on_page(v, kn.page) or (kn.page is None and paper.has(v)) for v in values)
               and all(paper.prints(w, kn.page) for w in words))
         checked += 1

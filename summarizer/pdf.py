@@ -35,7 +35,7 @@ T = TypeVar("T")
 # Acrobat accepts the header anywhere in the first 1024 bytes (some servers prepend junk), so do we.
 HEADER_WINDOW = 1024
 
-# C0 controls (pypdf emits NULs for some math fonts); tab and newline are kept for the line logic
+# C0 controls (pypdf emits NULs for some math fonts); newline is kept for the line logic, tab becomes a space
 _CONTROLS: dict[int, None] = dict.fromkeys([c for c in range(0x20) if c not in (0x09, 0x0A)] + [0x7F])
 _TRANSLATE: dict[int, str | None] = {**INVISIBLE, **_CONTROLS, **SPACES}
 # the stamp arXiv prints in the margin: "arXiv:2408.12528v1 [cs.CV] 22 Aug 2024" (old ids: hep-th/9901001);

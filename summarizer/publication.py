@@ -14,6 +14,7 @@ import re
 from summarizer.card import KeyNumber
 from summarizer.document import Document
 from summarizer.grounding import normalize_text
+from summarizer.results import squash
 
 __all__ = ["facts"]
 
@@ -51,17 +52,17 @@ def facts(doc: Document) -> list[KeyNumber]:
             found.append(KeyNumber(metric=metric, value=value, context=context[:240], section="metadata",
                                    page=page))
 
-    for page in doc.pages[:2]:
-        text = normalize_text(page.text)
+    texts = [normalize_text(page.text) for page in doc.pages]
+    for page, text in zip(doc.pages[:2], texts, strict=False):
         if (doi := _DOI.search(text)) is not None:
             add("DOI", doi.group(1), page.number, doi.group(0))
         for dated in _DATED.finditer(text):
             if dated.group(2) in _PLACEHOLDER_DATES:
                 continue
             add(f"{dated.group(1).lower()} date", dated.group(2), page.number, dated.group(0))
-    for page in doc.pages:
+    for page, text in zip(doc.pages, texts, strict=True):
         # the self-citation repeats in every page's footer: the first one is enough
-        if (cite := _self_citation(normalize_text(page.text), doc.title)) is not None:
+        if (cite := _self_citation(text, doc.title)) is not None:
             context = cite.group(0)
             add("citation year", cite.group(1), page.number, context)
             if cite.group("volume"):
@@ -85,10 +86,6 @@ def facts(doc: Document) -> list[KeyNumber]:
 
 def _self_citation(text: str, title: str | None) -> re.Match[str] | None:
     for match in _SELF_CITATION.finditer(text):
-        if title is None or _key(match.group("title"))[:30] == _key(title)[:30]:
+        if title is None or squash(match.group("title"))[:30] == squash(title)[:30]:
             return match
     return None
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())

@@ -81,18 +81,19 @@ def anchors(*texts: str | None) -> set[str]:
             if _PLURAL_ACRONYM.fullmatch(word):
                 continue
             if len(word) >= 3 and (distinctive or text is texts[0]):
-                found.add(_norm(word))
+                found.add(squash(word))
     return {a for a in found if len(a) >= 3}
 
 
-def _norm(text: str) -> str:
+def squash(text: str) -> str:
+    """Lower-case letters and digits only: "Janus-Pro 7B" -> "januspro7b" (names compared loosely)."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _strength(row: TableRow, anchor_words: set[str]) -> int:
-    """How surely a row names the authors' method: whole anchor names count 2, shared prefixes 1, "(ours)" 3."""
-    words = {_norm(w) for w in _WORD.findall(row.label)}
-    label = _norm(row.label)
+    """How surely a row names the authors' method: whole anchor names 2, shared prefixes 1, "(ours)" 3."""
+    words = {squash(w) for w in _WORD.findall(row.label)}
+    label = squash(row.label)
     strength = 0
     for a in anchor_words:
         if a in words or (len(a) >= 5 and label.startswith(a)):
@@ -111,10 +112,11 @@ def our_rows(table: Table, anchor_words: set[str]) -> list[TableRow]:
 
 def family(table: Table, row: TableRow) -> list[TableRow]:
     """The row and the other sizes of the same model in the table, in table order."""
-    stem = _norm(_SIZE.sub("", row.label))
+    stem = squash(_SIZE.sub("", row.label))
     if len(stem) < 3:
         return [row]
-    return [r for r in table.rows if r is row or (_norm(_SIZE.sub("", r.label)) == stem and r.label != row.label)]
+    return [r for r in table.rows
+            if r is row or (squash(_SIZE.sub("", r.label)) == stem and r.label != row.label)]
 
 
 def our_row(table: Table, anchor_words: set[str]) -> TableRow | None:
@@ -132,10 +134,15 @@ def _shared_prefix(a: str, b: str) -> int:
     return n
 
 
+def _columns(table: Table) -> list[str]:
+    """The table's column names, or "col N" when the parser could not match them to the cells."""
+    width = max(len(r.cells) for r in table.rows)
+    return table.columns if len(table.columns) == width else [f"col {i + 1}" for i in range(width)]
+
+
 def as_card_table(table: Table, max_rows: int, keep: list[TableRow] | None = None) -> ResultsTable:
     """The table as the card shows it: its first rows, and the authors' rows wherever they are."""
-    width = max(len(r.cells) for r in table.rows)
-    columns = table.columns if len(table.columns) == width else [f"col {i + 1}" for i in range(width)]
+    columns = _columns(table)
     shown = [r for i, r in enumerate(table.rows) if i < max_rows or any(r is k for k in keep or [])]
     rows = [[r.label, *r.cells] for r in shown]
     return ResultsTable(caption=table.caption or f"Table on page {table.page}", columns=["Method", *columns],
@@ -148,14 +155,13 @@ def key_numbers(table: Table, ours: TableRow, limit: int = 8, others: list[Table
 
     `others`: further rows of ours (other sizes of the model), never taken as a baseline.
     """
-    width = max(len(r.cells) for r in table.rows)
-    columns = table.columns if len(table.columns) == width else [f"col {i + 1}" for i in range(width)]
+    columns = _columns(table)
     mine = [ours, *(others or [])]
     numbers = []
     for i, value in enumerate(ours.cells):
         if not numbers_in(value):
             continue
-        metric = columns[i] if i < len(columns) else f"col {i + 1}"
+        metric = columns[i]  # a row has at most as many cells as the table has columns
         rivals = [(r.label, r.cells[i]) for r in table.rows
                   if all(r is not m for m in mine) and i < len(r.cells) and numbers_in(r.cells[i])]
         baseline = _best(rivals, lower_better=bool(_LOWER_BETTER.search(metric + table.caption)))
@@ -194,7 +200,7 @@ def collect(
         mine = family(chosen.table, named) if named is not None else our_rows(chosen.table, anchor_words)
         picked.append((chosen.table, mine))
     # the chosen row's parts name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT"
-    parts = {_norm(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", proposed or "")) if len(_norm(w)) >= 3}
+    parts = {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", proposed or "")) if len(squash(w)) >= 3}
     words = anchor_words | (parts - {"none"})
     for option in all_options:
         if len(picked) >= max_tables:
