@@ -86,8 +86,9 @@ def parse_cached(fetched: Fetched, settings: Settings) -> tuple[Document, list[C
     return doc, chunking.split(doc, settings.chunk)
 
 
-def index(doc: Document, chunks: list[Chunk], settings: Settings) -> Index:
-    store = Index(settings.index, settings.chroma_path)
+def index(doc: Document, chunks: list[Chunk], settings: Settings, store: Index | None = None) -> Index:
+    """Add the paper's chunks (a no-op when they are there); `store`: an Index the caller keeps open."""
+    store = store or Index(settings.index, settings.chroma_path)
     store.add(doc.sha256, chunks)
     return store
 

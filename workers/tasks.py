@@ -29,6 +29,7 @@ from summarizer.arxiv import ArxivClient, RedisTurns
 from summarizer.card import Card
 from summarizer.errors import SummarizerError, UpstreamUnavailable
 from summarizer.ids import ArxivId
+from summarizer.index import Index
 from summarizer.settings import Settings
 from summarizer.store import JobNotFound, JobView, PoisonJob, Store
 from workers.celery_app import TASKS, SummarizerCelery, current_job
@@ -46,6 +47,8 @@ _store: Store | None = None
 _model: llm.LLM | None = None
 _server: llm.LocalServer | None = None
 _redis: redis.Redis | None = None
+_arxiv: ArxivClient | None = None
+_index: Index | None = None
 _init_lock = threading.Lock()  # the threads pool may race to make them
 
 # Compare-and-delete: release the extract lock only if this delivery still owns it.
@@ -104,21 +107,46 @@ def _get_redis() -> redis.Redis:
         return _redis
 
 
+def _get_arxiv() -> ArxivClient:
+    """This process's arXiv client (HTTP pool and disk cache), taking turns with every worker via Redis."""
+    global _arxiv
+    redis_client = _get_redis()
+    with _init_lock:
+        if _arxiv is None:
+            config = settings()
+            # one request per interval for all workers together, not per process (arXiv's terms of use)
+            _arxiv = ArxivClient(config.arxiv, config.cache_dir, turns=RedisTurns(redis_client))
+        return _arxiv
+
+
+def _get_index() -> Index:
+    """This process's Chroma collection (a server client opens with several round trips: once is enough)."""
+    global _index
+    with _init_lock:
+        if _index is None:
+            config = settings()
+            _index = Index(config.index, config.chroma_path)
+        return _index
+
+
 @worker_process_init.connect
 def _fresh_process_state(**_: Any) -> None:
     """Drop anything inherited from the parent: pooled connections must not be shared across a fork."""
-    global _store, _redis, _model, _server
+    global _store, _redis, _model, _server, _arxiv, _index
     if _store is not None:
         _store.engine.dispose(close=False)
-    _store, _redis, _model, _server = None, None, None, None
+    _store, _redis, _model, _server, _arxiv, _index = None, None, None, None, None, None
 
 
 @worker_process_shutdown.connect
 def _stop_model(**_: Any) -> None:
-    global _server
+    global _server, _arxiv
     if _server is not None:
         _server.stop()
         _server = None
+    if _arxiv is not None:
+        _arxiv.close()
+        _arxiv = None
 
 
 def record_hard_time_limit(store_: Store, task_name: str, job_id: int, limit_s: float | None) -> None:
@@ -214,9 +242,7 @@ def _run_stage(task: Task, job_id: int, work: Callable[[JobView, Settings], dict
 
 def _fetched(job: JobView, config: Settings) -> pipeline.Fetched:
     """The record and PDF of the job's paper: from arXiv the first time, from the disk cache after."""
-    # one request per interval for all workers together, not per process (arXiv's terms of use)
-    with ArxivClient(config.arxiv, config.cache_dir, turns=RedisTurns(_get_redis())) as client:
-        record, data = client.fetch(ArxivId(job.arxiv_id, job.version))
+    record, data = _get_arxiv().fetch(ArxivId(job.arxiv_id, job.version))
     return pipeline.Fetched(data, record, f"arXiv:{record.arxiv_id}v{record.version}")
 
 
@@ -227,7 +253,7 @@ def _fetch(job: JobView, config: Settings) -> None:
 
 def _parse_index(job: JobView, config: Settings) -> None:
     doc, chunks = pipeline.parse_cached(_fetched(job, config), config)
-    pipeline.index(doc, chunks, config)  # chunk ids are content hashes: indexing twice adds nothing
+    pipeline.index(doc, chunks, config, _get_index())  # chunk ids are content hashes: twice adds nothing
     logger.info("parsed %d pages into %d chunks", len(doc.pages), len(chunks), extra={"job_id": job.id})
 
 
@@ -235,7 +261,7 @@ def _extract(job: JobView, config: Settings) -> dict[str, Any]:
     started = time.perf_counter()
     fetched = _fetched(job, config)
     doc, chunks = pipeline.parse_cached(fetched, config)  # as the parse stage left it
-    retriever = pipeline.index(doc, chunks, config)  # a no-op unless the index lost the paper
+    retriever = pipeline.index(doc, chunks, config, _get_index())  # a no-op unless the index lost the paper
     card = pipeline.extract_card(doc, chunks, fetched.record, retriever, _get_model(config), config)
     card.provenance.stage_seconds = {**job.timings, "extract": round(time.perf_counter() - started, 3)}
     logger.info("card drafted: %d/%d numbers held", card.grounding.held, card.grounding.checked,
@@ -322,8 +348,7 @@ def enqueue(job_ids: Iterable[int], app: Celery | None = None) -> None:
     ids = list(job_ids)
     with celery.producer_or_acquire() as producer:
         for job_id in ids:
-            _chain(job_id, celery).apply_async(producer=producer)
-    logger.info("enqueued %d job(s)", len(ids))
+            _chain(job_id, celery).apply_async(producer=producer)  # the caller logs what it sent
 
 
 def recover(older_than_s: float | None = None, *, running: bool = False, app: Celery | None = None,
