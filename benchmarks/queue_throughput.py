@@ -59,9 +59,9 @@ import httpx
 import redis
 from sqlalchemy import create_engine, make_url
 
-from summarizer.service import Intake
+from summarizer.service.intake import Intake
+from summarizer.service.store import JobView, Store
 from summarizer.settings import Settings, load
-from summarizer.store import JobView, Store
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_llm import FakeLLM, schema_answer
 

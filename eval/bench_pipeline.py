@@ -14,7 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from summarizer import llm, models, pipeline
+from summarizer import pipeline
+from summarizer.model import connection, packaged
 from summarizer.settings import load
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
@@ -40,7 +41,7 @@ def main() -> None:
     cache = load(args.preset).cache_dir  # reuse the assembled model from the user's cache
     rows = []
     started = time.perf_counter()
-    with llm.connect(settings.llm, cache) as model:
+    with connection.connect(settings.llm, cache) as model:
         print(f"model server up in {time.perf_counter() - started:.1f} s: {model.model}", file=sys.stderr)
         for path in pdfs:
             t0 = time.perf_counter()
@@ -48,7 +49,7 @@ def main() -> None:
                                       progress=lambda s, d: print(f"  [{s}] {d}", file=sys.stderr))
             wall = time.perf_counter() - t0
             doc, _ = pipeline.parse(pipeline.fetch(str(path), settings), settings)
-            gguf = models.resolve(settings.llm.gguf, cache)
+            gguf = packaged.resolve(settings.llm.gguf, cache)
             tokens = paper_tokens(gguf, doc.text)
             p = card.provenance
             rows.append({

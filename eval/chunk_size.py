@@ -24,8 +24,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from summarizer import chunking, pdf
 from summarizer.document import Chunk, Document
+from summarizer.ingest import pdf
+from summarizer.retrieval import chunking
 from summarizer.settings import ChunkSettings, PdfSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -43,7 +43,8 @@ def _windows(count: int, size: int) -> list[str]:
 
 def _chunks(count: int, size: int) -> list[str]:
     """Chunk the fixture papers with the real stages (pdf.parse, chunking.split) until count chunks."""
-    from summarizer import chunking, pdf
+    from summarizer.ingest import pdf
+    from summarizer.retrieval import chunking
     from summarizer.settings import ChunkSettings, PdfSettings
 
     texts: list[str] = []
@@ -73,7 +74,7 @@ def main() -> None:
     rss_before_model = _rss_mb()
 
     start = time.perf_counter()
-    from summarizer.embeddings import MAX_TOKENS, MiniLMEmbedder
+    from summarizer.model.embeddings import MAX_TOKENS, MiniLMEmbedder
 
     imported = time.perf_counter()
     embedder = MiniLMEmbedder(threads=args.threads, batch_size=args.batch_size)

@@ -20,8 +20,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from summarizer import pdf
 from summarizer.document import Document
+from summarizer.ingest import pdf
 from summarizer.settings import PdfSettings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

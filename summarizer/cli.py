@@ -6,17 +6,20 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from redis.exceptions import ConnectionError as RedisUnavailable
+from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
 from summarizer import pipeline, render
-from summarizer.errors import SummarizerError
-from summarizer.service import Intake, Submission, read_id_file, read_ids
+from summarizer.errors import BadInput, JobNotFound, SummarizerError, UpstreamUnavailable
+from summarizer.jobs import JobState, Stage
+from summarizer.service.intake import Intake, Submission, read_id_file, read_ids
+from summarizer.service.store import JobView, Store
 from summarizer.settings import FLAT_ENV, PRESETS, load
-from summarizer.store import JobNotFound, JobView, Store
-from summarizer.store.models import STAGES
 
 SETTINGS_HELP = f"""
 Settings come from environment variables (prefix SUMMARIZER_, nested with __) or a preset
@@ -28,29 +31,47 @@ SUMMARIZER_LLM__GGUF (a packaged model name or your own .gguf path);
 SUMMARIZER_ARXIV__MIN_INTERVAL_S; SUMMARIZER_ARXIV__MAX_PDF_BYTES.
 
 With no SUMMARIZER_LLM_BASE_URL the packaged model runs locally behind llama.cpp's server.
-Exit codes: 0 ok, 2 bad input (id, PDF, settings), 4 upstream unavailable (retry later), 5 model failed.
+Exit codes: 0 ok; 1 a job or card error (no such job, poison, conflict); 2 bad input (id, PDF, file,
+settings); 4 a service unavailable (arXiv, model endpoint, database, queue: retry later); 5 the model
+gave no valid answer.
 """
 
 app = typer.Typer(help="Turn arXiv papers into grounded editorial cards.", epilog=SETTINGS_HELP,
                   no_args_is_help=True, add_completion=False)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     json = "json"
     md = "md"
 
 
+class Pool(StrEnum):
+    prefork = "prefork"
+    solo = "solo"
+    threads = "threads"
+
+
+SERVICE_UNAVAILABLE = UpstreamUnavailable.exit_code
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """One line on stderr and the error's exit code, never a traceback, for what a user can act on."""
+    """The one place an error becomes a line on stderr and an exit code; a traceback means a bug.
+
+    Our own errors carry their exit code (summarizer.errors); a database or queue that cannot be reached
+    is a service unavailable. Anything else is not caught here: it is a bug, and its trace is the report.
+    """
     try:
         yield
     except SummarizerError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
-    except ValueError as exc:  # settings that do not validate
-        typer.echo(f"error: bad settings: {exc}", err=True)
-        raise typer.Exit(2) from None
+    except DatabaseUnavailable as exc:
+        typer.echo(f"error: the database is unavailable (SUMMARIZER_DATABASE_URL): {exc.orig}", err=True)
+        raise typer.Exit(SERVICE_UNAVAILABLE) from None
+    except (BrokerUnavailable, RedisUnavailable) as exc:
+        typer.echo(f"error: the queue's Redis is unavailable (SUMMARIZER_REDIS_URL): {exc}", err=True)
+        raise typer.Exit(SERVICE_UNAVAILABLE) from None
 
 
 def _progress(stage: str, detail: str) -> None:
@@ -103,17 +124,17 @@ def eval_run(
     note: str | None = typer.Option(None, help="A note recorded in the report."),
 ) -> None:
     """Generate cards with the real pipeline (and the baseline) and score every field."""
-    from summarizer import eval_report, evaluation
+    from summarizer.evaluation import harness, report
 
     with user_errors():
         settings = load(preset)
-        references = evaluation.load_references(refs)
-        result = evaluation.run(
+        references = harness.load_references(refs)
+        result = harness.run(
             references, settings, pdfs=pdfs, cards=cards, systems=systems.split(","), tiers=tiers.split(","),
             only=set(only.split(",")) if only else None, note=note, save_cards=None if cards else out / "cards",
             progress=lambda message: typer.echo(f"[eval] {message}", err=True),
         )
-    written = eval_report.write_reports(result, out)
+    written = report.write_reports(result, out)
     for kind, path in written.items():
         typer.echo(f"[done] {kind}: {path}", err=True)
     typer.echo(written["markdown"].read_text("utf-8"), nl=False)
@@ -127,22 +148,13 @@ def eval_compare(a: Path = typer.Argument(..., help="result.json of the earlier 
     """What got better or worse between two eval runs, per paper."""
     import json
 
-    from summarizer import eval_report
+    from summarizer.evaluation import report
 
     runs = [json.loads(p.read_text("utf-8")) for p in (a, b)]
-    typer.echo(eval_report.compare(runs[0], runs[1]), nl=False)
+    typer.echo(report.compare(runs[0], runs[1]), nl=False)
 
 
-# --- the job queue: submit, jobs, api (summarizer.service, summarizer.web.api) ----------------------------
-
-
-class JobState(str, Enum):
-    """The states `summarizer jobs --state` accepts (store.models.JOB_STATES)."""
-
-    queued = "queued"
-    running = "running"
-    done = "done"
-    failed = "failed"
+# --- the job queue: submit, jobs, api (summarizer.service, summarizer.service.api) ----------------------------
 
 
 def _submission_line(result: Submission) -> str:
@@ -158,13 +170,13 @@ def _jobs_table(jobs: list[JobView]) -> str:
     def seconds(value: float | None) -> str:
         return "-" if value is None else f"{value:.1f}s"
 
-    header = ["ID", "ARXIV", "STATE", "STAGE", "ATTEMPTS", *(s.upper() for s in STAGES), "TOTAL", "LAST ERROR"]
+    header = ["ID", "ARXIV", "STATE", "STAGE", "ATTEMPTS", *(s.upper() for s in Stage), "TOTAL", "LAST ERROR"]
     rows = [header]
     for job in jobs:
         error = " ".join((job.error or "").split())  # one line, whatever the error text held
         rows.append([
             str(job.id), job.arxiv_id + (f"v{job.version}" if job.version else ""), job.state, job.stage or "-",
-            str(job.attempts), *(seconds(job.timings.get(s)) for s in STAGES),
+            str(job.attempts), *(seconds(job.timings.get(s)) for s in Stage),
             seconds(sum(job.timings.values()) if job.timings else None),
             error if len(error) <= 60 else error[:59] + "…",
         ])
@@ -184,16 +196,11 @@ def submit(
 ) -> None:
     """Queue papers for the workers: one line per id (job, state, created/existing); exit 2 if any id is invalid."""
     texts = list(arxiv_ids or [])
-    try:
+    with user_errors():
         for file in files:
             texts += read_ids(sys.stdin.read()) if str(file) == "-" else read_id_file(file)
-    except (OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"error: cannot read ids: {exc}", err=True)
-        raise typer.Exit(2) from None
-    if not texts:
-        typer.echo("error: no ids given (pass IDs or --file)", err=True)
-        raise typer.Exit(2)
-    with user_errors():
+        if not texts:
+            raise BadInput("no ids given (pass IDs or --file)")
         settings = load(preset)
         with Store(settings.database_url) as store:
             store.migrate()
@@ -220,7 +227,7 @@ def jobs(
         with Store(settings.database_url) as store:
             store.migrate()
             if job_id is None:
-                found = store.list_jobs(state.value if state else None, limit)
+                found = store.list_jobs(state, limit)
             else:
                 job = store.get_job(job_id)
                 if job is None:
@@ -249,13 +256,10 @@ def api(
     """Serve the JSON API with uvicorn (OpenAPI docs at /docs); migrates the database at startup."""
     import uvicorn
 
-    from summarizer.web.api import create_app
+    from summarizer.service.api import create_app
 
-    try:
+    with user_errors():
         settings = load(preset)
-    except ValueError as exc:  # settings that do not validate
-        typer.echo(f"error: bad settings: {exc}", err=True)
-        raise typer.Exit(2) from None
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
@@ -268,26 +272,24 @@ def worker(
     concurrency: int | None = typer.Option(
         None, "--concurrency", "-c", min=1,
         help="Worker processes (default: SUMMARIZER_QUEUE__IO_CONCURRENCY and/or __LLM_CONCURRENCY)."),
-    pool: str = typer.Option("prefork", "--pool", "-P", help="prefork, solo or threads (no time limits)."),
+    pool: Pool = typer.Option(Pool.prefork, "--pool", "-P", help="solo and threads have no time limits."),
     recover: bool = typer.Option(
         False, "--recover", help="First re-send every queued or running job (Redis lost its messages)."),
     hostname: str | None = typer.Option(None, "--hostname", "-n", help="Node name, e.g. llm1@%h."),
     loglevel: str = typer.Option("INFO", "--loglevel", "-l", help="DEBUG, INFO, WARNING or ERROR."),
+    preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
 ) -> None:
     """Run a Celery worker for the job queues (monitor: celery -A workers.celery_app flower)."""
-    if pool not in ("prefork", "solo", "threads"):
-        typer.echo(f"error: --pool {pool!r}: expected prefork, solo or threads", err=True)
-        raise typer.Exit(2)
-    try:
-        from workers import tasks
-        from workers.celery_app import app as celery
-    except ValueError as exc:  # settings that do not validate (the app is built from them at import)
-        typer.echo(f"error: bad settings: {exc}", err=True)
-        raise typer.Exit(2) from None
-    q = celery.settings.queue
+    from workers import tasks
+    from workers.celery_app import make_app
+
+    with user_errors():
+        settings = load(preset)
+    celery = make_app(settings)
+    q = settings.queue
     names = [name.strip() for name in (queues or f"{q.io_queue},{q.llm_queue}").split(",") if name.strip()]
-    embedded = not celery.settings.index.chroma_url
-    if concurrency is None and embedded and pool == "prefork":
+    embedded = not settings.index.chroma_url
+    if concurrency is None and embedded and pool is Pool.prefork:
         # the embedded Chroma store is not safe across processes (concurrent first opens fail, a process
         # does not see vectors another one added): one process, unless a Chroma server is configured
         concurrency = 1
@@ -295,20 +297,14 @@ def worker(
     elif concurrency is None:  # one llm process per model server; io processes as configured
         concurrency = (q.io_concurrency if q.io_queue in names else 0) + (
             q.llm_concurrency if q.llm_queue in names else 0) or 1
-    elif embedded and pool == "prefork" and concurrency > 1:
+    elif embedded and pool is Pool.prefork and concurrency > 1:
         typer.echo("[worker] warning: embedded Chroma is not safe across processes; "
                    "set SUMMARIZER_CHROMA_URL or use --concurrency 1", err=True)
     if recover:
-        from kombu.exceptions import OperationalError as BrokerError
-        from sqlalchemy.exc import SQLAlchemyError
-
-        try:
-            resent = tasks.recover(0, running=True)
-        except (SummarizerError, SQLAlchemyError, BrokerError) as exc:  # the database or Redis is down
-            typer.echo(f"error: recover failed: {type(exc).__name__}: {exc}", err=True)
-            raise typer.Exit(4) from None
+        with user_errors():
+            resent = tasks.recover(celery, 0, running=True)
         typer.echo(f"[recover] re-sent {len(resent)} job(s)", err=True)
-    argv = ["worker", "-Q", ",".join(names), "-c", str(concurrency), "-P", pool, "-l", loglevel]
+    argv = ["worker", "-Q", ",".join(names), "-c", str(concurrency), "-P", pool.value, "-l", loglevel]
     celery.worker_main(argv + (["-n", hostname] if hostname else []))
 
 

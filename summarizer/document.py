@@ -1,10 +1,11 @@
-"""Plain records passed between the pure stages: a parsed paper, its sections, links, tables and chunks."""
+"""Plain records passed between the stages: a paper's arXiv record, the parsed paper, its sections, links,
+tables and chunks."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SectionKind = Literal[
     "front", "abstract", "introduction", "related", "method", "experiments", "results",
@@ -92,3 +93,34 @@ class Chunk(BaseModel):
     text: str
     pages: list[int]
     section: SectionKind
+
+
+class ArxivRecord(BaseModel):
+    """One version of a paper as the export API describes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    arxiv_id: str  # base id, without version
+    version: int = Field(ge=1)
+    title: str
+    authors: list[str]
+    abstract: str
+    categories: list[str]
+    primary_category: str
+    published: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")  # date of v1
+    updated: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")  # date of this version
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    abs_url: str
+    pdf_url: str
+
+    @field_validator("title", "abstract", "comment", "journal_ref")
+    @classmethod
+    def _single_spaces(cls, value: str | None) -> str | None:
+        # the API hard-wraps titles and indents abstracts
+        return None if value is None else " ".join(value.split())
+
+    @property
+    def full_id(self) -> str:
+        """The versioned id, e.g. 2501.12948v2."""
+        return f"{self.arxiv_id}v{self.version}"

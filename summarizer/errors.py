@@ -1,6 +1,12 @@
-"""One error tree: every failure a user can act on is a SummarizerError with an exit code."""
+"""One error tree: every failure a user can act on is a SummarizerError with an exit code.
+
+Each class carries its own policy: the exit code the CLI returns, and whether the queue retries it
+(`transient`). The CLI and the workers read that policy here; nothing else keeps a list of errors.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class SummarizerError(Exception):
@@ -102,3 +108,65 @@ class ModelUnavailable(ModelError):
 
 class ConfigError(SummarizerError):
     exit_code = 2
+
+
+# --- the job store and the queue ------------------------------------------------------------------------
+
+
+class PoisonJob(SummarizerError):
+    """A job's stage was started more than max_attempts times (a crash loop); it is failed for good."""
+
+    exit_code = 1
+    transient = False
+
+    def __init__(self, job_id: int, stage: str, attempts: int) -> None:
+        super().__init__(f"job {job_id}: poison: gave up after {attempts} attempts at stage {stage}")
+        self.job_id = job_id
+        self.stage = stage
+        self.attempts = attempts
+
+
+class RevisionConflict(SummarizerError):
+    """Someone saved the card since the revision the editor started from; reload and merge."""
+
+    def __init__(self, arxiv_id: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"card {arxiv_id} is at revision {current}, not {expected}: it changed since you loaded it"
+        )
+        self.arxiv_id = arxiv_id
+        self.expected = expected
+        self.current = current
+
+
+class JobNotFound(SummarizerError):
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"no job {job_id}")
+        self.job_id = job_id
+
+
+class CardNotFound(SummarizerError):
+    def __init__(self, arxiv_id: str) -> None:
+        super().__init__(f"no card for {arxiv_id}")
+        self.arxiv_id = arxiv_id
+
+
+class JobNotRetryable(SummarizerError):
+    """Only a failed job can be retried; a queued, running or done one is left alone."""
+
+    exit_code = 2
+
+    def __init__(self, job_id: int, state: str) -> None:
+        super().__init__(f"job {job_id} is {state}, not failed: only failed jobs can be retried")
+        self.job_id = job_id
+        self.state = state
+
+
+class QueueUnavailable(UpstreamUnavailable):
+    """The jobs were stored but could not be sent to the queue; they are marked failed so a resubmit re-sends them."""
+
+    def __init__(self, job_ids: Sequence[int], error: BaseException) -> None:
+        super().__init__(
+            f"could not enqueue {len(job_ids)} job(s) ({type(error).__name__}: {error}); "
+            "they are marked failed: submit the ids again or retry the jobs"
+        )
+        self.job_ids = list(job_ids)

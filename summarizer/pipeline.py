@@ -1,4 +1,8 @@
-"""The one place that knows the order of the stages: source -> PDF -> Document -> chunks -> index -> card."""
+"""The one place that knows the order of the stages: source -> PDF -> Document -> chunks -> index -> card.
+
+The CLI runs `summarize`; the queue's tasks (workers/tasks.py) call the same stage functions one by one,
+so each stage can be retried on its own.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,33 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from summarizer import __version__, chunking, extract, grounding, ids, llm, pdf, prompts
-from summarizer.arxiv import ArxivClient, ArxivRecord
-from summarizer.card import Card, Provenance
-from summarizer.document import Chunk, Document
+from summarizer.card import Card
+from summarizer.document import ArxivRecord, Chunk, Document
+from summarizer.drafting import extract, provenance
 from summarizer.errors import NotAPdf
 from summarizer.files import write_atomic
-from summarizer.index import Index
+from summarizer.ingest import ids, pdf
+from summarizer.ingest.arxiv import ArxivClient
+from summarizer.jobs import Stage
+from summarizer.model import connection
+from summarizer.model.llm import LLM
+from summarizer.numbers import grounding
+from summarizer.retrieval import chunking
+from summarizer.retrieval.index import Index
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, str], None]
+
+# The code a parsed Document depends on: a change to any of it makes the document cache miss.
+PARSING_CODE = (
+    "summarizer.document", "summarizer.ingest.pdf", "summarizer.ingest.sections", "summarizer.ingest.links",
+    "summarizer.ingest.tables", "summarizer.numbers.normalise",
+)
 
 
 @dataclass
@@ -34,21 +49,30 @@ class Fetched:
 
 
 class Timer:
-    """Seconds per stage, reported in the card's provenance."""
+    """Seconds per stage, reported in the card's provenance; each stage announced to `progress`."""
 
     def __init__(self, progress: Progress | None) -> None:
         self.seconds: dict[str, float] = {}
         self.progress = progress
 
-    @contextmanager
-    def stage(self, name: str, detail: str = "") -> Iterator[None]:
+    def note(self, stage: Stage, detail: str) -> None:
         if self.progress:
-            self.progress(name, detail)
+            self.progress(stage, detail)
+
+    @contextmanager
+    def stage(self, stage: Stage, detail: str = "") -> Iterator[None]:
+        self.note(stage, detail)
         started = time.perf_counter()
         try:
             yield
         finally:
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - started, 3)
+            self.seconds[stage.value] = round(self.seconds.get(stage.value, 0.0) + time.perf_counter() - started, 3)
+
+
+def fetch_arxiv(arxiv_id: ids.ArxivId, client: ArxivClient) -> Fetched:
+    """The record and PDF of an arXiv paper: from arXiv the first time, from the client's disk cache after."""
+    record, data = client.fetch(arxiv_id)
+    return Fetched(data, record, f"arXiv:{record.arxiv_id}v{record.version}")
 
 
 def fetch(source: str, settings: Settings) -> Fetched:
@@ -60,8 +84,7 @@ def fetch(source: str, settings: Settings) -> Fetched:
         return Fetched(path.read_bytes(), None, path.name)
     arxiv_id = ids.parse(source)
     with ArxivClient(settings.arxiv, settings.cache_dir) as client:
-        record, data = client.fetch(arxiv_id)
-    return Fetched(data, record, f"arXiv:{record.arxiv_id}v{record.version}")
+        return fetch_arxiv(arxiv_id, client)
 
 
 def parse(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:
@@ -70,13 +93,13 @@ def parse(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:
 
 
 def parse_cached(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:
-    """parse(), keeping the Document under cache_dir/documents (by PDF sha256 and package version).
+    """parse(), keeping the Document under cache_dir/documents (by PDF sha256 and parsing code).
 
     The parse stage writes it; extract, a redelivered task or a forced re-run reads it back instead of
-    parsing the PDF again. A missing or unreadable file is parsed anew.
+    parsing the PDF again. A missing or unreadable file is parsed anew; so is one from other parsing code.
     """
     sha256 = hashlib.sha256(fetched.pdf).hexdigest()
-    path = settings.cache_dir / "documents" / f"{sha256}-{__version__}.json"
+    path = settings.cache_dir / "documents" / f"{sha256}-{provenance.source_hash(PARSING_CODE)}.json"
     try:
         doc = Document.model_validate_json(path.read_bytes())
     except (OSError, ValidationError):
@@ -93,56 +116,38 @@ def index(doc: Document, chunks: list[Chunk], settings: Settings, store: Index |
     return store
 
 
-def pipeline_version(settings: Settings, model: str) -> str:
-    """Hash of prompt versions and model: part of a job's key, so a prompt change makes a new card."""
-    versions = prompts.versions(settings.prompts_dir)
-    text = model + ";" + ";".join(f"{k}={v}" for k, v in sorted(versions.items()))
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def job_version(settings: Settings) -> str:
-    """The pipeline version a job run with these settings will record (intake and workers agree)."""
-    return pipeline_version(settings, llm.model_name(settings.llm))
-
-
 def extract_card(
-    doc: Document, chunks: list[Chunk], record: ArxivRecord | None, retriever: Index, model: llm.LLM,
+    doc: Document, chunks: list[Chunk], record: ArxivRecord | None, retriever: Index, model: LLM,
     settings: Settings,
 ) -> Card:
     """Model-filled draft, grounded against the paper, with provenance."""
     draft = extract.fill(doc, chunks, record, retriever, model, settings)
     card = grounding.check(draft.card, [p.text for p in doc.pages])
-    versions = {c.prompt: c.prompt_version for c in draft.calls}
-    versions["system"] = prompts.load(settings.prompts_dir, "system").version
-    versions["paper_context"] = prompts.load(settings.prompts_dir, "paper_context").version
-    card.provenance = Provenance(
-        model=model.model, endpoint=model.base_url, prompt_versions=versions, calls=draft.calls,
-        paper_tokens=sum(len(p.text) for p in doc.pages) // 4,  # estimate: ~4 characters a token
-        grounding_rate=round(card.grounding.rate, 4),
-        pdf_sha256=doc.sha256, pipeline_version=pipeline_version(settings, model.model),
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    card.provenance = provenance.build(
+        draft.calls, model.model, settings, endpoint=model.base_url, grounding=card.grounding,
+        paper_texts=(p.text for p in doc.pages), pdf_sha256=doc.sha256,
     )
     return card
 
 
 def summarize(source: str, settings: Settings, *, progress: Progress | None = None,
-              model: llm.LLM | None = None) -> Card:
+              model: LLM | None = None) -> Card:
     """One arXiv id or PDF to a grounded card."""
     timer = Timer(progress)
-    with timer.stage("fetch", source):
+    with timer.stage(Stage.FETCH, source):
         fetched = fetch(source, settings)
-    with timer.stage("parse", fetched.name):
+    with timer.stage(Stage.PARSE, fetched.name):
         doc, chunks = parse(fetched, settings)
-    with timer.stage("index", f"{len(chunks)} chunks"):
         retriever = index(doc, chunks, settings)
+    timer.note(Stage.PARSE, f"{len(chunks)} chunks indexed")
     if model is None:
-        with timer.stage("model", "starting the local model" if not settings.llm.base_url else settings.llm.base_url):
-            with llm.connect(settings.llm, settings.cache_dir) as connected:
-                with timer.stage("extract", connected.model):
-                    card = extract_card(doc, chunks, fetched.record, retriever, connected, settings)
-        timer.seconds["model"] = round(timer.seconds["model"] - timer.seconds["extract"], 3)
+        # starting the local model is not part of any card's time: it is paid once per process
+        timer.note(Stage.EXTRACT, settings.llm.base_url or "starting the local model")
+        with (connection.connect(settings.llm, settings.cache_dir) as connected,
+              timer.stage(Stage.EXTRACT, connected.model)):
+            card = extract_card(doc, chunks, fetched.record, retriever, connected, settings)
     else:
-        with timer.stage("extract", model.model):
+        with timer.stage(Stage.EXTRACT, model.model):
             card = extract_card(doc, chunks, fetched.record, retriever, model, settings)
     card.provenance.stage_seconds = timer.seconds
     logger.info("card for %s: %d/%d numbers held", fetched.name, card.grounding.held, card.grounding.checked)

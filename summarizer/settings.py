@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from summarizer.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ("local-tiny", "local-default", "openai")
@@ -167,7 +169,7 @@ FLAT_ENV = {
 def preset(name: str) -> dict[str, Any]:
     """Return a named preset (a JSON file in summarizer/presets) as nested overrides."""
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     text = (Path(__file__).parent / "presets" / f"{name}.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
@@ -190,8 +192,21 @@ def load(preset_name: str | None = None, env: Mapping[str, str] | None = None, *
     }
     _deep_update(data, _env_tree(nested))
     _deep_update(data, overrides)
-    # model_validate does not read the environment again: everything above is already merged
-    return Settings.model_validate(data)
+    try:
+        # model_validate does not read the environment again: everything above is already merged
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("bad settings: " + "; ".join(_setting_error(e) for e in exc.errors())) from None
+
+
+def _setting_error(error: Mapping[str, Any]) -> str:
+    """One settings error in the user's terms: the variable to fix and what is wrong with it.
+
+    The value itself is never repeated: a mistyped secret would be printed in full.
+    """
+    path = [str(part) for part in error["loc"] if part != "__root__"]
+    name = "SUMMARIZER_" + "__".join(path).upper() if path else "settings"
+    return f"{name}: {error['msg']}"
 
 
 def _env_tree(env: Mapping[str, str]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The Celery app: Redis broker, two queues, late acks with a poison guard (RELIABILITY.md §1).
 
-`celery -A workers.celery_app worker` and `summarizer worker` both use the module-level `app`, built from
-the environment (SUMMARIZER_REDIS_URL, SUMMARIZER_QUEUE__*). There is no result backend: job state lives
-in the database (summarizer.store). Monitor with `celery -A workers.celery_app flower`.
+Every entry point makes its app from the Settings it built: `summarizer worker [--preset]` and the intake
+call `make_app(settings)`. Celery's own commands (`celery -A workers.celery_app beat|flower|call`) use the
+module-level `app`, which reads the environment only when Celery first asks for its configuration, never
+at import. There is no result backend: job state lives in the database (summarizer.service.store).
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from typing import Any
 from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger
 
+from summarizer.jobs import Stage
 from summarizer.settings import Settings, load
 
 __all__ = ["PRIORITY", "TASKS", "JobFormatter", "SummarizerCelery", "app", "current_job", "make_app"]
 
-# task name -> the store stage it runs (parse_index records as "parse": the store knows four stages)
+# task name -> the stage it runs, in the order of a job's chain
 TASKS = {
-    "summarizer.fetch": "fetch",
-    "summarizer.parse_index": "parse",
-    "summarizer.extract": "extract",
-    "summarizer.store": "store",
+    "summarizer.fetch": Stage.FETCH,
+    "summarizer.parse_index": Stage.PARSE,
+    "summarizer.extract": Stage.EXTRACT,
+    "summarizer.store": Stage.STORE,
 }
 # Redis message priority per task; with Redis 0 is the highest (kombu reads the lowest-numbered list first)
 PRIORITY = {
@@ -39,16 +41,37 @@ LOG_FORMAT = "[%(asctime)s: %(levelname)s/%(processName)s] %(name)s job=%(job_id
 
 
 class SummarizerCelery(Celery):  # type: ignore[misc]  # Celery ships no type hints
-    """A Celery app that carries the Settings it was built from (tasks read them from `self.app`)."""
+    """A Celery app configured from one Settings object, which tasks read back from `self.app.settings`.
 
-    settings: Settings
+    Configured lazily: Celery calls `on_configure` when a process first reads the app's configuration.
+    An app made without settings (the module-level `app`, for Celery's own commands) loads them from the
+    environment then.
+    """
+
+    def __init__(self, settings: Settings | None = None, **kwargs: Any) -> None:
+        self._settings = settings
+        kwargs.setdefault("main", "summarizer")
+        kwargs.setdefault("include", ["workers.tasks"])
+        super().__init__(**kwargs)  # keyword arguments: how Celery re-creates an app it unpickles
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load()  # Celery's own commands: the environment, on first use
+        return self._settings
+
+    def on_configure(self) -> None:
+        self.config_from_object(celery_config(self.settings))
 
 
 def make_app(settings: Settings) -> SummarizerCelery:
-    """The Celery app for these settings: broker, queues, routes, limits and retries."""
+    """The Celery app for these settings (configured when first used)."""
+    return SummarizerCelery(settings)
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery's configuration for these settings: broker, queues, routes, limits and retries."""
     q = settings.queue
-    app = SummarizerCelery("summarizer", broker=settings.redis_url, include=["workers.tasks"])
-    app.settings = settings
     limits = {
         "summarizer.fetch": q.fetch_time_limit_s,
         "summarizer.parse_index": q.parse_time_limit_s,
@@ -56,22 +79,23 @@ def make_app(settings: Settings) -> SummarizerCelery:
         "summarizer.store": q.store_time_limit_s,
         "summarizer.recover": q.store_time_limit_s,
     }
-    app.conf.update(
+    return {
+        "broker_url": settings.redis_url,
         # a task's message stays in Redis until the task returns, so a crashed worker's task is redelivered;
         # safe because every task is idempotent (workers/tasks.py)
-        task_acks_late=True,
+        "task_acks_late": True,
         # also requeue when the pool process dies (SIGKILL, OOM): the store's poison guard
         # (start_stage(max_attempts=...)) ends the loop a PDF that kills its worker would cause
-        task_reject_on_worker_lost=True,
+        "task_reject_on_worker_lost": True,
         # reserve only one task per process: a long extract does not hold others hostage
-        worker_prefetch_multiplier=1,
-        task_serializer="json",
-        accept_content=["json"],
-        event_serializer="json",
+        "worker_prefetch_multiplier": 1,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "event_serializer": "json",
         # job state is in the database: no result backend, no tombstones to expire
-        task_ignore_result=True,
-        broker_connection_retry_on_startup=True,
-        broker_transport_options={
+        "task_ignore_result": True,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {
             "visibility_timeout": q.visibility_timeout_s,
             # kombu's default sweeps for abandoned messages only every 10 x 10 s
             "unacked_restore_interval": q.restore_interval_s,
@@ -83,39 +107,38 @@ def make_app(settings: Settings) -> SummarizerCelery:
             "priority_steps": sorted(set(PRIORITY.values())),
         },
         # redis.rst: all three spellings must agree when the visibility timeout changes
-        result_backend_transport_options={"visibility_timeout": q.visibility_timeout_s},
-        visibility_timeout=q.visibility_timeout_s,
+        "result_backend_transport_options": {"visibility_timeout": q.visibility_timeout_s},
+        "visibility_timeout": q.visibility_timeout_s,
         # backstops; each task gets its own limit below
-        task_time_limit=max(limits.values()),
-        task_soft_time_limit=max(limits.values()) - q.soft_time_limit_margin_s,
-        task_annotations={
+        "task_time_limit": max(limits.values()),
+        "task_soft_time_limit": max(limits.values()) - q.soft_time_limit_margin_s,
+        "task_annotations": {
             name: {"time_limit": limit, "soft_time_limit": limit - q.soft_time_limit_margin_s,
                    "max_retries": q.max_retries}
             for name, limit in limits.items()
         },
-        worker_max_memory_per_child=q.max_memory_per_child_kb,
+        "worker_max_memory_per_child": q.max_memory_per_child_kb,
         # on a cold shutdown (SIGQUIT, or SIGTERM with REMAP_SIGTERM=SIGQUIT) keep running tasks this long,
         # then requeue their messages instead of leaving them to the visibility timeout
-        worker_soft_shutdown_timeout=q.soft_shutdown_timeout_s,
-        worker_enable_soft_shutdown_on_idle=True,  # also requeue retries an idle worker holds (countdowns)
+        "worker_soft_shutdown_timeout": q.soft_shutdown_timeout_s,
+        "worker_enable_soft_shutdown_on_idle": True,  # also requeue retries an idle worker holds (countdowns)
         # let a task that outlives a broker blip finish and continue its chain: the alternative (cancel it)
         # loses the work, and after a Redis restart the message is gone too
-        worker_cancel_long_running_tasks_on_connection_loss=False,
-        task_default_queue=q.io_queue,
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "task_default_queue": q.io_queue,
         # later stages first: on the io queue a job's parse and store go ahead of every waiting fetch, so a
         # bulk submission feeds the llm queue from its first job on instead of after its last download
-        task_routes={name: {"queue": q.llm_queue if name == "summarizer.extract" else q.io_queue,
+        "task_routes": {name: {"queue": q.llm_queue if name == "summarizer.extract" else q.io_queue,
                             "priority": priority} for name, priority in PRIORITY.items()},
         # only where `celery -A workers.celery_app beat` runs: re-sends queued jobs that lost their message
-        beat_schedule={
+        "beat_schedule": {
             "recover-lost-jobs": {
                 "task": "summarizer.recover", "schedule": float(max(q.recover_after_s, 60)),
             },
         },
         # Celery's own formatters (e.g. billiard's pool logger) use this one: it must not name job_id
-        worker_log_format="[%(asctime)s: %(levelname)s/%(processName)s] %(name)s: %(message)s",
-    )
-    return app
+        "worker_log_format": "[%(asctime)s: %(levelname)s/%(processName)s] %(name)s: %(message)s",
+    }
 
 
 class JobFormatter(logging.Formatter):
@@ -135,4 +158,5 @@ def _job_formatter(logger: logging.Logger, **kwargs: Any) -> None:
         handler.setFormatter(JobFormatter(LOG_FORMAT))
 
 
-app = make_app(load())
+# for `celery -A workers.celery_app ...`: settings from the environment, read when Celery first needs them
+app = SummarizerCelery()

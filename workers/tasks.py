@@ -4,6 +4,9 @@ A job runs as a chain fetch -> parse_index -> extract -> store of immutable sign
 job id. Each task reads its input from durable places (the arXiv client's disk cache, Chroma, the job row),
 so any of them can run again after a crash: late acks redeliver, and redelivery is harmless.
 
+Tasks are shared (not bound to one app instance): each reads its Settings from the app that runs it, the
+one `summarizer worker` made from its own settings (workers/celery_app.py).
+
 Errors: a transient SummarizerError (UpstreamUnavailable) is recorded and retried with backoff; any other
 SummarizerError fails the job for good and stops the chain (Ignore); a stage started too often (a worker
 killed again and again) is failed as poison by the store.
@@ -19,33 +22,34 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
-from celery import Celery, Task, chain
+from celery import Celery, Task, chain, shared_task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import task_failure, worker_process_init, worker_process_shutdown
+from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy.exc import OperationalError
 
-from summarizer import llm, pipeline
-from summarizer.arxiv import ArxivClient, RedisTurns
+from summarizer import pipeline
 from summarizer.card import Card
-from summarizer.errors import SummarizerError, UpstreamUnavailable
-from summarizer.ids import ArxivId
-from summarizer.index import Index
+from summarizer.errors import JobNotFound, PoisonJob, SummarizerError, UpstreamUnavailable
+from summarizer.ingest.arxiv import ArxivClient, RedisTurns
+from summarizer.ingest.ids import ArxivId
+from summarizer.jobs import FINISHED, JobState, Stage
+from summarizer.model.connection import open_model
+from summarizer.model.llm import LLM
+from summarizer.model.server import LocalServer
+from summarizer.retrieval.index import Index
+from summarizer.service.store import JobView, Store
 from summarizer.settings import Settings
-from summarizer.store import JobNotFound, JobView, PoisonJob, Store
 from workers.celery_app import TASKS, SummarizerCelery, current_job
-from workers.celery_app import app as worker_app
 
-__all__ = [
-    "enqueue", "extract", "fetch", "parse_index", "recover", "recover_task", "store",
-    "stored_pipeline",
-]
+__all__ = ["enqueue", "extract", "fetch", "parse_index", "recover", "recover_task", "store"]
 
 logger = logging.getLogger(__name__)
 
 # One of each per worker process, made on first use (never in the parent before the pool forks).
 _store: Store | None = None
-_model: llm.LLM | None = None
-_server: llm.LocalServer | None = None
+_model: LLM | None = None
+_server: LocalServer | None = None
 _redis: redis.Redis | None = None
 _arxiv: ArxivClient | None = None
 _index: Index | None = None
@@ -54,79 +58,80 @@ _init_lock = threading.Lock()  # the threads pool may race to make them
 # Compare-and-delete: release the extract lock only if this delivery still owns it.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
-# Transient: retried with backoff by Celery. A database that is briefly unreachable cannot record the
-# error, so it is retried without being recorded.
+# Transient: retried with backoff. A database that is briefly unreachable cannot record the error, so it
+# is retried without being recorded.
 RETRIED = (UpstreamUnavailable, OperationalError)
-TASK_OPTIONS: dict[str, Any] = {
-    "bind": True, "acks_late": True, "autoretry_for": RETRIED, "retry_jitter": True,
-    "retry_backoff": worker_app.settings.queue.retry_backoff_s,
-    "retry_backoff_max": worker_app.settings.queue.retry_backoff_max_s,
-    # max_retries and time limits come from the app's task_annotations (workers/celery_app.py)
-}
+# max_retries and time limits come from the app's task_annotations (workers/celery_app.py)
+TASK_OPTIONS: dict[str, Any] = {"bind": True, "acks_late": True}
 
 
-def settings() -> Settings:
-    """The settings the worker's app was built from."""
-    return worker_app.settings
+def settings_of(task: Task) -> Settings:
+    """The settings of the app that runs the task."""
+    app: SummarizerCelery = task.app
+    return app.settings
 
 
-def get_store() -> Store:
+def get_store(config: Settings) -> Store:
     """This process's Store."""
     global _store
     with _init_lock:
         if _store is None:
-            _store = Store(settings().database_url)
+            _store = Store(config.database_url)
         return _store
 
 
-def stored_pipeline(config: Settings) -> str:
-    """The pipeline version for jobs these settings will run (prompts and model)."""
-    return pipeline.job_version(config)
-
-
-def _get_model(config: Settings) -> llm.LLM:
+def _get_model(config: Settings) -> LLM:
     """The configured endpoint, or one llama.cpp server per process, started on first use."""
     global _model, _server
     with _init_lock:
         if _model is None:
-            if config.llm.base_url:
-                _model = llm.LLM(config.llm, config.llm.base_url, llm.model_name(config.llm), local=False)
-            else:
-                server = llm.LocalServer(config.llm, config.cache_dir)
-                server.start()
-                _server = server
-                _model = llm.LLM(config.llm, server.base_url, server.alias, local=True)
+            _model, _server = open_model(config.llm, config.cache_dir)
         return _model
 
 
-def _get_redis() -> redis.Redis:
+def _get_redis(config: Settings) -> redis.Redis:
     global _redis
     with _init_lock:
         if _redis is None:
-            _redis = redis.Redis.from_url(settings().redis_url, socket_timeout=10, socket_connect_timeout=10)
+            _redis = redis.Redis.from_url(config.redis_url, socket_timeout=10, socket_connect_timeout=10)
         return _redis
 
 
-def _get_arxiv() -> ArxivClient:
+def _get_arxiv(config: Settings) -> ArxivClient:
     """This process's arXiv client (HTTP pool and disk cache), taking turns with every worker via Redis."""
     global _arxiv
-    redis_client = _get_redis()
+    redis_client = _get_redis(config)
     with _init_lock:
         if _arxiv is None:
-            config = settings()
             # one request per interval for all workers together, not per process (arXiv's terms of use)
             _arxiv = ArxivClient(config.arxiv, config.cache_dir, turns=RedisTurns(redis_client))
         return _arxiv
 
 
-def _get_index() -> Index:
+def _get_index(config: Settings) -> Index:
     """This process's Chroma collection (a server client opens with several round trips: once is enough)."""
     global _index
     with _init_lock:
         if _index is None:
-            config = settings()
             _index = Index(config.index, config.chroma_path)
         return _index
+
+
+def _retrying(task: Task, work: Callable[[], None]) -> None:
+    """Run a task's work; a transient error re-sends the task after a capped, jittered exponential backoff.
+
+    What Celery's autoretry_for does, with the backoff read from the running app's settings instead of
+    being fixed when the task is defined.
+    """
+    try:
+        work()
+    except RETRIED as exc:
+        q = settings_of(task).queue
+        countdown = get_exponential_backoff_interval(
+            factor=q.retry_backoff_s, retries=task.request.retries, maximum=q.retry_backoff_max_s,
+            full_jitter=True,
+        )
+        raise task.retry(exc=exc, countdown=countdown) from exc
 
 
 @worker_process_init.connect
@@ -171,7 +176,7 @@ def _hard_time_limit(sender: Task | None = None, exception: BaseException | None
         return
     limit = exception.args[0] if exception.args and isinstance(exception.args[0], int | float) else None
     try:
-        record_hard_time_limit(get_store(), sender.name, int(args[0]), limit)
+        record_hard_time_limit(get_store(settings_of(sender)), sender.name, int(args[0]), limit)
     except Exception:  # never break the worker's own failure handling
         logger.exception("could not record the hard time limit of job %s", args[0])
 
@@ -192,8 +197,8 @@ def _run(task: Task, job_id: int, work: Callable[[JobView, Settings], dict[str, 
 def _run_stage(task: Task, job_id: int, work: Callable[[JobView, Settings], dict[str, Any] | None],
                skip: Callable[[JobView], bool] | None) -> None:
     stage = TASKS[task.name]
-    config = settings()
-    store_ = get_store()
+    config = settings_of(task)
+    store_ = get_store(config)
     log = {"job_id": job_id}
     try:
         job = store_.start_stage(job_id, stage, max_attempts=config.queue.max_attempts)
@@ -203,7 +208,7 @@ def _run_stage(task: Task, job_id: int, work: Callable[[JobView, Settings], dict
     except JobNotFound as exc:
         logger.error("no job %s: %s task dropped", job_id, stage, extra=log)
         raise Ignore() from exc
-    if job.state in ("done", "failed"):
+    if job.state in FINISHED:
         # a redelivered or duplicate message: the job was finished by another delivery
         logger.info("job is already %s: %s skipped", job.state, stage, extra=log)
         raise Ignore()
@@ -225,7 +230,7 @@ def _run_stage(task: Task, job_id: int, work: Callable[[JobView, Settings], dict
             store_.fail(job_id, note, permanent=False)
             logger.warning("%s failed, will retry (%d of %s): %s", stage, retries + 1, task.max_retries, exc,
                            extra=log)
-            raise  # autoretry_for: Celery re-sends the task (and the rest of its chain) with a countdown
+            raise  # _retrying re-sends the task (and the rest of its chain) with a countdown
         reason = f"{stage}: gave up after {retries} retries: {exc}" if exc.transient else f"{stage}: {exc}"
         store_.fail(job_id, reason, permanent=True)
         logger.error("job failed at %s: %s", stage, exc, extra=log)
@@ -242,8 +247,7 @@ def _run_stage(task: Task, job_id: int, work: Callable[[JobView, Settings], dict
 
 def _fetched(job: JobView, config: Settings) -> pipeline.Fetched:
     """The record and PDF of the job's paper: from arXiv the first time, from the disk cache after."""
-    record, data = _get_arxiv().fetch(ArxivId(job.arxiv_id, job.version))
-    return pipeline.Fetched(data, record, f"arXiv:{record.arxiv_id}v{record.version}")
+    return pipeline.fetch_arxiv(ArxivId(job.arxiv_id, job.version), _get_arxiv(config))
 
 
 def _fetch(job: JobView, config: Settings) -> None:
@@ -253,7 +257,7 @@ def _fetch(job: JobView, config: Settings) -> None:
 
 def _parse_index(job: JobView, config: Settings) -> None:
     doc, chunks = pipeline.parse_cached(_fetched(job, config), config)
-    pipeline.index(doc, chunks, config, _get_index())  # chunk ids are content hashes: twice adds nothing
+    pipeline.index(doc, chunks, config, _get_index(config))  # chunk ids are content hashes: twice adds nothing
     logger.info("parsed %d pages into %d chunks", len(doc.pages), len(chunks), extra={"job_id": job.id})
 
 
@@ -261,9 +265,9 @@ def _extract(job: JobView, config: Settings) -> dict[str, Any]:
     started = time.perf_counter()
     fetched = _fetched(job, config)
     doc, chunks = pipeline.parse_cached(fetched, config)  # as the parse stage left it
-    retriever = pipeline.index(doc, chunks, config, _get_index())  # a no-op unless the index lost the paper
+    retriever = pipeline.index(doc, chunks, config, _get_index(config))  # a no-op unless the index lost the paper
     card = pipeline.extract_card(doc, chunks, fetched.record, retriever, _get_model(config), config)
-    card.provenance.stage_seconds = {**job.timings, "extract": round(time.perf_counter() - started, 3)}
+    card.provenance.stage_seconds = {**job.timings, Stage.EXTRACT.value: round(time.perf_counter() - started, 3)}
     logger.info("card drafted: %d/%d numbers held", card.grounding.held, card.grounding.checked,
                 extra={"job_id": job.id})
     return card.model_dump(mode="json")
@@ -273,35 +277,41 @@ def _store_card(job: JobView, config: Settings) -> None:
     if job.result is None:
         # only a job re-queued (force) while an older chain was still running gets here
         raise Ignore()
-    view = get_store().store_card(job.id, Card.model_validate(job.result))  # same card again: no revision
+    view = get_store(config).store_card(job.id, Card.model_validate(job.result))  # same card again: no revision
     logger.info("stored card %s at revision %d", view.arxiv_id, view.revision, extra={"job_id": job.id})
 
 
 # --- the tasks ------------------------------------------------------------------------------------------
 
 
-@worker_app.task(name="summarizer.fetch", **TASK_OPTIONS)
+@shared_task(name="summarizer.fetch", **TASK_OPTIONS)
 def fetch(self: Task, job_id: int) -> None:
     """Download the record and PDF into the cache."""
-    _run(self, job_id, _fetch)
+    _retrying(self, lambda: _run(self, job_id, _fetch))
 
 
-@worker_app.task(name="summarizer.parse_index", **TASK_OPTIONS)
+@shared_task(name="summarizer.parse_index", **TASK_OPTIONS)
 def parse_index(self: Task, job_id: int) -> None:
     """Parse the cached PDF and index its chunks in Chroma."""
-    _run(self, job_id, _parse_index)
+    _retrying(self, lambda: _run(self, job_id, _parse_index))
 
 
-@worker_app.task(name="summarizer.extract", **TASK_OPTIONS)
+@shared_task(name="summarizer.extract", **TASK_OPTIONS)
 def extract(self: Task, job_id: int) -> None:
     """Draft and ground the card with the model; store its JSON on the job."""
     # one extraction per job at a time (RELIABILITY §2): a recovered job may have two chains in flight.
     # The lock's owner is the task id, which a redelivered message keeps: a delivery whose worker died
     # takes its own lock back, while a second chain's copy drops out and leaves the job to the owner
     key, owner = f"summarizer:extract-lock:{job_id}", str(self.request.id)
-    ttl = math.ceil(self.time_limit or settings().queue.extract_time_limit_s)
+    config = settings_of(self)
+    ttl = math.ceil(self.time_limit or config.queue.extract_time_limit_s)
+    _retrying(self, lambda: _extract_once(self, job_id, key, owner, ttl, config))
+
+
+def _extract_once(task: Task, job_id: int, key: str, owner: str, ttl: int, config: Settings) -> None:
+    """Take the job's extract lock (or drop out to its live owner), extract, release the lock."""
     try:
-        client = _get_redis()
+        client = _get_redis(config)
         if not client.set(key, owner, nx=True, ex=ttl):
             held = client.get(key)
             holder = held.decode() if isinstance(held, bytes) else held
@@ -313,7 +323,7 @@ def extract(self: Task, job_id: int) -> None:
     except redis.RedisError as exc:
         raise UpstreamUnavailable(f"Redis (extract lock): {exc}") from exc
     try:
-        _run(self, job_id, _extract, skip=lambda job: job.result is not None)
+        _run(task, job_id, _extract, skip=lambda job: job.result is not None)
     finally:
         try:
             client.eval(_RELEASE, 1, key, owner)
@@ -321,16 +331,16 @@ def extract(self: Task, job_id: int) -> None:
             pass  # the lock expires on its own
 
 
-@worker_app.task(name="summarizer.store", **TASK_OPTIONS)
+@shared_task(name="summarizer.store", **TASK_OPTIONS)
 def store(self: Task, job_id: int) -> None:
     """Store the job's card as a revision and mark the job done."""
-    _run(self, job_id, _store_card)
+    _retrying(self, lambda: _run(self, job_id, _store_card))
 
 
-@worker_app.task(name="summarizer.recover", bind=True, acks_late=True)
+@shared_task(name="summarizer.recover", bind=True, acks_late=True)
 def recover_task(self: Task, older_than_s: float | None = None, running: bool = False) -> list[int]:
     """Re-send queued jobs whose message may be lost (for beat, or `celery call summarizer.recover`)."""
-    return recover(older_than_s, running=running, store=get_store())
+    return recover(self.app, older_than_s, running=running, store=get_store(settings_of(self)))
 
 
 # --- sending --------------------------------------------------------------------------------------------
@@ -342,16 +352,15 @@ def _chain(job_id: int, celery: Celery) -> chain:
     return chain(*steps, app=celery)
 
 
-def enqueue(job_ids: Iterable[int], app: Celery | None = None) -> None:
+def enqueue(job_ids: Iterable[int], celery: Celery) -> None:
     """Send each job's chain; call after the jobs' transaction committed. Raises if the broker refuses."""
-    celery = app if app is not None else worker_app
     ids = list(job_ids)
     with celery.producer_or_acquire() as producer:
         for job_id in ids:
             _chain(job_id, celery).apply_async(producer=producer)  # the caller logs what it sent
 
 
-def recover(older_than_s: float | None = None, *, running: bool = False, app: Celery | None = None,
+def recover(celery: SummarizerCelery, older_than_s: float | None = None, *, running: bool = False,
             store: Store | None = None) -> list[int]:
     """Re-send jobs that may have lost their message (Redis restarted or flushed); return their ids.
 
@@ -359,13 +368,12 @@ def recover(older_than_s: float | None = None, *, running: bool = False, app: Ce
     and with `running=True` running jobs too (for a restart of every worker: their stage messages went
     with Redis). A job whose message still exists then runs twice, which idempotency makes harmless.
     """
-    celery = app if app is not None else worker_app
-    config = celery.settings if isinstance(celery, SummarizerCelery) else settings()
+    config = celery.settings
     threshold = config.queue.recover_after_s if older_than_s is None else older_than_s
     own = store is None
     db = Store(config.database_url) if store is None else store
     try:
-        states = ("queued", "running") if running else ("queued",)
+        states = (JobState.QUEUED, JobState.RUNNING) if running else (JobState.QUEUED,)
         now = time.time()
         stale = [job.id for state in states for job in _all_jobs(db, state)
                  if now - job.updated_at.timestamp() >= threshold]
@@ -373,12 +381,12 @@ def recover(older_than_s: float | None = None, *, running: bool = False, app: Ce
         if own:
             db.close()  # recover may run in the worker's parent process: no connections across the fork
     if stale:
-        enqueue(stale, app=celery)
+        enqueue(stale, celery)
         logger.warning("re-sent %d job(s) that may have lost their message: %s", len(stale), stale[:20])
     return stale
 
 
-def _all_jobs(db: Store, state: str, page: int = 500) -> list[JobView]:
+def _all_jobs(db: Store, state: JobState, page: int = 500) -> list[JobView]:
     jobs: list[JobView] = []
     while True:
         batch = db.list_jobs(state, limit=page, offset=len(jobs))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import llm
+from summarizer.model import llm, server
 from summarizer.settings import LLMSettings, Settings, load
 from tests.fakes.fake_llm import FakeLLM, schema_answer
 
@@ -15,14 +15,14 @@ TINY = LLMSettings(gguf="smollm2-135m", n_ctx=4096, max_tokens_scale=0.5)
 
 
 @pytest.fixture(scope="session")
-def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[llm.LocalServer]:
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[server.LocalServer]:
     """One llama.cpp server on SmolLM2-135M for the whole session (loading it costs ~1 s, but cache matters)."""
-    with llm.LocalServer(TINY, tmp_path_factory.mktemp("models")) as server:
-        yield server
+    with server.LocalServer(TINY, tmp_path_factory.mktemp("models")) as running:
+        yield running
 
 
 @pytest.fixture()
-def tiny_llm(local_server: llm.LocalServer) -> llm.LLM:
+def tiny_llm(local_server: server.LocalServer) -> llm.LLM:
     return llm.LLM(TINY, local_server.base_url, local_server.alias, local=True)
 
 

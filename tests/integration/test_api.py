@@ -15,19 +15,19 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from summarizer.card import Card
-from summarizer.service import Intake, read_ids
+from summarizer.jobs import JobState, Stage
+from summarizer.service.api import MAX_IDS, create_app
+from summarizer.service.intake import Intake, read_ids
+from summarizer.service.store import JobView, Store, migrate
 from summarizer.settings import Settings, load
-from summarizer.store import JobView, Store, migrate
-from summarizer.store.models import JOB_STATES
-from summarizer.web.api import MAX_IDS, JobState, create_app
 from tests.integration.test_store import POSTGRES_URL, PostgresSchemas
 
 pytestmark = pytest.mark.integration
@@ -206,8 +206,8 @@ def test_when_the_queue_is_down_jobs_are_failed_and_a_resubmit_sends_them(
 
 def test_a_job_is_read_by_id_and_listed_by_state(client: TestClient, store: Store) -> None:
     ids = [r["job"]["id"] for r in submit(client, "2501.00001", "2501.00002", "2501.00003")["results"]]
-    store.start_stage(ids[0], "fetch", max_attempts=3)
-    store.finish_stage(ids[0], "fetch", 1.25)
+    store.start_stage(ids[0], Stage.FETCH, max_attempts=3)
+    store.finish_stage(ids[0], Stage.FETCH, 1.25)
     store.fail(ids[0], "PaperNotFound: arXiv has no paper 2501.00001", permanent=True)
     job = client.get(f"/api/jobs/{ids[0]}").json()
     assert (job["state"], job["stage"], job["attempts"], job["timings"]) == ("failed", "fetch", 1, {"fetch": 1.25})
@@ -224,13 +224,17 @@ def test_a_job_is_read_by_id_and_listed_by_state(client: TestClient, store: Stor
     assert client.get("/api/jobs", params={"limit": 0}).status_code == 422
 
 
-def test_the_api_job_states_are_the_stores() -> None:
-    assert get_args(JobState) == JOB_STATES
+def test_the_api_and_the_database_take_the_job_states_from_one_enum(client: TestClient, store: Store) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["JobState"]["enum"] == [state.value for state in JobState]
+    job_id = submit(client, "2501.12948")["results"][0]["job"]["id"]
+    with pytest.raises(IntegrityError), store.engine.begin() as connection:
+        connection.execute(text("UPDATE jobs SET state = 'lost' WHERE id = :id"), {"id": job_id})
 
 
 def test_retrying_a_failed_job_requeues_and_enqueues_it(client: TestClient, store: Store, queue: RecordingQueue) -> None:
     job_id = submit(client, "2501.12948")["results"][0]["job"]["id"]
-    store.start_stage(job_id, "parse", max_attempts=3)
+    store.start_stage(job_id, Stage.PARSE, max_attempts=3)
     store.fail(job_id, "NotAPdf: not a PDF", permanent=True)
     response = client.post(f"/api/jobs/{job_id}/retry")
     assert response.status_code == 202, response.text
@@ -435,11 +439,11 @@ def test_jobs_shows_state_attempts_error_and_seconds_per_stage(cli_env: dict[str
     with Store(url) as store:
         done, _ = store.submit("2501.12948", None, "pv1")
         failed, _ = store.submit("2307.16789", 2, "pv1")
-        for stage, seconds in (("fetch", 1.5), ("parse", 2.0)):
+        for stage, seconds in ((Stage.FETCH, 1.5), (Stage.PARSE, 2.0)):
             store.start_stage(done.id, stage, max_attempts=3)
             store.finish_stage(done.id, stage, seconds)
         store.store_card(done.id, card())
-        store.start_stage(failed.id, "fetch", max_attempts=3)
+        store.start_stage(failed.id, Stage.FETCH, max_attempts=3)
         store.fail(failed.id, "UpstreamUnavailable: arXiv answered 503 " + "again " * 30, permanent=True)
     table = run(["jobs"], cli_env)
     assert table.returncode == 0, table.stderr

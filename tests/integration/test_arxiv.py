@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 import pytest
 import redis
 
-from summarizer import ids
-from summarizer.arxiv import ArxivClient, ArxivRecord
+from summarizer.document import ArxivRecord
 from summarizer.errors import InvalidArxivId, NotAPdf, PaperNotFound, PdfTooLarge, UpstreamUnavailable
+from summarizer.ingest import ids
+from summarizer.ingest.arxiv import ArxivClient
 from summarizer.settings import ArxivSettings
 
 if TYPE_CHECKING:  # the fixture supplies the instance; the import is for annotations only
@@ -255,8 +256,8 @@ def test_cached_record_round_trips(client: ArxivClient, tmp_path: Path) -> None:
 _WORKER = """
 import sys, redis
 from pathlib import Path
-from summarizer import ids
-from summarizer.arxiv import ArxivClient, RedisTurns
+from summarizer.ingest import ids
+from summarizer.ingest.arxiv import ArxivClient, RedisTurns
 from summarizer.settings import ArxivSettings
 api, pdf, key, cache = sys.argv[1:5]
 settings = ArxivSettings(api_url=api, pdf_url=pdf, min_interval_s=0.4)

@@ -13,11 +13,12 @@ import chromadb
 import pytest
 from chromadb.config import Settings as ChromaSettings
 
-from summarizer import chunking, pdf
 from summarizer.document import SKIPPED_SECTIONS, Chunk
-from summarizer.embeddings import MiniLMEmbedder, get_embedder
 from summarizer.errors import ConfigError, UpstreamUnavailable
-from summarizer.index import Index, RetrievedChunk
+from summarizer.ingest import pdf
+from summarizer.model.embeddings import MiniLMEmbedder, get_embedder
+from summarizer.retrieval import chunking
+from summarizer.retrieval.index import Index, RetrievedChunk
 from summarizer.settings import ChunkSettings, IndexSettings, PdfSettings
 from tests.fakes.chroma_server import running_chroma
 
@@ -98,7 +99,7 @@ def test_a_reopened_store_still_has_the_chunks(store: Path, index: Index,
     # a new process, so nothing can come from this process's cached Chroma client
     script = textwrap.dedent(f"""
         from pathlib import Path
-        from summarizer.index import Index
+        from summarizer.retrieval.index import Index
         from summarizer.settings import ChunkSettings, IndexSettings, PdfSettings
         index = Index(IndexSettings(), Path({str(store)!r}))
         print(index.count({sha!r}), index.has({sha!r}))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, Field
 
-from summarizer import llm, prompts
+from summarizer.drafting.extract import ProblemMethod
 from summarizer.errors import ModelOutputInvalid, ModelUnavailable, UpstreamUnavailable
-from summarizer.extract import ProblemMethod
+from summarizer.model import llm, prompts, server
 from summarizer.settings import LLMSettings, load
 from tests.fakes.fake_llm import FakeLLM
 
@@ -64,9 +64,9 @@ def test_unreachable_endpoint_is_upstream_unavailable() -> None:
 
 def test_missing_gguf_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ModelUnavailable, match="not found"):
-        llm.LocalServer(LLMSettings(gguf=str(tmp_path / "nope.gguf")), tmp_path)
+        server.LocalServer(LLMSettings(gguf=str(tmp_path / "nope.gguf")), tmp_path)
     with pytest.raises(ModelUnavailable, match="unknown model"):
-        llm.LocalServer(LLMSettings(gguf="no-such-model"), tmp_path)
+        server.LocalServer(LLMSettings(gguf="no-such-model"), tmp_path)
 
 
 def test_the_model_server_dies_with_the_process_that_started_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -77,9 +77,9 @@ def test_the_model_server_dies_with_the_process_that_started_it(tmp_path) -> Non
     import time
 
     script = (
-        "import sys, time; from pathlib import Path; from summarizer import llm; "
+        "import sys, time; from pathlib import Path; from summarizer.model import server; "
         "from summarizer.settings import LLMSettings; "
-        "s = llm.LocalServer(LLMSettings(gguf='smollm2-135m'), Path(sys.argv[1])); s.start(); "
+        "s = server.LocalServer(LLMSettings(gguf='smollm2-135m'), Path(sys.argv[1])); s.start(); "
         "print(s.process.pid, flush=True); time.sleep(600)"
     )
     parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)

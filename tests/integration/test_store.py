@@ -22,9 +22,10 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from summarizer.card import Card
-from summarizer.errors import InvalidArxivId
-from summarizer.store import PoisonJob, RevisionConflict, Store, migrate
-from summarizer.store.models import Base
+from summarizer.errors import InvalidArxivId, PoisonJob, RevisionConflict
+from summarizer.jobs import JobState, Stage
+from summarizer.service.store import Store, migrate
+from summarizer.service.store.models import Base
 
 pytestmark = pytest.mark.integration
 
@@ -134,7 +135,7 @@ def run_together(workers: int, task: Callable[[int], T]) -> list[T | BaseExcepti
 def finish(store: Store, arxiv_id: str, data: Card) -> int:
     """Submit a paper and run it to done with `data` as its card; the job id."""
     job, _ = store.submit(arxiv_id, None, PIPELINE)
-    store.start_stage(job.id, "store", max_attempts=3)
+    store.start_stage(job.id, Stage.STORE, max_attempts=3)
     store.store_card(job.id, data)
     return job.id
 
@@ -192,7 +193,7 @@ def test_force_requeues_a_done_job_as_a_fresh_attempt(store: Store) -> None:
 
 def test_a_failed_job_is_requeued_on_resubmit(store: Store) -> None:
     job, _ = store.submit("2501.12948", None, PIPELINE)
-    store.start_stage(job.id, "parse", max_attempts=3)
+    store.start_stage(job.id, Stage.PARSE, max_attempts=3)
     store.fail(job.id, "NotAPdf: not a PDF", permanent=True)
     failed = store.get_job(job.id)
     assert failed is not None and (failed.state, failed.error_permanent) == ("failed", True)
@@ -203,7 +204,7 @@ def test_a_failed_job_is_requeued_on_resubmit(store: Store) -> None:
 
 def test_a_transient_failure_leaves_the_job_queued_for_retry(store: Store) -> None:
     job, _ = store.submit("2501.12948", None, PIPELINE)
-    store.start_stage(job.id, "fetch", max_attempts=3)
+    store.start_stage(job.id, Stage.FETCH, max_attempts=3)
     store.fail(job.id, "arXiv answered 503", permanent=False)
     after = store.get_job(job.id)
     assert after is not None and (after.state, after.error, after.error_permanent) == (
@@ -244,21 +245,21 @@ def test_concurrent_submits_of_one_key_create_exactly_one_job(store: Store) -> N
 def test_list_jobs_is_newest_first_and_filters_by_state(store: Store) -> None:
     first, _ = store.submit("2501.00001", None, PIPELINE)
     second, _ = store.submit("2501.00002", None, PIPELINE)
-    store.start_stage(second.id, "fetch", max_attempts=3)
+    store.start_stage(second.id, Stage.FETCH, max_attempts=3)
     assert [job.id for job in store.list_jobs()] == [second.id, first.id]
-    assert [job.id for job in store.list_jobs(state="running")] == [second.id]
+    assert [job.id for job in store.list_jobs(state=JobState.RUNNING)] == [second.id]
     assert [job.id for job in store.list_jobs(limit=1, offset=1)] == [first.id]
     assert store.get_job(9999) is None
 
 
 def test_stages_record_running_state_timings_and_result(store: Store) -> None:
     job, _ = store.submit("2501.12948", None, PIPELINE)
-    running = store.start_stage(job.id, "fetch", max_attempts=3)
+    running = store.start_stage(job.id, Stage.FETCH, max_attempts=3)
     assert (running.state, running.stage, running.attempts) == ("running", "fetch", 1)
     assert running.started_at is not None and running.started_at.tzinfo == UTC
-    store.finish_stage(job.id, "fetch", 1.25)
-    store.start_stage(job.id, "extract", max_attempts=3)
-    store.finish_stage(job.id, "extract", 30.5, result=card().model_dump(mode="json"))
+    store.finish_stage(job.id, Stage.FETCH, 1.25)
+    store.start_stage(job.id, Stage.EXTRACT, max_attempts=3)
+    store.finish_stage(job.id, Stage.EXTRACT, 30.5, result=card().model_dump(mode="json"))
     after = store.get_job(job.id)
     assert after is not None and after.timings == {"fetch": 1.25, "extract": 30.5}
     assert after.result is not None and Card.model_validate(after.result) == card()
@@ -267,11 +268,11 @@ def test_stages_record_running_state_timings_and_result(store: Store) -> None:
 
 def test_a_stage_started_beyond_max_attempts_fails_the_job_as_poison(store: Store) -> None:
     job, _ = store.submit("2501.12948", None, PIPELINE)
-    store.start_stage(job.id, "fetch", max_attempts=2)
+    store.start_stage(job.id, Stage.FETCH, max_attempts=2)
     for _ in range(2):  # a parse that kills its worker: redelivered, started again
-        store.start_stage(job.id, "parse", max_attempts=2)
+        store.start_stage(job.id, Stage.PARSE, max_attempts=2)
     with pytest.raises(PoisonJob) as raised:
-        store.start_stage(job.id, "parse", max_attempts=2)
+        store.start_stage(job.id, Stage.PARSE, max_attempts=2)
     assert raised.value.transient is False and raised.value.exit_code == 1
     after = store.get_job(job.id)
     assert after is not None and (after.state, after.error_permanent) == ("failed", True)

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from summarizer import llm
 from summarizer.card import Card
-from summarizer.service import Intake
+from summarizer.model import llm
+from summarizer.service.intake import Intake
+from summarizer.service.store import JobView, Store
 from summarizer.settings import load
-from summarizer.store import JobView, Store
 from tests.fakes.fake_arxiv import FakeArxiv
 from workers import tasks
 from workers.celery_app import make_app
@@ -134,7 +134,7 @@ def test_a_worker_on_the_real_tiny_model_makes_a_card_and_stops_its_model_server
 
     servers: list[int] = []
     try:
-        intake = Intake(store, settings, enqueue=lambda ids: tasks.enqueue(ids, app=make_app(settings)))
+        intake = Intake(store, settings, enqueue=lambda ids: tasks.enqueue(ids, make_app(settings)))
         [submission] = intake.submit([PAPER])
         assert submission.created and submission.job is not None and submission.error is None
         job_id = submission.job.id

@@ -23,8 +23,10 @@ import redis
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
+from summarizer.drafting import provenance
+from summarizer.jobs import Stage
+from summarizer.service.store import JobView, Store
 from summarizer.settings import Settings, load
-from summarizer.store import JobView, Store
 from tests.fakes.chroma_server import running_chroma
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_llm import FakeLLM, schema_answer
@@ -73,7 +75,7 @@ def redis_db() -> Iterator[int]:
 def pg_schemas() -> Iterator[Callable[[], str]]:
     """Makes fresh PostgreSQL schemas (a URL each) and drops them all at the end of the session."""
     engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    prefix, created = f"test_workers_{secrets.token_hex(4)}", []
+    prefix, created = f"test_workers_{secrets.token_hex(4)}", list[str]()
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -165,9 +167,9 @@ class Harness:
         """Submit like the intake does: commit the job, then enqueue it if it was (re)queued."""
         assert self.store is not None
         settings = self.settings()
-        job, created = self.store.submit(arxiv_id, version, pipeline or tasks.stored_pipeline(settings))
+        job, created = self.store.submit(arxiv_id, version, pipeline or provenance.pipeline_version(settings))
         if created and send:
-            tasks.enqueue([job.id], app=make_app(settings))
+            tasks.enqueue([job.id], make_app(settings))
         return job, created
 
     def start_worker(self, *args: str) -> Worker:
@@ -374,7 +376,7 @@ def test_jobs_queued_when_redis_lost_its_messages_are_recovered(world: Callable[
         client.close()
         assert h.store is not None
         assert {j.state for j in h.store.list_jobs()} == {"queued"}
-        assert tasks.recover(3600, app=make_app(h.settings())) == []  # young queued jobs are left alone
+        assert tasks.recover(make_app(h.settings()), 3600) == []  # young queued jobs are left alone
         h.start_worker("--recover")
         finished = [h.wait(job.id) for job in jobs]
         assert [j.state for j in finished] == ["done", "done", "done"], [j.error for j in finished]
@@ -437,7 +439,7 @@ def test_a_duplicate_submission_returns_the_same_job_and_makes_one_card(
     again, created_again = h.submit(PAPER)
     assert created and not created_again and again.id == first.id
     # and a duplicate message (as recover may send) is harmless too
-    tasks.enqueue([first.id], app=make_app(h.settings()))
+    tasks.enqueue([first.id], make_app(h.settings()))
     h.start_worker("--concurrency", "2")
     done = h.wait(first.id)
     assert done.state == "done", done.error
@@ -447,6 +449,11 @@ def test_a_duplicate_submission_returns_the_same_job_and_makes_one_card(
     assert h.store.get_card(PAPER) is not None and len(h.store.list_jobs()) == 1
     resubmitted, requeued = h.submit(PAPER)
     assert resubmitted.id == first.id and not requeued and resubmitted.state == "done"
+
+
+def _at_extract_start(n: int) -> Callable[[JobView], bool]:
+    """A wait condition: the job is in its n-th start of the extract stage."""
+    return lambda job: job.stage == Stage.EXTRACT and job.stage_attempts.get(Stage.EXTRACT) == n
 
 
 def _children(pid: int) -> list[int]:
@@ -462,7 +469,7 @@ def test_a_task_that_keeps_killing_its_pool_process_is_failed_as_poison(world: C
     worker = h.start_worker()
     job, _ = h.submit()
     for start in (1, 2):
-        h.wait(job.id, lambda j, n=start: j.stage == "extract" and j.stage_attempts.get("extract") == n)
+        h.wait(job.id, _at_extract_start(start))
         deadline = time.monotonic() + 10
         while len(h.model.requests) < start and time.monotonic() < deadline:  # inside a model call
             time.sleep(0.05)
@@ -504,7 +511,7 @@ def test_a_task_killed_at_its_hard_time_limit_fails_its_job_with_the_reason(worl
     h = world("sqlite")
     job, _ = h.submit(send=False)
     assert h.store is not None
-    h.store.start_stage(job.id, "extract", max_attempts=6)
+    h.store.start_stage(job.id, Stage.EXTRACT, max_attempts=6)
     tasks.record_hard_time_limit(h.store, "summarizer.extract", job.id, 1800)
     failed = h.store.get_job(job.id)
     assert failed is not None and failed.state == "failed" and failed.error_permanent

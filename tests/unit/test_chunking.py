@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import chunking, pdf
 from summarizer.document import Chunk, Document, PageText, Section
+from summarizer.ingest import pdf
+from summarizer.retrieval import chunking
 from summarizer.settings import ChunkSettings, PdfSettings
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import claims, pdf, publication
 from summarizer.card import Card
 from summarizer.document import Document, Page, PageText, Section
-from summarizer.grounding import check
+from summarizer.ingest import pdf
+from summarizer.numbers import claims, publication
+from summarizer.numbers.grounding import check
 from summarizer.settings import PdfSettings
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from summarizer.embeddings import DIM, MiniLMEmbedder, get_embedder
+from summarizer.model.embeddings import DIM, MiniLMEmbedder, get_embedder
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 

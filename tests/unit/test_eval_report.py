@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from summarizer import eval_report
+from summarizer.evaluation import report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EVIL = "<script>alert(1)</script>"
@@ -51,7 +51,7 @@ def make_result() -> dict[str, Any]:
 
 
 def test_summary_means_count_booleans_as_one_and_zero_and_skip_none() -> None:
-    means = eval_report.summary(make_result())
+    means = report.summary(make_result())
     pipeline, baseline = means[("pipeline", "full")], means[("baseline", "full")]
     assert pipeline["key_number_recall"] == pytest.approx(0.75)
     assert baseline["key_number_recall"] == pytest.approx(0.5)
@@ -64,11 +64,11 @@ def test_summary_means_count_booleans_as_one_and_zero_and_skip_none() -> None:
 
 def test_summary_of_a_metric_with_only_none_is_none() -> None:
     result = {"meta": {}, "rows": [_row("p", "pipeline", "table_cell_recall", None)], "errors": []}
-    assert eval_report.summary(result) == {("pipeline", "full"): {"table_cell_recall": None}}
+    assert report.summary(result) == {("pipeline", "full"): {"table_cell_recall": None}}
 
 
 def test_markdown_shows_meta_tables_mean_rows_side_by_side_and_errors() -> None:
-    text = eval_report.markdown(make_result())
+    text = report.markdown(make_result())
     assert "qwen2.5-coder-1.5b" in text and "local-default" in text and "abc123" in text
     assert "extract_method v3" in text
     assert "## Tier: full" in text and "## Tier: abstract" in text
@@ -86,14 +86,14 @@ def test_markdown_shows_meta_tables_mean_rows_side_by_side_and_errors() -> None:
 def test_markdown_escapes_pipes_in_paper_names() -> None:
     result = make_result()
     result["rows"].append(_row("a|b", "pipeline", "key_number_recall", 0.1))
-    assert "| a\\|b | pipeline |" in eval_report.markdown(result)
+    assert "| a\\|b | pipeline |" in report.markdown(result)
 
 
 def test_html_escapes_script_in_paper_name_and_error_and_sets_csp() -> None:
     result = make_result()
     result["rows"].append(_row(EVIL, "pipeline", "key_number_recall", 0.1))
     result["errors"].append({"paper": "x", "system": "baseline", "tier": "full", "error": EVIL})
-    page = eval_report.html(result, {"key_number_recall": "plots/key_number_recall.png"})
+    page = report.html(result, {"key_number_recall": "plots/key_number_recall.png"})
     assert "<script" not in page
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2
     assert ('<meta http-equiv="Content-Security-Policy" content="default-src \'self\'; img-src \'self\' data:; '
@@ -105,12 +105,12 @@ def test_html_escapes_script_in_paper_name_and_error_and_sets_csp() -> None:
 @pytest.mark.parametrize("src", ["https://evil.example/x.png", "javascript:alert(1)", "/etc/x.png", "../x.png"])
 def test_html_refuses_plots_that_are_not_relative_files(src: str) -> None:
     with pytest.raises(ValueError):
-        eval_report.html(make_result(), {"m": src})
+        report.html(make_result(), {"m": src})
 
 
 def test_write_reports_writes_json_markdown_html_and_valid_pngs(tmp_path: Path) -> None:
     result = make_result()
-    paths = eval_report.write_reports(result, tmp_path / "run")
+    paths = report.write_reports(result, tmp_path / "run")
     assert json.loads(paths["json"].read_text(encoding="utf-8")) == result
     assert "## Tier: full" in paths["markdown"].read_text(encoding="utf-8")
     page = paths["html"].read_text(encoding="utf-8")
@@ -125,8 +125,8 @@ def test_write_reports_writes_json_markdown_html_and_valid_pngs(tmp_path: Path) 
 
 def test_plot_without_data_writes_nothing(tmp_path: Path) -> None:
     result = {"meta": {}, "rows": [_row("p", "pipeline", "table_cell_recall", None)], "errors": []}
-    assert eval_report.plot(result, "table_cell_recall", tmp_path / "x.png") is False
-    assert eval_report.plot(result, "absent_metric", tmp_path / "y.png") is False
+    assert report.plot(result, "table_cell_recall", tmp_path / "x.png") is False
+    assert report.plot(result, "absent_metric", tmp_path / "y.png") is False
     assert not list(tmp_path.iterdir())
 
 
@@ -141,7 +141,7 @@ def test_compare_judges_by_direction_and_reports_a_paper_only_in_b() -> None:
                 row["value"] = 80.0  # slower: worse
     b["rows"].append(_row("new_paper_2026", "pipeline", "key_number_recall", 0.3))
 
-    rows = eval_report.compare_rows(a, b)
+    rows = report.compare_rows(a, b)
     changed = {(r["paper"], r["metric"]): r for r in rows if r["kind"] == "changed"}
     assert set(changed) == {("toolllm_iclr2024", "key_number_recall"), ("toolllm_iclr2024", "seconds_total")}
     assert changed[("toolllm_iclr2024", "key_number_recall")]["verdict"] == "better"
@@ -150,7 +150,7 @@ def test_compare_judges_by_direction_and_reports_a_paper_only_in_b() -> None:
     assert [r for r in rows if r["kind"] == "only_in_b"] == [
         {"kind": "only_in_b", "paper": "new_paper_2026", "tier": "full", "system": "pipeline"}]
 
-    text = eval_report.compare(a, b)
+    text = report.compare(a, b)
     assert text.splitlines()[2].startswith("**B vs A: 1 better, 1 worse")
     assert "| toolllm_iclr2024 | full | pipeline | key_number_recall | 0.50 | 0.75 | +0.25 | better |" in text
     assert "| toolllm_iclr2024 | full | pipeline | seconds_total | 50.00 | 80.00 | +30.00 | worse |" in text
@@ -159,5 +159,5 @@ def test_compare_judges_by_direction_and_reports_a_paper_only_in_b() -> None:
 
 def test_compare_of_a_run_with_itself_reports_no_change() -> None:
     result = make_result()
-    assert eval_report.compare_rows(result, copy.deepcopy(result)) == []
-    assert "0 better, 0 worse" in eval_report.compare(result, result)
+    assert report.compare_rows(result, copy.deepcopy(result)) == []
+    assert "0 better, 0 worse" in report.compare(result, result)

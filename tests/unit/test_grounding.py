@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from summarizer.card import Card, KeyNumber, ResultsTable
-from summarizer.grounding import PaperNumbers, canonical, check, normalize_text, numbers_in
+from summarizer.numbers.grounding import check
+from summarizer.numbers.normalise import PaperNumbers, canonical, normalize_text, numbers_in
 
 PAGES = [
     "Abstract. We collect 16, 464 real-world APIs spanning 49 categories.",
@@ -77,7 +78,7 @@ def test_table_rows_with_invented_cells_are_dropped() -> None:
 
 
 def test_prose_cut_at_its_limit_ends_at_a_full_sentence() -> None:
-    from summarizer.extract import ProblemMethod
+    from summarizer.drafting.extract import ProblemMethod
 
     answer = ProblemMethod(core_problem="First sentence is complete. Second one is cut off at the",
                            method="See https://evil.example/x for the method. It works.")
@@ -87,7 +88,7 @@ def test_prose_cut_at_its_limit_ends_at_a_full_sentence() -> None:
 
 
 def test_byline_names_are_split_cleaned_and_spelt_as_printed() -> None:
-    from summarizer.extract import byline_names
+    from summarizer.drafting.assemble import byline_names
 
     front = "Title\nYining Ye1, Dahai Li2,6, Zhiyuan Liu1†, Maosong Sun1†\nAgathe Senellart 1¶, Clément Chadebec1"
     got = byline_names(["Dahai Li2,6, Zhiyuan Liu1†, Maosong Sun", "Clement Chadebec", "Yining Ye", "Nobody Here"],

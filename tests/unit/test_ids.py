@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from summarizer import ids
 from summarizer.errors import BadInput, InvalidArxivId
-from summarizer.ids import ArxivId
+from summarizer.ingest import ids
+from summarizer.ingest.ids import ArxivId
 
 
 @pytest.mark.parametrize(

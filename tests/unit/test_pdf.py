@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from pypdf import PdfWriter
 
-from summarizer import links, pdf, sections
 from summarizer.document import Document, Page
 from summarizer.errors import (
     CorruptPdf,
@@ -25,6 +24,7 @@ from summarizer.errors import (
     PdfTooComplex,
     SummarizerError,
 )
+from summarizer.ingest import links, pdf, sections
 from summarizer.settings import PdfSettings
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

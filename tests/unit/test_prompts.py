@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import prompts
 from summarizer.errors import ConfigError
+from summarizer.model import prompts
 from summarizer.settings import load
 
 PROMPTS = load().prompts_dir

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from summarizer import results
 from summarizer.document import Table, TableRow
+from summarizer.numbers import results
 
 
 def _table(caption: str, rows: list[tuple[str, list[str]]], page: int = 5, columns: list[str] | None = None) -> Table:

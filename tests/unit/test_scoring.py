@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from summarizer.card import Card, KeyNumber, ResultsTable
-from summarizer.grounding import PaperNumbers, canonical
-from summarizer.scoring import (
+from summarizer.evaluation.scoring import (
     author_f1,
     grounding_precision,
     key_number_recall,
@@ -23,6 +22,7 @@ from summarizer.scoring import (
     score_card,
     table_cell_recall,
 )
+from summarizer.numbers.normalise import PaperNumbers, canonical
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 PAPERS = SHARED / "eval" / "papers"
@@ -204,7 +204,7 @@ def reference_as_card(reference: dict[str, Any]) -> Card:
 
 @cache
 def pdf_pages(name: str) -> list[str]:
-    from summarizer.pdf import parse
+    from summarizer.ingest.pdf import parse
     from summarizer.settings import PdfSettings
 
     return [page.text for page in parse((FIXTURES / name).read_bytes(), settings=PdfSettings()).pages]
@@ -247,6 +247,6 @@ def test_reference_card_scored_against_itself(path: Path) -> None:
 
 
 def _all_card_numbers(card: Card) -> list[str]:
-    from summarizer.scoring import _stated_numbers
+    from summarizer.evaluation.scoring import _stated_numbers
 
     return _stated_numbers(card.model_dump())

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
+from summarizer.errors import ConfigError
 from summarizer.settings import load
 
 
@@ -25,7 +25,13 @@ def test_environment_beats_preset_and_overrides_beat_environment() -> None:
 
 
 def test_a_misspelt_setting_is_an_error_not_ignored() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError, match="SUMMARIZER_LLM__TIMEOUT: Extra inputs are not permitted"):
         load(env={"SUMMARIZER_LLM__TIMEOUT": "3"})
-    with pytest.raises(ValueError, match="unknown preset"):
+    with pytest.raises(ConfigError, match="unknown preset"):
         load("no-such-preset", env={})
+
+
+def test_a_bad_setting_names_the_variable_but_never_echoes_its_value() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(env={"SUMMARIZER_LLM__TEMPERATURE": "sk-secret-looking-value"})
+    assert "SUMMARIZER_LLM__TEMPERATURE" in str(caught.value) and "sk-secret" not in str(caught.value)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from summarizer import pdf, tables
 from summarizer.document import Document, Page, Table
+from summarizer.ingest import pdf, tables
 from summarizer.settings import PdfSettings
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer import venue
+from summarizer.drafting import venue
 
 
 def test_accepted_in_the_arxiv_comment() -> None:
@@ -11,7 +11,7 @@ def test_accepted_in_the_arxiv_comment() -> None:
 
 
 def test_under_review_is_a_preprint() -> None:
-    name, status, _ = venue.detect("Under review at NeurIPS 2026", None, "")
+    _name, status, _ = venue.detect("Under review at NeurIPS 2026", None, "")
     assert status == "preprint"
 
 

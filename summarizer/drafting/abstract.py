@@ -1,0 +1,55 @@
+"""A card from arXiv metadata and the abstract alone: what the nightly digest sees before it picks papers."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from summarizer.card import Card, Evidence
+from summarizer.drafting import provenance, venue
+from summarizer.drafting.extract import Model, ask_prose
+from summarizer.model import prompts
+from summarizer.numbers import claims
+from summarizer.numbers.grounding import check
+from summarizer.settings import Settings
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One entry of an arXiv listing: metadata and abstract, no PDF."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    submitted: str | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    version: int | None = None
+
+
+def summarize(listing: Listing, llm: Model, settings: Settings) -> Card:
+    """Prose from the abstract by the model; metadata from the listing; numbers from the abstract text."""
+    system = prompts.render(settings.prompts_dir, "system").text
+    paper = prompts.render(
+        settings.prompts_dir, "paper_context", title=listing.title,
+        chunks=[{"section": "abstract", "pages": [], "text": listing.abstract}], tables=[],
+        fence=secrets.token_hex(6),
+    ).text
+    pm, res, calls = ask_prose(paper, [], llm, settings, system)
+    venue_name, status, review_text = venue.detect(listing.comment, listing.journal_ref, "")
+    card = Card(
+        arxiv_id=listing.arxiv_id, version=f"v{listing.version}" if listing.version else None,
+        headline=res.headline, title=listing.title, authors=listing.authors, categories=listing.categories,
+        submitted=listing.submitted, arxiv_comment=listing.comment, venue=venue_name,
+        peer_review_status="preprint" if status == "unknown" else status, peer_review_text=review_text,
+        core_problem=pm.core_problem, method=pm.method, results_text=res.results_text, verdict=res.verdict,
+        key_numbers=claims.from_abstract(listing.abstract, limit=8),
+        evidence=[Evidence(field=f, source="arxiv_api") for f in ("title", "authors", "key_numbers")]
+        + [Evidence(field=f, source="model") for f in ("core_problem", "method", "results_text", "verdict")],
+    )
+    card = check(card, [listing.abstract])
+    card.provenance = provenance.build(calls, llm.model, settings, grounding=card.grounding,
+                                       paper_texts=[listing.abstract])
+    return card

@@ -1,0 +1,145 @@
+"""The draft card assembled by code from the model's answers and what code read from the paper.
+
+Metadata comes from arXiv, venue from the comment and the PDF, links from the PDF, tables and key numbers
+from parsed cells and the prose; the model's part is its prose and its choice of table and row.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from summarizer.card import Card, Evidence
+from summarizer.document import ArxivRecord, Chunk, Document
+from summarizer.drafting import venue
+from summarizer.ingest import links
+from summarizer.numbers import claims, publication, results
+from summarizer.numbers.normalise import normalize_text
+from summarizer.settings import ExtractSettings
+
+# how many of each source lead the key numbers: the main table's best cells, then the best prose claims,
+# so an editor's first glance has both the headline comparison and the paper's own summary numbers
+LEADING_TABLE_NUMBERS = 6
+LEADING_PROSE_NUMBERS = 4
+# a title whose part before the colon has at most this many words names the method ("ToolLLM: ...")
+SHORT_NAME_MAX_WORDS = 4
+# instructions aimed at a model, in the paper's own text: the card is flagged for an editor's review
+_INJECTION = re.compile(r"""
+    ignore\ (?:all\ |any\ )?(?:the\ )?(?:previous|prior|above|earlier)\ (?:instructions|prompts?)
+  | disregard\ (?:the|all|previous)\ instructions
+  | <\|im_start\|> | <\|system\|>                          # chat-template control tokens
+  | ^\s*(?:system|assistant)\s*:                          # a line posing as a chat turn
+""", re.IGNORECASE | re.MULTILINE | re.VERBOSE)
+# affiliation digits and footnote marks glued to a name: "Dahai Li2,6", "Zhiyuan Liu1†", "Senellart 1¶"
+_MARKERS = re.compile(r"(?<=[^\W\d_])\s?\d+(?:,\d+)*|[*†‡§¶]+")
+
+
+@dataclass
+class Answers:
+    """What the model answered, already validated: prose, and its choice of main table and row."""
+
+    core_problem: str
+    method: str
+    results_text: str
+    verdict: str
+    headline: str
+    main_table: str
+    proposed_row: str
+    authors: list[str] = field(default_factory=list)
+    institutions: list[str] = field(default_factory=list)
+    byline_read: bool = True  # False: the byline question failed; the editor is told
+
+
+def card(
+    doc: Document, record: ArxivRecord | None, answers: Answers, options: list[results.TableOption],
+    context: list[Chunk], front: str, settings: ExtractSettings,
+) -> Card:
+    """The draft card: the model's prose beside every field that code derives from the paper."""
+    needs_review = [] if answers.byline_read else ["authors/institutions could not be read from the PDF"]
+    front_norm = normalize_text(" ".join(p.text for p in doc.pages[:2])).lower()
+    institutions = list(dict.fromkeys(i.strip() for i in answers.institutions if _in_text(i, front_norm)))
+    authors = record.authors if record else byline_names(answers.authors, front)
+    evidence = [
+        Evidence(field="institutions", pages=[1], source="pdf"),
+        Evidence(field="authors", pages=[] if record else [1], source="arxiv_api" if record else "pdf"),
+    ]
+    context_pages = sorted({p for c in context for p in c.pages})
+    context_ids = [c.id for c in context]
+    for prose_field in ("core_problem", "method", "results_text", "verdict", "headline"):
+        evidence.append(Evidence(field=prose_field, pages=context_pages, chunk_ids=context_ids, source="model"))
+
+    title = record.title if record else (doc.title or "Untitled")
+    name = short_name(title)
+    main = next((o for o in options if o.id == answers.main_table), None)
+    anchor_words = results.anchors(name, title, answers.method)
+    tables, table_numbers = results.collect(main, answers.proposed_row, options, anchor_words,
+                                            max_rows=settings.max_table_rows)
+    prose_numbers = claims.key_numbers(doc, record.abstract if record else None, limit=settings.max_prose_numbers)
+    # the headline numbers first (main table, best prose claims), then the rest, then publication facts
+    key_numbers = (table_numbers[:LEADING_TABLE_NUMBERS] + prose_numbers[:LEADING_PROSE_NUMBERS]
+                   + table_numbers[LEADING_TABLE_NUMBERS:] + prose_numbers[LEADING_PROSE_NUMBERS:]
+                   + publication.facts(doc))
+    if tables:
+        evidence.append(Evidence(field="results_tables", pages=[t.page for t in tables if t.page],
+                                 source="parsed_table"))
+    evidence.append(Evidence(field="key_numbers", pages=sorted({k.page for k in key_numbers if k.page}),
+                             source="parsed_table"))
+
+    comment = record.comment if record else None
+    journal = record.journal_ref if record else None
+    venue_name, status, review_text = venue.detect(comment, journal, front)
+    primary = links.paper_code(doc.links, doc.title)  # the paper's own repository, not one it cites
+    code = ([primary] if primary else []) + [link for link in doc.links if link.kind == "code" and link != primary]
+    project = next((link for link in doc.links if link.kind == "project"), None)
+    if _INJECTION.search(doc.text):
+        needs_review.append("possible prompt injection in the paper text")
+    return Card(
+        arxiv_id=record.arxiv_id if record else doc.arxiv_id, version=f"v{record.version}" if record else None,
+        name=name, headline=answers.headline, title=title, authors=authors,
+        institutions=institutions, categories=record.categories if record else [],
+        submitted=record.published if record else None, updated=record.updated if record else None,
+        arxiv_comment=comment, venue=venue_name, peer_review_status=status, peer_review_text=review_text,
+        core_problem=answers.core_problem, method=answers.method, results_text=answers.results_text,
+        results_tables=tables, key_numbers=key_numbers, verdict=answers.verdict,
+        code_url=_bare(code[0].url) if code else None, code_urls=[_bare(link.url) for link in code],
+        project_page=_bare(project.url) if project else None,
+        code_status="released" if code else "unknown", needs_review=needs_review, evidence=evidence,
+    )
+
+
+def short_name(title: str) -> str | None:
+    """The method's name when the title leads with one ("ToolLLM: Facilitating ..."), else None."""
+    head = title.split(":", 1)[0].strip()
+    return head if ":" in title and len(head.split()) <= SHORT_NAME_MAX_WORDS else None
+
+
+def byline_names(candidates: list[str], front: str) -> list[str]:
+    """Author names as the PDF prints them: split glued lists, drop markers, keep only names on the page."""
+    words = re.findall(r"[^\W\d_][\w'.-]*", _MARKERS.sub(" ", front))
+    folded = [_fold(w) for w in words]
+    names: list[str] = []
+    for candidate in candidates:
+        for part in re.split(r"\s*(?:,|;|&|\band\b)\s*", _MARKERS.sub("", candidate)):
+            target = [_fold(w) for w in part.split()]
+            if len(target) < 2:
+                continue
+            for i in range(len(folded) - len(target) + 1):
+                if folded[i:i + len(target)] == target:
+                    names.append(" ".join(words[i:i + len(target)]))  # the page's spelling
+                    break
+    return list(dict.fromkeys(names))
+
+
+def _in_text(name: str, text: str) -> bool:
+    return len(name) > 2 and normalize_text(name).lower() in text
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Clément" and "Clement" are one name to a reader."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _bare(url: str) -> str:
+    return re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/")

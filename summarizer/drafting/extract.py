@@ -1,0 +1,197 @@
+"""Field groups -> retrieval -> prompts -> validated answers; `assemble` turns them into the draft Card.
+
+Numbers are copied by code (ARCHITECTURE.md "Where numbers come from"): the model writes prose and
+chooses among the tables and rows that code parsed; key numbers and tables are filled from those cells.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Protocol
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
+
+from summarizer.card import Card, ModelCall
+from summarizer.document import ArxivRecord, Chunk, Document
+from summarizer.drafting import assemble
+from summarizer.errors import ModelOutputInvalid
+from summarizer.model import prompts
+from summarizer.numbers import results
+from summarizer.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# one retrieval query per field group; the shared context is their union, so llama.cpp reuses it as a prefix
+QUERIES = {
+    "problem": "problem motivation limitation of existing methods challenge we address",
+    "method": "we propose our method approach framework architecture training",
+    "results": "results outperforms baseline improvement accuracy benchmark table compared state of the art",
+}
+_URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|ai|net)/\S*", re.IGNORECASE)
+CHOICE_FIELDS = frozenset({"main_table", "proposed_row"})
+
+
+class Retriever(Protocol):
+    def query_many(self, doc_sha256: str, texts: list[str], k: int) -> list[list[Any]]: ...
+
+
+class Model(Protocol):
+    model: str
+
+    def ask(self, prompt: prompts.RenderedPrompt, schema: type[Any], *, system: str) -> tuple[Any, ModelCall]: ...
+
+
+def _prose(max_len: int) -> Any:
+    return Field(min_length=10, max_length=max_len)
+
+
+class ProseAnswer(BaseModel):
+    """Prose fields: never empty, no URLs (links come from the PDF, never from the model)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_urls(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in CHOICE_FIELDS or not isinstance(value, str):
+            return value
+        return _whole_sentences(_URL.sub("", value).strip())
+
+
+class ProblemMethod(ProseAnswer):
+    core_problem: str = _prose(500)
+    method: str = _prose(700)
+
+
+Name = Annotated[str, StringConstraints(min_length=2, max_length=60)]
+
+
+class FrontAnswer(BaseModel):
+    # bounded lists and strings: small models given an unbounded schema never close the JSON (MODELS.md)
+    model_config = ConfigDict(extra="ignore")
+    authors: list[Name] = Field(default=[], max_length=16)
+    institutions: list[Name] = Field(default=[], max_length=6)
+
+
+@dataclass
+class Draft:
+    """What extraction produced, before grounding."""
+
+    card: Card
+    calls: list[ModelCall] = field(default_factory=list)
+
+
+def _results_schema(options: list[results.TableOption]) -> type[BaseModel]:
+    table_ids = tuple(o.id for o in options) + ("none",)
+    rows = tuple(dict.fromkeys(r for o in options for r in o.rows)) + ("none",)
+    # constrained: the model picks, never types, a table and a row (types built at run time: Any to mypy)
+    table_choice: Any = Literal[table_ids]
+    row_choice: Any = Literal[rows]
+    return create_model(
+        "ResultsAnswer",
+        __base__=ProseAnswer,
+        results_text=(str, _prose(400)),
+        main_table=(table_choice, ...),
+        proposed_row=(row_choice, ...),
+        verdict=(str, _prose(300)),
+        headline=(str, Field(min_length=5, max_length=90)),
+    )
+
+
+def _context_chunks(retriever: Retriever, doc: Document, chunks: list[Chunk], settings: Settings) -> list[Any]:
+    """Abstract first, then the union of each field group's retrieved chunks, within a character budget."""
+    picked: dict[str, Any] = {}
+    for chunk in chunks:
+        if chunk.section == "abstract":
+            picked[chunk.id] = chunk
+            break
+    for hits in retriever.query_many(doc.sha256, list(QUERIES.values()), settings.extract.top_k):
+        for hit in hits:
+            picked.setdefault(hit.id, hit)
+    budget, kept = settings.extract.max_context_chars, list[Any]()
+    for chunk in picked.values():
+        if budget - len(chunk.text) < 0 and kept:
+            continue
+        budget -= len(chunk.text)
+        kept.append(chunk)
+    kept.sort(key=lambda c: (min(c.pages), c.id))
+    return kept
+
+
+def _front_text(doc: Document) -> str:
+    front = [s.text for s in doc.sections if s.kind == "front"]
+    return (front[0] if front else doc.pages[0].text)[:1500]
+
+
+def ask_prose(
+    paper: str, options: list[results.TableOption], llm: Model, settings: Settings, system: str
+) -> tuple[ProblemMethod, Any, list[ModelCall]]:
+    """The two prose questions over one shared paper context (so llama.cpp reuses its prefix)."""
+    pm, first = llm.ask(prompts.render(settings.prompts_dir, "extract_problem_method", paper=paper),
+                        ProblemMethod, system=system)
+    res, second = llm.ask(prompts.render(settings.prompts_dir, "extract_results", paper=paper,
+                                         table_ids=[o.id for o in options] or ["none"],
+                                         row_names=[r for o in options for r in o.rows][:40] or ["none"]),
+                          _results_schema(options), system=system)
+    return pm, res, [first, second]
+
+
+def fill(
+    doc: Document, chunks: list[Chunk], record: ArxivRecord | None, retriever: Retriever, llm: Model,
+    settings: Settings,
+) -> Draft:
+    """Ask the model its questions over the retrieved context, then assemble the draft card by code."""
+    calls: list[ModelCall] = []
+    system = prompts.render(settings.prompts_dir, "system").text
+    fence = secrets.token_hex(6)
+    front = _front_text(doc)
+
+    # The byline: institutions (and a PDF's authors) read by the model; assembly keeps only names printed
+    # on the first pages
+    try:
+        byline, call = llm.ask(prompts.render(settings.prompts_dir, "extract_front", front=front, fence=fence),
+                               FrontAnswer, system=system)
+        calls.append(call)
+        byline_read = True
+    except ModelOutputInvalid as exc:  # the byline is not worth losing the card over; the editor is told
+        logger.warning("%s", exc)
+        byline, byline_read = FrontAnswer(), False
+
+    context = _context_chunks(retriever, doc, chunks, settings)
+    title = record.title if record else (doc.title or "Untitled")
+    options = results.options(doc.tables, results.anchors(assemble.short_name(title), title), limit=6)
+    paper = prompts.render(
+        settings.prompts_dir, "paper_context", title=record.title if record else (doc.title or ""),
+        chunks=[{"section": c.section, "pages": c.pages, "text": c.text} for c in context],
+        tables=[{"id": o.id, "page": o.table.page, "caption": o.table.caption[:160] or "(no caption)",
+                 "rows": o.rows[:settings.extract.max_table_rows]} for o in options],
+        fence=fence,
+    ).text
+    pm, res, prose_calls = ask_prose(paper, options, llm, settings, system)
+    calls += prose_calls
+    answers = assemble.Answers(
+        authors=list(byline.authors), institutions=list(byline.institutions), byline_read=byline_read,
+        core_problem=pm.core_problem, method=pm.method, results_text=res.results_text, verdict=res.verdict,
+        headline=res.headline, main_table=res.main_table, proposed_row=res.proposed_row,
+    )
+    card = assemble.card(doc, record, answers, options, context, front, settings.extract)
+    return Draft(card=card, calls=calls)
+
+
+def _whole_sentences(text: str) -> str:
+    """Cut a prose answer that hit its length limit back to its last full sentence."""
+    if text.endswith((".", "!", "?", '"', ")")):
+        return text
+    end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+    return text[: end + 1] if end > len(text) // 3 else text

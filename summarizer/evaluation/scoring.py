@@ -1,0 +1,279 @@
+"""Score one generated card against one hand-written reference card (shared/eval/papers/*.json).
+
+Pure functions: no I/O, no network. Numbers are compared through the one normaliser in
+`summarizer.grounding` (`normalize_text`, `canonical`, `numbers_in`, `PaperNumbers`), so "61.0" == "61",
+"16,464" == "16464" and "−44.6" == "-44.6" (== "44.6": `canonical` compares magnitudes).
+
+A card may be a `summarizer.card.Card` or a dict with the same field names; a reference is a dict as
+loaded from the JSON files. Every score is a float in [0, 1], a bool, or None when it is undefined
+(the reference has nothing to recall, the card states no number).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from summarizer.card import Card
+from summarizer.numbers.grounding import PROSE_FIELDS
+from summarizer.numbers.normalise import PaperNumbers, canonical, normalize_text, numbers_in
+
+Score = float | bool | None
+CardLike = Card | Mapping[str, Any]
+
+_WORD = re.compile(r"[0-9a-z]+")
+_TOKEN = re.compile(r"\w+")
+_EMPTY_CELLS = {"", "-", "\u2014", "\u2013"}
+ROUGE_FIELDS = ("core_problem", "method", "verdict")
+MUST_MENTION_FIELDS = ("name", "title", "headline", "core_problem", "method", "results_text", "verdict")
+
+
+# ----------------------------------------------------------------------------------------------- access
+
+def _as_dict(card: CardLike) -> dict[str, Any]:
+    if hasattr(card, "model_dump"):
+        return card.model_dump()
+    return dict(card)
+
+
+def _item(obj: Any) -> dict[str, Any]:
+    return obj.model_dump() if hasattr(obj, "model_dump") else dict(obj)
+
+
+def _key_numbers(card: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [_item(kn) for kn in card.get("key_numbers") or []]
+
+
+def _tables(card: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [_item(t) for t in card.get("results_tables") or []]
+
+
+def _cells(card: Mapping[str, Any]) -> list[str]:
+    """Every body cell of the card's results tables (row labels included), as written."""
+    return [str(cell) for table in _tables(card) for row in table.get("rows") or [] for cell in row
+            if cell is not None]
+
+
+def _baseline_parts(baseline: str | None) -> list[str]:
+    return [p.strip() for p in re.split(r";", baseline)] if baseline else []
+
+
+def _numbers(text: str | None) -> list[str]:
+    return numbers_in(text) if text else []
+
+
+def _stated_numbers(card: Mapping[str, Any]) -> list[str]:
+    """The numbers the card states, as written: prose, key-number values and baselines, table cells."""
+    found: list[str] = []
+    for field in PROSE_FIELDS:
+        found += _numbers(card.get(field))
+    for kn in _key_numbers(card):
+        found += _numbers(kn.get("value"))
+        for part in _baseline_parts(kn.get("baseline")):
+            found += _numbers(part)
+    for cell in _cells(card):
+        found += _numbers(cell)
+    return found
+
+
+def _stated_canonical(card: Mapping[str, Any]) -> set[str]:
+    return {canonical(n) for n in _stated_numbers(card)}
+
+
+def _card_text(card: Mapping[str, Any]) -> str:
+    """All of the card's prose, key-number text and table text, normalised and lowercased."""
+    parts: list[str] = [card.get(f) or "" for f in (*PROSE_FIELDS, "title", "name")]
+    for kn in _key_numbers(card):
+        parts += [kn.get(k) or "" for k in ("metric", "setting", "value", "baseline", "context")]
+    for table in _tables(card):
+        parts.append(table.get("caption") or "")
+        parts += [str(c) for c in table.get("columns") or []]
+    parts += _cells(card)
+    return normalize_text("\n".join(parts)).casefold()
+
+
+def _stated(text_part: str, numbers: set[str], card_text: str) -> bool:
+    """Is this value (or baseline part) stated in the card? All its numbers, or its text if it has none."""
+    found = numbers_in(text_part)
+    if found:
+        return all(canonical(n) in numbers for n in found)
+    needle = normalize_text(text_part).strip().casefold()
+    return bool(needle) and needle in card_text
+
+
+# ----------------------------------------------------------------------------------------------- numbers
+
+def grounding_precision(card: CardLike, pages: list[str]) -> float | None:
+    """Share of the distinct numbers the card states that the paper prints anywhere (None: no numbers).
+
+    Numbers come from the prose fields (headline, core_problem, method, results_text, verdict, via
+    `numbers_in`), key-number values and every ';'-part of their baselines, and results-table cells; each
+    distinct value (canonical form) counts once, so one invented number among N distinct ones gives (N-1)/N.
+    """
+    stated = list(dict.fromkeys(canonical(n) for n in _stated_numbers(_as_dict(card))))
+    if not stated:
+        return None
+    paper = PaperNumbers(pages)
+    return sum(paper.has(n) for n in stated) / len(stated)
+
+
+def _key_number_hits(card: CardLike, reference: Mapping[str, Any], *, with_baseline: bool) -> float | None:
+    wanted = _key_numbers(reference)
+    if not wanted:
+        return None
+    data = _as_dict(card)
+    numbers, text = _stated_canonical(data), _card_text(data)
+    hits = 0
+    for kn in wanted:
+        ok = _stated(str(kn.get("value") or ""), numbers, text)
+        if ok and with_baseline:
+            ok = all(_stated(part, numbers, text) for part in _baseline_parts(kn.get("baseline")) if part)
+        hits += ok
+    return hits / len(wanted)
+
+
+def key_number_recall(card: CardLike, reference: Mapping[str, Any]) -> float | None:
+    """Share of the reference's key numbers whose value the card states anywhere (None: reference has none)."""
+    return _key_number_hits(card, reference, with_baseline=False)
+
+
+def key_number_recall_with_baseline(card: CardLike, reference: Mapping[str, Any]) -> float | None:
+    """As key_number_recall, but a key number with a baseline also needs every ';'-part of it stated."""
+    return _key_number_hits(card, reference, with_baseline=True)
+
+
+def table_cell_recall(card: CardLike, reference: Mapping[str, Any]) -> float | None:
+    """Share of the reference tables' numeric cells found among the card's table cells (None: no such cells).
+
+    A cell is numeric when `numbers_in` finds a number in it ("-", "—" and empty cells are skipped); it is
+    found when every number in it occurs (canonical form) in some cell of the card's tables.
+    """
+    wanted = [cell for cell in _cells(reference)
+              if cell.strip() not in _EMPTY_CELLS and numbers_in(cell)]
+    if not wanted:
+        return None
+    have = {canonical(n) for cell in _cells(_as_dict(card)) for n in numbers_in(cell)}
+    return sum(all(canonical(n) in have for n in numbers_in(cell)) for cell in wanted) / len(wanted)
+
+
+# ----------------------------------------------------------------------------------------------- metadata
+
+def _norm(text: str | None) -> str:
+    return " ".join(normalize_text(text or "").split()).casefold()
+
+
+def _arxiv(text: str | None) -> str:
+    text = _norm(text).removeprefix("arxiv:").strip()
+    return re.sub(r"v\d+$", "", text)
+
+
+def _code_url(url: str | None) -> str:
+    url = _norm(url)
+    url = re.sub(r"^[a-z][a-z0-9+.\-]*://", "", url)
+    return url.removeprefix("www.").rstrip("/")
+
+
+def author_f1(card_authors: Iterable[str], reference_authors: Iterable[str]) -> float | None:
+    """F1 of two author lists, names compared case-insensitively after normalize_text (None: no reference)."""
+    ref = {_norm(a) for a in reference_authors if _norm(a)}
+    got = {_norm(a) for a in card_authors if _norm(a)}
+    if not ref:
+        return None
+    common = len(ref & got)
+    if not common:
+        return 0.0
+    precision, recall = common / len(got), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def metadata(card: CardLike, reference: Mapping[str, Any]) -> dict[str, Score]:
+    """Title, authors, arXiv id, venue, peer-review status and code fields against the reference."""
+    data = _as_dict(card)
+    ref_title, ref_id = reference.get("title"), reference.get("arxiv_id")
+    return {
+        "title_exact": None if not ref_title else _norm(data.get("title")) == _norm(ref_title),
+        "author_f1": author_f1(data.get("authors") or [], reference.get("authors") or []),
+        "arxiv_id_match": None if not ref_id else _arxiv(data.get("arxiv_id")) == _arxiv(ref_id),
+        "venue_match": _norm(data.get("venue")) == _norm(reference.get("venue")),
+        "peer_review_status_match": (data.get("peer_review_status") or "unknown")
+        == (reference.get("peer_review_status") or "unknown"),
+        "code_url_match": _code_url(data.get("code_url")) == _code_url(reference.get("code_url")),
+        "code_status_match": (data.get("code_status") or "unknown") == (reference.get("code_status") or "unknown"),
+    }
+
+
+# ----------------------------------------------------------------------------------------------- text
+
+def _mention_text(card: Mapping[str, Any]) -> str:
+    parts: list[str] = [card.get(f) or "" for f in MUST_MENTION_FIELDS]
+    parts += [kn.get("metric") or "" for kn in _key_numbers(card)]
+    for table in _tables(card):
+        parts.append(table.get("caption") or "")
+        parts += [str(row[0]) for row in table.get("rows") or [] if row]
+    return normalize_text("\n".join(parts)).casefold()
+
+
+def mentions(phrase: str, text: str) -> bool:
+    """Is the phrase in the (normalised, lowercased) text, verbatim or as all its words of 3+ characters?
+
+    A word also counts when a text word starts with it ("retriever" in "retrievers").
+    """
+    needle = " ".join(normalize_text(phrase).casefold().split())
+    if not needle:
+        return False
+    if needle in " ".join(text.split()):
+        return True
+    words = [w for w in _WORD.findall(needle) if len(w) >= 3]
+    if not words:
+        return False
+    have = set(_WORD.findall(text))
+    return all(w in have or any(h.startswith(w) for h in have) for w in words)
+
+
+def must_mention(card: CardLike, reference: Mapping[str, Any]) -> float | None:
+    """Share of the reference's must_mention phrases the card's text contains (None: reference has none)."""
+    phrases = [p for p in reference.get("must_mention") or [] if p and p.strip()]
+    if not phrases:
+        return None
+    text = _mention_text(_as_dict(card))
+    return sum(mentions(p, text) for p in phrases) / len(phrases)
+
+
+def rouge_l(a: str, b: str) -> float:
+    """ROUGE-L F1 on lowercased word tokens (1.0 for two empty strings, 0.0 if only one is empty)."""
+    x, y = _TOKEN.findall((a or "").casefold()), _TOKEN.findall((b or "").casefold())
+    if not x and not y:
+        return 1.0
+    if not x or not y:
+        return 0.0
+    previous = [0] * (len(y) + 1)
+    for token in x:
+        current = [0]
+        for j, other in enumerate(y, 1):
+            current.append(previous[j - 1] + 1 if token == other else max(previous[j], current[j - 1]))
+        previous = current
+    lcs = previous[-1]
+    if not lcs:
+        return 0.0
+    precision, recall = lcs / len(x), lcs / len(y)
+    return 2 * precision * recall / (precision + recall)
+
+
+# ----------------------------------------------------------------------------------------------- all
+
+def score_card(card: CardLike, reference: Mapping[str, Any], pages: list[str]) -> dict[str, Score]:
+    """Every score above in one flat dict; prose ROUGE-L is None where the reference field is empty."""
+    data = _as_dict(card)
+    scores: dict[str, Score] = {
+        "grounding_precision": grounding_precision(data, pages),
+        "key_number_recall": key_number_recall(data, reference),
+        "key_number_recall_with_baseline": key_number_recall_with_baseline(data, reference),
+        "table_cell_recall": table_cell_recall(data, reference),
+        **metadata(data, reference),
+        "must_mention": must_mention(data, reference),
+    }
+    for field in ROUGE_FIELDS:
+        ref = reference.get(field)
+        scores[f"rouge_l_{field}"] = rouge_l(data.get(field) or "", ref) if ref else None
+    return scores

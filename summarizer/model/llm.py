@@ -1,0 +1,150 @@
+"""The one seam for every model call: structured, validated calls to an OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from summarizer.card import ModelCall
+from summarizer.errors import ModelOutputInvalid, ModelUnavailable, UpstreamUnavailable
+from summarizer.model import tokens
+from summarizer.model.prompts import RenderedPrompt
+from summarizer.settings import LLMSettings
+
+logger = logging.getLogger(__name__)
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+def model_name(settings: LLMSettings) -> str:
+    """The name calls are made (and cards recorded) under: part of every job's pipeline version."""
+    if settings.model:
+        return settings.model
+    if settings.base_url:
+        return "default"
+    gguf = settings.gguf  # the alias LocalServer gives: a .gguf file's stem, else the packaged name
+    return Path(gguf).stem if gguf.endswith(".gguf") else gguf
+
+
+class LLM:
+    """Structured calls to an OpenAI-compatible endpoint, validated by pydantic, with one repair."""
+
+    def __init__(self, settings: LLMSettings, base_url: str, model: str, *, local: bool) -> None:
+        self.settings = settings
+        self.base_url = base_url
+        self.model = model
+        self.json_mode = settings.json_mode
+        if self.json_mode == "auto":
+            self.json_mode = "json_object" if local else "json_schema"
+        # transport retries belong to the client (RELIABILITY.md §3: one owner per failure class)
+        self.client = openai.OpenAI(
+            base_url=base_url, api_key=settings.api_key or "not-needed",
+            timeout=settings.timeout_s, max_retries=2,
+        )
+
+    def _response_format(self, schema: type[BaseModel]) -> dict[str, Any] | None:
+        body = schema.model_json_schema()
+        if self.json_mode == "json_object":  # llama.cpp: a grammar built from the schema
+            return {"type": "json_object", "schema": body}
+        if self.json_mode == "json_schema":
+            return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": body}}
+        return None
+
+    def ask(self, prompt: RenderedPrompt, schema: type[Answer], *, system: str) -> tuple[Answer, ModelCall]:
+        """Ask once, re-ask once with the validation error, else raise ModelOutputInvalid."""
+        messages: list[dict[str, str]] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": prompt.text},
+        ]
+        call = ModelCall(prompt=prompt.name, prompt_version=prompt.version, model=self.model, attempts=0)
+        # never below what the schema allows: a cut-off answer is invalid JSON, whatever the prompt asked
+        max_tokens = max(int(prompt.max_tokens * self.settings.max_tokens_scale), _token_budget(schema))
+        error = ""
+        for attempt in (1, 2):
+            call.attempts = attempt
+            content = self._complete(messages, schema, max_tokens, call)
+            try:
+                # strict=False: a raw newline inside a string is what grammar-constrained models emit
+                return schema.model_validate(json.loads(_strip_fences(content), strict=False)), call
+            except (json.JSONDecodeError, ValidationError) as exc:
+                error = _short_error(exc) if isinstance(exc, ValidationError) else f"invalid JSON: {exc}"
+            logger.warning("%s: invalid model output (attempt %d): %s", prompt.name, attempt, error)
+            messages += [
+                {"role": "assistant", "content": content[:2000]},
+                {"role": "user", "content": (
+                    f"That answer is not valid: {error}. Reply again with only a JSON object that "
+                    f"matches this schema: {json.dumps(schema.model_json_schema())}"
+                )},
+            ]
+        call.ok = False
+        raise ModelOutputInvalid(prompt.name, error)
+
+    def _complete(
+        self, messages: list[dict[str, str]], schema: type[BaseModel], max_tokens: int, call: ModelCall
+    ) -> str:
+        kwargs: dict[str, Any] = {}
+        response_format = self._response_format(schema)
+        if response_format:
+            kwargs["response_format"] = response_format
+        started = time.perf_counter()
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model, messages=messages,  # type: ignore[arg-type]
+                temperature=self.settings.temperature, seed=self.settings.seed,
+                max_tokens=max_tokens, **kwargs,
+            )
+        except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
+                openai.InternalServerError) as exc:
+            raise UpstreamUnavailable(f"model endpoint {self.base_url} failed: {exc}") from exc
+        except openai.APIStatusError as exc:
+            raise ModelUnavailable(f"model endpoint {self.base_url} refused the call: {exc}") from exc
+        call.seconds = round(call.seconds + time.perf_counter() - started, 3)
+        if response.usage:
+            call.prompt_tokens += response.usage.prompt_tokens
+            call.completion_tokens += response.usage.completion_tokens
+        if not response.choices:
+            return ""
+        return response.choices[0].message.content or ""
+
+
+def _token_budget(schema: type[BaseModel]) -> int:
+    """Tokens a maximal answer can take: its bounded strings and JSON syntax at the worst case."""
+    body = schema.model_json_schema()
+    defs = body.get("$defs", {})
+
+    def size(node: dict[str, Any]) -> int:
+        if "$ref" in node:
+            return size(defs[node["$ref"].rsplit("/", 1)[-1]])
+        if "enum" in node:
+            return max(len(str(v)) for v in node["enum"]) + 2
+        for key in ("anyOf", "oneOf"):
+            if key in node:
+                return max(size(n) for n in node[key])
+        kind = node.get("type")
+        if kind == "object":
+            return sum(len(k) + 4 + size(v) for k, v in node.get("properties", {}).items())
+        if kind == "array":
+            return int(node.get("maxItems", 8)) * (size(node.get("items", {})) + 2)
+        if kind == "string":
+            return int(node.get("maxLength", 400)) + 2
+        return 12
+
+    return tokens.worst_case(size(body)) + 16
+
+
+def _strip_fences(text: str) -> str:
+    """Accept a JSON object wrapped in ``` fences, as chat models without constrained decoding do."""
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[-1].rsplit("```", 1)[0]
+    return text
+
+
+def _short_error(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors()[:5]]
+    return "; ".join(parts)

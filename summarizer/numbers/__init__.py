@@ -1,0 +1,2 @@
+"""Numbers copied and checked by code, never typed by the model: the text and number normaliser, prose
+claims, results-table choice, a journal's publication facts, and the grounding check of a card. Pure."""

@@ -1,0 +1,348 @@
+"""The job and card store (SQLite or PostgreSQL): idempotent jobs keyed by meaning, revisioned cards.
+
+One `Store` per process. Every method is one short transaction and returns plain views, never ORM
+objects. Tables exist only through `migrate()` (Alembic), never through `metadata.create_all`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from summarizer.card import Card
+from summarizer.errors import CardNotFound, JobNotFound, PoisonJob, RevisionConflict
+from summarizer.ingest.ids import ArxivId
+from summarizer.jobs import FINISHED, JobState, Stage
+from summarizer.service.store.migrate import engine_for, migrate, upgrade
+from summarizer.service.store.models import CardRecord, CardRevision, Job, Paper, utcnow
+from summarizer.service.store.views import CardView, JobView, RevisionView, card_data, changed_fields
+
+__all__ = ["CardView", "JobView", "RevisionView", "Store", "job_key", "migrate"]
+
+logger = logging.getLogger(__name__)
+
+# rows per INSERT in submit_many: far below SQLite's 32,766 and PostgreSQL's 65,535 bind parameters
+_BATCH = 500
+
+
+def job_key(arxiv_id: str, version: int | None, pipeline_version: str) -> str:
+    """The idempotency key of a job (RELIABILITY §2): what it means, not when it was asked for."""
+    return f"{arxiv_id}:{version if version is not None else 'latest'}:{pipeline_version}"
+
+
+class Store:
+    """Jobs and cards in one database; safe to share between threads (one engine, a session per call)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = engine_for(database_url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._postgres = self.engine.dialect.name == "postgresql"
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (a no-op when current)."""
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- jobs ------------------------------------------------------------------------------------------
+
+    def submit(
+        self, arxiv_id: str, version: int | None, pipeline_version: str, *, force: bool = False
+    ) -> tuple[JobView, bool]:
+        """The job for this key and whether it was (re)queued: an existing live or done job is returned as is."""
+        return self.submit_many([(arxiv_id, version)], pipeline_version, force=force)[0]
+
+    def submit_many(
+        self, items: Sequence[tuple[str, int | None]], pipeline_version: str, force: bool = False
+    ) -> list[tuple[JobView, bool]]:
+        """submit() for many (arxiv id, version) pairs in one transaction; results in input order."""
+        wanted: dict[str, tuple[str, int | None]] = {}
+        order: list[str] = []
+        for arxiv_id, version in items:
+            ArxivId(arxiv_id, version)  # raises InvalidArxivId: a malformed id must not become a key
+            key = job_key(arxiv_id, version, pipeline_version)
+            wanted.setdefault(key, (arxiv_id, version))
+            order.append(key)
+        # every transaction takes its row locks in key order, so overlapping bulk submits cannot deadlock
+        keys = sorted(wanted)
+        now = utcnow()
+        with self._transaction() as session:
+            self._upsert_papers(session, sorted({arxiv_id for arxiv_id, _ in wanted.values()}), now)
+            created: set[str] = set()
+            for chunk in _chunks(keys):
+                rows = [_new_job_row(key, *wanted[key], pipeline_version, now) for key in chunk]
+                # ON CONFLICT DO NOTHING: a concurrent submit of the same key waits for ours and inserts
+                # nothing, instead of failing on the unique key; RETURNING names the rows we inserted
+                insert = self._insert(Job).on_conflict_do_nothing(index_elements=["key"]).returning(Job.key)
+                created.update(session.scalars(insert, rows))
+            jobs: dict[str, Job] = {}
+            for chunk in _chunks(keys):
+                found = select(Job).where(Job.key.in_(chunk)).order_by(Job.key).with_for_update()
+                jobs.update((job.key, job) for job in session.scalars(found))
+            for key, job in jobs.items():
+                if key not in created and (force or job.state == JobState.FAILED):
+                    _requeue(job, now)
+                    created.add(key)
+            session.flush()
+            views = {key: JobView.of(job) for key, job in jobs.items()}
+        results: list[tuple[JobView, bool]] = []
+        for key in order:
+            # a key listed twice is (re)queued once: the first mention reports it, the rest do not
+            results.append((views[key], key in created))
+            created.discard(key)
+        return results
+
+    def get_job(self, job_id: int) -> JobView | None:
+        """The job, or None."""
+        with self._transaction() as session:
+            job = session.get(Job, job_id)
+            return None if job is None else JobView.of(job)
+
+    def list_jobs(self, state: JobState | None = None, limit: int = 100, offset: int = 0) -> list[JobView]:
+        """Jobs newest first, optionally in one state."""
+        query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)
+        if state is not None:  # a str that is no state raises ValueError here, before any query
+            query = query.where(Job.state == JobState(state).value)
+        with self._transaction() as session:
+            return [JobView.of(job) for job in session.scalars(query)]
+
+    def start_stage(self, job_id: int, stage: Stage, *, max_attempts: int) -> JobView:
+        """Mark the job running at `stage`; raise PoisonJob once that stage has been started too often.
+
+        A job that is already done or failed is returned unchanged: the (redelivered) task sees its
+        state and returns. `attempts` counts every stage start; the guard counts starts of this stage.
+        """
+        name = Stage(stage).value  # a str that is no stage raises ValueError here
+        now = utcnow()
+        with self._transaction() as session:
+            job = self._lock_job(session, job_id)
+            if job.state in FINISHED:
+                return JobView.of(job)
+            starts = {**job.stage_attempts, name: job.stage_attempts.get(name, 0) + 1}
+            job.stage_attempts = starts  # a new dict: JSON columns do not track in-place mutation
+            job.attempts += 1
+            job.stage = name
+            job.updated_at = now
+            poisoned = starts[name] > max_attempts
+            if poisoned:
+                # RELIABILITY §1: with task_reject_on_worker_lost, a task that kills its worker comes
+                # back forever; counting starts in the database is what ends the loop
+                job.state, job.error_permanent, job.finished_at = JobState.FAILED.value, True, now
+                job.error = f"poison: gave up after {max_attempts} attempts at stage {name}"
+            else:
+                job.state = JobState.RUNNING.value
+                job.started_at = job.started_at or now
+            view = JobView.of(job)
+        if poisoned:
+            logger.warning("job %s is poison at stage %s", job_id, stage, extra={"job_id": job_id})
+            raise PoisonJob(job_id, stage, max_attempts)
+        return view
+
+    def finish_stage(
+        self, job_id: int, stage: Stage, seconds: float, *, result: dict[str, Any] | None = None
+    ) -> None:
+        """Record a stage's duration, and its output when given (so a retry can skip the stage)."""
+        name = Stage(stage).value
+        with self._transaction() as session:
+            job = self._lock_job(session, job_id)
+            job.timings = {**job.timings, name: seconds}
+            if result is not None:
+                job.result = result
+            job.updated_at = utcnow()
+
+    def fail(self, job_id: int, error: str, *, permanent: bool) -> None:
+        """Record a failure: permanent ones fail the job; transient ones leave it queued for Celery's retry."""
+        now = utcnow()
+        with self._transaction() as session:
+            job = self._lock_job(session, job_id)
+            if job.state == JobState.DONE:
+                # a late failure report (e.g. a duplicate delivery) must not undo a stored card
+                logger.warning("ignoring failure of done job %s: %s", job_id, error, extra={"job_id": job_id})
+                return
+            job.error, job.error_permanent, job.updated_at = error, permanent, now
+            job.state = (JobState.FAILED if permanent else JobState.QUEUED).value
+            job.finished_at = now if permanent else None
+
+    # --- cards -----------------------------------------------------------------------------------------
+
+    def store_card(self, job_id: int, card: Card, author: str = "pipeline") -> CardView:
+        """Store the job's card and mark the job done; storing the same card again adds no revision."""
+        now = utcnow()
+        data = card_data(card)
+        with self._transaction() as session:
+            job = self._lock_job(session, job_id)
+            paper_id = self._upsert_papers(session, [job.arxiv_id], now)[job.arxiv_id]
+            new_record = {
+                "arxiv_id": job.arxiv_id, "paper_id": paper_id, "current_revision": 0,
+                "approved": False, "created_at": now, "updated_at": now,
+            }
+            session.execute(
+                self._insert(CardRecord).on_conflict_do_nothing(index_elements=["arxiv_id"]), [new_record]
+            )
+            record = session.scalars(
+                select(CardRecord).where(CardRecord.arxiv_id == job.arxiv_id).with_for_update()
+            ).one()
+            current = _revision(session, record)
+            # a re-run after a crash between storing and acking stores the same data: no new revision
+            if current is None or current.data != data:
+                previous = None if current is None else current.data
+                number = record.current_revision + 1
+                current = _add_revision(session, record.id, number, data, author, previous, note=None, now=now)
+                record.current_revision = current.number
+                record.updated_at = now
+            paper = session.get_one(Paper, paper_id)
+            paper.title = card.title or paper.title
+            job.state, job.card_id, job.finished_at, job.updated_at = JobState.DONE.value, record.id, now, now
+            session.flush()
+            return CardView.of(record, current)
+
+    def get_card(self, arxiv_id: str) -> CardView | None:
+        """The paper's card at its current revision, or None."""
+        with self._transaction() as session:
+            record = session.scalars(select(CardRecord).where(CardRecord.arxiv_id == arxiv_id)).one_or_none()
+            current = None if record is None else _revision(session, record)
+            return None if record is None or current is None else CardView.of(record, current)
+
+    def revisions(self, arxiv_id: str) -> list[RevisionView]:
+        """Every revision of the paper's card, oldest first ([] when there is no card)."""
+        query = (
+            select(CardRevision)
+            .join(CardRecord, CardRecord.id == CardRevision.card_id)
+            .where(CardRecord.arxiv_id == arxiv_id)
+            .order_by(CardRevision.number)
+        )
+        with self._transaction() as session:
+            return [RevisionView.of(revision) for revision in session.scalars(query)]
+
+    def save_revision(
+        self, arxiv_id: str, card: Card, author: str, expected_revision: int, *, note: str | None = None
+    ) -> CardView:
+        """Save an edited card on top of `expected_revision`; raise RevisionConflict if it is not current."""
+        now = utcnow()
+        data = card_data(card)
+        with self._transaction() as session:
+            record = session.scalars(select(CardRecord).where(CardRecord.arxiv_id == arxiv_id)).one_or_none()
+            if record is None:
+                raise CardNotFound(arxiv_id)
+            if record.current_revision != expected_revision:
+                raise RevisionConflict(arxiv_id, expected_revision, record.current_revision)
+            current = _revision(session, record)
+            if current is not None and current.data == data:
+                return CardView.of(record, current)  # nothing changed: no empty revision
+            # the check above is only a fast path: this conditional UPDATE is what decides between two
+            # concurrent saves (PostgreSQL re-checks the WHERE after the first commits; SQLite serializes)
+            won = session.execute(
+                update(CardRecord)
+                .where(CardRecord.id == record.id, CardRecord.current_revision == expected_revision)
+                .values(current_revision=expected_revision + 1, updated_at=now)
+                .returning(CardRecord.current_revision)
+            ).scalar_one_or_none()
+            if won is None:
+                actual = session.scalars(
+                    select(CardRecord.current_revision).where(CardRecord.id == record.id)
+                ).one()
+                raise RevisionConflict(arxiv_id, expected_revision, actual)
+            session.refresh(record)
+            previous = None if current is None else current.data
+            revision = _add_revision(
+                session, record.id, expected_revision + 1, data, author, previous, note=note, now=now
+            )
+            session.flush()
+            return CardView.of(record, revision)
+
+    # --- helpers ---------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def _insert(self, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+        # both dialects spell upserts as INSERT ... ON CONFLICT, but SQLAlchemy has one construct per dialect
+        return postgresql.insert(model) if self._postgres else sqlite.insert(model)
+
+    def _lock_job(self, session: Session, job_id: int) -> Job:
+        # FOR UPDATE on PostgreSQL; on SQLite the BEGIN IMMEDIATE transaction already holds the write lock
+        job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).one_or_none()
+        if job is None:
+            raise JobNotFound(job_id)
+        return job
+
+    def _upsert_papers(self, session: Session, arxiv_ids: list[str], now: datetime) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for chunk in _chunks(arxiv_ids):
+            rows = [{"arxiv_id": arxiv_id, "created_at": now} for arxiv_id in chunk]
+            session.execute(self._insert(Paper).on_conflict_do_nothing(index_elements=["arxiv_id"]), rows)
+            found = select(Paper.arxiv_id, Paper.id).where(Paper.arxiv_id.in_(chunk))
+            ids.update((arxiv_id, paper_id) for arxiv_id, paper_id in session.execute(found))
+        return ids
+
+
+def _new_job_row(
+    key: str, arxiv_id: str, version: int | None, pipeline_version: str, now: datetime
+) -> dict[str, Any]:
+    # every column spelled out: a bulk INSERT sends one parameter set shape for all rows
+    return {
+        "key": key, "arxiv_id": arxiv_id, "version": version, "pipeline_version": pipeline_version,
+        "state": JobState.QUEUED.value, "stage": None, "attempts": 0, "stage_attempts": {}, "error": None,
+        "error_permanent": False, "timings": {}, "result": None, "card_id": None,
+        "created_at": now, "updated_at": now, "started_at": None, "finished_at": None,
+    }
+
+
+def _requeue(job: Job, now: datetime) -> None:
+    """Turn a failed (or forced) job back into a fresh attempt, in place: the key stays unique."""
+    job.state, job.stage, job.attempts, job.stage_attempts = JobState.QUEUED.value, None, 0, {}
+    job.error, job.error_permanent, job.timings, job.result, job.card_id = None, False, {}, None, None
+    # a new attempt is listed as new (list_jobs is newest first)
+    job.created_at, job.updated_at, job.started_at, job.finished_at = now, now, None, None
+
+
+def _revision(session: Session, record: CardRecord) -> CardRevision | None:
+    return session.scalars(
+        select(CardRevision).where(
+            CardRevision.card_id == record.id, CardRevision.number == record.current_revision
+        )
+    ).one_or_none()
+
+
+def _add_revision(
+    session: Session,
+    card_id: int,
+    number: int,
+    data: dict[str, Any],
+    author: str,
+    previous: dict[str, Any] | None,
+    *,
+    note: str | None,
+    now: datetime,
+) -> CardRevision:
+    revision = CardRevision(
+        card_id=card_id, number=number, data=data, author=author,
+        changed_fields=changed_fields(previous, data), note=note, created_at=now,
+    )
+    session.add(revision)
+    return revision
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _BATCH):
+        yield values[start:start + _BATCH]

@@ -1,0 +1,109 @@
+"""Plain, immutable views of stored rows: what the Store returns instead of session-bound ORM objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from summarizer.card import Card
+from summarizer.jobs import JobState, Stage
+from summarizer.service.store.models import CardRecord, CardRevision, Job
+
+
+class JobView(BaseModel):
+    """A job as stored: its key, state, stage, attempts, timings and the card it produced."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+    id: int
+    key: str
+    arxiv_id: str
+    version: int | None
+    pipeline_version: str
+    state: JobState
+    stage: Stage | None
+    attempts: int
+    stage_attempts: dict[str, int]
+    error: str | None
+    error_permanent: bool
+    timings: dict[str, float]
+    result: dict[str, Any] | None
+    card_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: Job) -> JobView:
+        """The view of a Job row (read inside its session)."""
+        return cls.model_validate(job)
+
+
+class RevisionView(BaseModel):
+    """One saved revision of a card."""
+
+    model_config = ConfigDict(frozen=True)
+    number: int
+    card: Card
+    author: str
+    created_at: datetime
+    changed_fields: list[str]
+    note: str | None
+
+    @classmethod
+    def of(cls, revision: CardRevision) -> RevisionView:
+        """The view of a CardRevision row (read inside its session)."""
+        return cls(
+            number=revision.number,
+            card=Card.model_validate(revision.data),
+            author=revision.author,
+            created_at=revision.created_at,
+            changed_fields=list(revision.changed_fields),
+            note=revision.note,
+        )
+
+
+class CardView(BaseModel):
+    """A paper's card at its current revision; pass `revision` back to save_revision as expected_revision."""
+
+    model_config = ConfigDict(frozen=True)
+    id: int
+    arxiv_id: str
+    card: Card
+    revision: int
+    approved: bool
+    author: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: CardRecord, current: CardRevision) -> CardView:
+        """The view of a CardRecord and its current revision (read inside their session)."""
+        return cls(
+            id=record.id,
+            arxiv_id=record.arxiv_id,
+            card=Card.model_validate(current.data),
+            revision=record.current_revision,
+            approved=record.approved,
+            author=current.author,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+        )
+
+
+def card_data(card: Card) -> dict[str, Any]:
+    """The card as stored: its JSON-mode dump, so comparing with a stored revision compares like with like."""
+    return card.model_dump(mode="json")
+
+
+def changed_fields(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
+    """Top-level card fields whose values differ, in the Card's field order; all of them for a first revision."""
+    if previous is None:
+        return [name for name in Card.model_fields if name in current]
+    names = list(Card.model_fields) + sorted((previous.keys() | current.keys()) - Card.model_fields.keys())
+    return [
+        name for name in names
+        if (name in previous or name in current) and previous.get(name) != current.get(name)
+    ]
