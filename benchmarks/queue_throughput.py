@@ -351,7 +351,7 @@ def run_config(slots: int, ids: list[str], args: argparse.Namespace, arxiv: Benc
         from workers.celery_app import make_app
 
         sender = make_app(settings)
-        intake = Intake(store, settings, enqueue=lambda job_ids: tasks.enqueue(job_ids, app=sender))
+        intake = Intake(store, settings, enqueue=lambda job_ids: tasks.enqueue(job_ids, sender))
         submitted_at = time.time()
         submissions = intake.submit(ids)
         errors = [s.error for s in submissions if s.error]

@@ -154,7 +154,7 @@ def eval_compare(a: Path = typer.Argument(..., help="result.json of the earlier 
     typer.echo(report.compare(runs[0], runs[1]), nl=False)
 
 
-# --- the job queue: submit, jobs, api (summarizer.service, summarizer.service.api) ----------------------------
+# --- the job queue: submit, jobs, api (summarizer.service.intake, summarizer.service.api) -----------------
 
 
 def _submission_line(result: Submission) -> str:

@@ -38,8 +38,53 @@ QUERIES = {
     "method": "we propose our method approach framework architecture training",
     "results": "results outperforms baseline improvement accuracy benchmark table compared state of the art",
 }
-_URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|io|ai|net)/\S*", re.IGNORECASE)
+# a URL the model wrote into prose, to be removed
+_URL = re.compile(
+    r"""
+    \b(?:https?://|www\.)\S+                # with a scheme or www.
+    | \b[\w-]+\.(?:com|org|io|ai|net)/\S*   # or a bare domain of a common top-level domain and a path
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
 CHOICE_FIELDS = frozenset({"main_table", "proposed_row"})
+
+# Length bounds of the answer schemas, part of the JSON schema the model is held to: small models given
+# unbounded strings and lists never close them (MODELS.md, "bounded schemas").
+# a prose answer shorter than this is a refusal or a fragment, not an answer
+_PROSE_MIN_CHARS = 10
+# the core problem: a few sentences, room to name the gap without retelling the paper
+_CORE_PROBLEM_MAX_CHARS = 500
+# the method: the longest prose field, as it carries the card's explanation
+_METHOD_MAX_CHARS = 700
+# the results in prose: short, since the key numbers and tables are filled in by code
+_RESULTS_TEXT_MAX_CHARS = 400
+# the verdict: a sentence or two
+_VERDICT_MAX_CHARS = 300
+# a headline shorter than this is a word or two, not a claim
+_HEADLINE_MIN_CHARS = 5
+# a headline fits one line of the card
+_HEADLINE_MAX_CHARS = 90
+# a shorter name is an initial or a stray character, not an author or institution
+_NAME_MIN_CHARS = 2
+# a longer "name" is a run of byline text (several names or an address), not one name
+_NAME_MAX_CHARS = 60
+# authors read from a PDF's byline (papers fetched from arXiv take theirs from the record): bounds the list
+_MAX_AUTHORS = 16
+# institutions read from the byline: the main ones, not every lab of a large collaboration
+_MAX_INSTITUTIONS = 6
+
+# characters of the front matter the byline question sees: the title, authors and affiliations are at its top
+_FRONT_CHARS = 1500
+# random bytes of the fence around the paper's text in prompts: unguessable, so the paper cannot close it
+_FENCE_BYTES = 6
+# results tables offered to the model to choose from, most results-like first: the main one is among the first
+_MAX_TABLE_OPTIONS = 6
+# characters of each offered table's caption: enough to tell the tables apart in a bounded prompt
+_CAPTION_CHARS = 160
+# row names listed in the results question: the proposed method and its baselines, not every row of all tables
+_MAX_ROW_NAMES = 40
+# a cut-off answer goes back to its last full sentence only when that keeps more than 1/3 of it
+_SENTENCE_CUT_MIN_PART = 3
 
 
 class Retriever(Protocol):
@@ -53,7 +98,7 @@ class Model(Protocol):
 
 
 def _prose(max_len: int) -> Any:
-    return Field(min_length=10, max_length=max_len)
+    return Field(min_length=_PROSE_MIN_CHARS, max_length=max_len)
 
 
 class ProseAnswer(BaseModel):
@@ -70,18 +115,18 @@ class ProseAnswer(BaseModel):
 
 
 class ProblemMethod(ProseAnswer):
-    core_problem: str = _prose(500)
-    method: str = _prose(700)
+    core_problem: str = _prose(_CORE_PROBLEM_MAX_CHARS)
+    method: str = _prose(_METHOD_MAX_CHARS)
 
 
-Name = Annotated[str, StringConstraints(min_length=2, max_length=60)]
+Name = Annotated[str, StringConstraints(min_length=_NAME_MIN_CHARS, max_length=_NAME_MAX_CHARS)]
 
 
 class FrontAnswer(BaseModel):
     # bounded lists and strings: small models given an unbounded schema never close the JSON (MODELS.md)
     model_config = ConfigDict(extra="ignore")
-    authors: list[Name] = Field(default=[], max_length=16)
-    institutions: list[Name] = Field(default=[], max_length=6)
+    authors: list[Name] = Field(default=[], max_length=_MAX_AUTHORS)
+    institutions: list[Name] = Field(default=[], max_length=_MAX_INSTITUTIONS)
 
 
 @dataclass
@@ -101,11 +146,11 @@ def _results_schema(options: list[results.TableOption]) -> type[BaseModel]:
     return create_model(
         "ResultsAnswer",
         __base__=ProseAnswer,
-        results_text=(str, _prose(400)),
+        results_text=(str, _prose(_RESULTS_TEXT_MAX_CHARS)),
         main_table=(table_choice, ...),
         proposed_row=(row_choice, ...),
-        verdict=(str, _prose(300)),
-        headline=(str, Field(min_length=5, max_length=90)),
+        verdict=(str, _prose(_VERDICT_MAX_CHARS)),
+        headline=(str, Field(min_length=_HEADLINE_MIN_CHARS, max_length=_HEADLINE_MAX_CHARS)),
     )
 
 
@@ -131,7 +176,7 @@ def _context_chunks(retriever: Retriever, doc: Document, chunks: list[Chunk], se
 
 def _front_text(doc: Document) -> str:
     front = [s.text for s in doc.sections if s.kind == "front"]
-    return (front[0] if front else doc.pages[0].text)[:1500]
+    return (front[0] if front else doc.pages[0].text)[:_FRONT_CHARS]
 
 
 def ask_prose(
@@ -142,7 +187,8 @@ def ask_prose(
                         ProblemMethod, system=system)
     res, second = llm.ask(prompts.render(settings.prompts_dir, "extract_results", paper=paper,
                                          table_ids=[o.id for o in options] or ["none"],
-                                         row_names=[r for o in options for r in o.rows][:40] or ["none"]),
+                                         row_names=[r for o in options for r in o.rows][:_MAX_ROW_NAMES]
+                                         or ["none"]),
                           _results_schema(options), system=system)
     return pm, res, [first, second]
 
@@ -154,7 +200,7 @@ def fill(
     """Ask the model its questions over the retrieved context, then assemble the draft card by code."""
     calls: list[ModelCall] = []
     system = prompts.render(settings.prompts_dir, "system").text
-    fence = secrets.token_hex(6)
+    fence = secrets.token_hex(_FENCE_BYTES)
     front = _front_text(doc)
 
     # The byline: institutions (and a PDF's authors) read by the model; assembly keeps only names printed
@@ -170,11 +216,13 @@ def fill(
 
     context = _context_chunks(retriever, doc, chunks, settings)
     title = record.title if record else (doc.title or "Untitled")
-    options = results.options(doc.tables, results.anchors(assemble.short_name(title), title), limit=6)
+    options = results.options(doc.tables, results.anchors(assemble.short_name(title), title),
+                              limit=_MAX_TABLE_OPTIONS)
     paper = prompts.render(
         settings.prompts_dir, "paper_context", title=record.title if record else (doc.title or ""),
         chunks=[{"section": c.section, "pages": c.pages, "text": c.text} for c in context],
-        tables=[{"id": o.id, "page": o.table.page, "caption": o.table.caption[:160] or "(no caption)",
+        tables=[{"id": o.id, "page": o.table.page,
+                 "caption": o.table.caption[:_CAPTION_CHARS] or "(no caption)",
                  "rows": o.rows[:settings.extract.max_table_rows]} for o in options],
         fence=fence,
     ).text
@@ -194,4 +242,4 @@ def _whole_sentences(text: str) -> str:
     if text.endswith((".", "!", "?", '"', ")")):
         return text
     end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
-    return text[: end + 1] if end > len(text) // 3 else text
+    return text[: end + 1] if end > len(text) // _SENTENCE_CUT_MIN_PART else text

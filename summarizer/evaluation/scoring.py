@@ -1,7 +1,7 @@
 """Score one generated card against one hand-written reference card (shared/eval/papers/*.json).
 
 Pure functions: no I/O, no network. Numbers are compared through the one normaliser in
-`summarizer.grounding` (`normalize_text`, `canonical`, `numbers_in`, `PaperNumbers`), so "61.0" == "61",
+`summarizer.numbers.normalise` (`normalize_text`, `canonical`, `numbers_in`, `PaperNumbers`), so "61.0" == "61",
 "16,464" == "16464" and "−44.6" == "-44.6" (== "44.6": `canonical` compares magnitudes).
 
 A card may be a `summarizer.card.Card` or a dict with the same field names; a reference is a dict as
@@ -22,11 +22,15 @@ from summarizer.numbers.normalise import PaperNumbers, canonical, normalize_text
 Score = float | bool | None
 CardLike = Card | Mapping[str, Any]
 
+# a word of lowercased text for must_mention matching (letters and digits only)
 _WORD = re.compile(r"[0-9a-z]+")
+# a word token for ROUGE-L
 _TOKEN = re.compile(r"\w+")
 _EMPTY_CELLS = {"", "-", "\u2014", "\u2013"}
 ROUGE_FIELDS = ("core_problem", "method", "verdict")
 MUST_MENTION_FIELDS = ("name", "title", "headline", "core_problem", "method", "results_text", "verdict")
+# shorter words of a must_mention phrase ("of", "in") are in any text, so matching them proves no mention
+MIN_MENTION_WORD_CHARS = 3
 
 
 # ----------------------------------------------------------------------------------------------- access
@@ -56,6 +60,7 @@ def _cells(card: Mapping[str, Any]) -> list[str]:
 
 
 def _baseline_parts(baseline: str | None) -> list[str]:
+    # a baseline may list several values separated by ";"
     return [p.strip() for p in re.split(r";", baseline)] if baseline else []
 
 
@@ -165,11 +170,13 @@ def _norm(text: str | None) -> str:
 
 def _arxiv(text: str | None) -> str:
     text = _norm(text).removeprefix("arxiv:").strip()
+    # the version suffix: "2501.12948v2" is "2501.12948"
     return re.sub(r"v\d+$", "", text)
 
 
 def _code_url(url: str | None) -> str:
     url = _norm(url)
+    # any URL scheme (RFC 3986: a letter, then letters, digits, "+", "." or "-")
     url = re.sub(r"^[a-z][a-z0-9+.\-]*://", "", url)
     return url.removeprefix("www.").rstrip("/")
 
@@ -224,7 +231,7 @@ def mentions(phrase: str, text: str) -> bool:
         return False
     if needle in " ".join(text.split()):
         return True
-    words = [w for w in _WORD.findall(needle) if len(w) >= 3]
+    words = [w for w in _WORD.findall(needle) if len(w) >= MIN_MENTION_WORD_CHARS]
     if not words:
         return False
     have = set(_WORD.findall(text))

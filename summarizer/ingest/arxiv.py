@@ -36,9 +36,27 @@ _NS = {
 # before believing the paper does not exist
 _EMPTY_FEED_TRIES = 3
 _MAX_FEED_BYTES = 2 * 1024 * 1024  # one entry is a few kB; anything bigger is not an answer to our query
+# redirects followed per request: enough for http -> https and a moved host, few enough to stop a loop
 _MAX_REDIRECTS = 3
 _PDF_TYPES = ("application/pdf", "application/x-pdf")
-_ENTRY_ID = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/abs/(?P<base>.+?)(?:v(?P<version>\d+))?$")
+# every PDF starts with this; a download that does not is an error page, not the paper
+_PDF_MAGIC = b"%PDF-"
+# a complete PDF ends with %%EOF, maybe followed by a little whitespace or garbage: look this far from its end
+_EOF_TAIL_BYTES = 1024
+# connecting takes well under this when arXiv is up: fail fast rather than wait the whole read budget
+_CONNECT_TIMEOUT_S = 10.0
+# the length of an Atom timestamp's date part, YYYY-MM-DD
+_DATE_CHARS = 10
+# the id of an entry in the API's feed: the abs URL of one version
+_ENTRY_ID = re.compile(
+    r"""
+    https?://(?:www\.|export\.)?arxiv\.org/abs/   # the abs page on any arXiv host
+    (?P<base>.+?)                                 # the id without its version
+    (?:v(?P<version>\d+))?                        # the version, when there is one
+    $
+    """,
+    re.VERBOSE,
+)
 
 T = TypeVar("T")
 
@@ -109,7 +127,7 @@ class ArxivClient:
         self._cache = Path(cache_dir) / "arxiv"
         self._allowed = {_origin(settings.api_url), _origin(settings.pdf_url)}
         # connect fails fast; read/write/pool get the configured budget per operation
-        timeout = httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0))
+        timeout = httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, _CONNECT_TIMEOUT_S))
         self._http = httpx.Client(
             timeout=timeout, follow_redirects=False, headers={"User-Agent": settings.user_agent},
         )
@@ -158,7 +176,7 @@ class ArxivClient:
         url = f"{self._settings.pdf_url.rstrip('/')}/{arxiv_id.full}"
         logger.info("downloading PDF %s", arxiv_id)
         pdf = self._get(url, None, lambda r: self._read_pdf(arxiv_id, r), f"the PDF of {arxiv_id}")
-        if b"%%EOF" in pdf[-1024:]:
+        if b"%%EOF" in pdf[-_EOF_TAIL_BYTES:]:
             write_atomic(path, pdf)
         else:
             # a cut-off download would otherwise be served from the cache forever; let the parser judge it
@@ -255,11 +273,11 @@ class ArxivClient:
         data = bytearray()
         for chunk in response.iter_bytes():
             data += chunk
-            if len(data) >= 5 and not data.startswith(b"%PDF-"):
+            if len(data) >= len(_PDF_MAGIC) and not data.startswith(_PDF_MAGIC):
                 raise NotAPdf(f"the download of {arxiv_id} does not start with %PDF-")
             if len(data) > limit:  # Content-Length may be absent or wrong: count what arrives
                 raise PdfTooLarge(len(data), limit)
-        if not data.startswith(b"%PDF-"):
+        if not data.startswith(_PDF_MAGIC):
             raise NotAPdf(f"the download of {arxiv_id} does not start with %PDF- ({len(data)} bytes)")
         return bytes(data)
 
@@ -380,12 +398,14 @@ def _text(element: Element, path: str) -> str | None:
 
 def _date(value: str | None) -> str:
     """YYYY-MM-DD from an Atom timestamp such as 2023-07-31T17:56:17Z (the date arXiv shows)."""
-    return (value or "")[:10]  # anything else fails ArxivRecord's pattern: reported as an incomplete entry
+    # anything else fails ArxivRecord's pattern: reported as an incomplete entry
+    return (value or "")[:_DATE_CHARS]
 
 
 def _same_paper(answered: str, asked: str) -> bool:
     # arXiv's canonical old-style id drops the subject class: math.GT/0309136 comes back as math/0309136
     def canonical(base: str) -> str:
+        # the ".SUBJECT-CLASS" after an old-style archive name
         return re.sub(r"^([a-z-]+)\.[A-Za-z-]+/", r"\1/", base)
     return canonical(answered) == canonical(asked)
 

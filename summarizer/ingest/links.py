@@ -11,15 +11,24 @@ from summarizer.document import Link, Page, Section, SectionKind
 
 LinkKind = Literal["code", "project", "data", "other"]
 
+# a run of URL characters: anything but whitespace, quotes, brackets, | \ ^ and ` (which end a URL printed in
+# text); a character class, so its characters stay literal in verbose mode
 _URL_CHARS = r"[^\s<>\"'{}|\\^`\[\]]+"
 _URL = re.compile(
-    rf"https?://{_URL_CHARS}"
-    # code and model hosts are often printed without a scheme; not inside an e-mail or a longer host
-    rf"|(?<![\w@./-])(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org|codeberg\.org)/{_URL_CHARS}"
+    rf"""
+    https?://{_URL_CHARS}      # a URL with its scheme
+    |                          # or a code or model host, often printed without a scheme:
+    (?<![\w@./-])              #   not inside an e-mail address or a longer host name
+    (?:www\.)?
+    (?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org|codeberg\.org)
+    /{_URL_CHARS}              #   and a path on it
+    """,
+    re.VERBOSE,
 )
 _TRAILING = ".,;:!?'\"”’>*"
 # a URL broken at the end of a line usually breaks after one of these
 _CONTINUES = tuple("/._-=?&#")
+# the URL characters at the start of the next line that continue a URL broken at a line end
 _CONTINUATION = re.compile(r"^[\w./\-~%?#=&:+]+")
 _CODE_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sr.ht", "git.sr.ht"})
 _NOT_CODE_PATHS = frozenset({"issues", "pull", "pulls", "discussions", "sponsors", "orgs", "topics"})
@@ -30,8 +39,24 @@ _DATA_HOSTS = frozenset({
 })  # fmt: skip
 _DATA_DOIS = ("/10.5281/zenodo", "/10.6084/m9.figshare", "/10.5061/dryad")
 _HF_OTHER = frozenset({"blog", "docs", "papers", "learn", "join", "pricing", "tasks", "models", "spaces"})
-_PROJECT_WORDS = re.compile(r"project (?:page|website|site)|home ?page|website|demo", re.IGNORECASE)
+# words printed just before a URL that announce a project page
+_PROJECT_WORDS = re.compile(
+    r"""
+    project\ (?:page|website|site)   # "project page", "project website", "project site"
+    | home\ ?page                    # "homepage", "home page"
+    | website
+    | demo
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# text before a printed URL searched for project words: about the "Project page:" label and the words
+# around it, not the previous sentence's topic
 CONTEXT_CHARS = 60
+# a repository URL has at least owner/name as its path; what follows (issues, pull, ...) is its third part
+_REPO_PATH_PARTS = 2
+# leading characters of an annotation's URL looked up in the page's printed text: enough to tell URLs
+# apart, short enough to match a printed URL that the line end or a footnote cut off
+_ANNOTATION_NEEDLE_CHARS = 40
 
 
 @dataclass
@@ -83,8 +108,10 @@ def _title_words(title: str | None) -> set[str]:
     # "DeepSeek-V3 Technical Report" has no colon, so its mixed-case or numbered words name it
     title = title or ""
     name = title.split(":", 1)[0] if ":" in title else title
+    # words of three or more characters that start with a letter ("Janus-Pro", "V3" is too short)
     words = re.findall(r"[A-Za-z][\w-]{2,}", name)
     if ":" not in title:
+        # coined words: a lower-case letter followed by an upper-case one ("DeepSeek"), or a digit
         words = [w for w in words if re.search(r"[a-z][A-Z]|\d", w)]
     lowered = {w.lower() for w in words}
     return lowered | {w.split("-")[0] for w in lowered}  # "Janus-Pro" names the repository "Janus"
@@ -93,7 +120,7 @@ def _title_words(title: str | None) -> set[str]:
 def _named_after(url: str, words: set[str]) -> bool:
     """True when the URL is a repository (owner/name) whose name is one of the title's words."""
     path = [p for p in urlsplit(url).path.split("/") if p]
-    return len(path) >= 2 and path[1].lower().removesuffix(".git") in words
+    return len(path) >= _REPO_PATH_PARTS and path[1].lower().removesuffix(".git") in words
 
 
 def classify(url: str, context: str = "") -> LinkKind:
@@ -108,8 +135,8 @@ def classify(url: str, context: str = "") -> LinkKind:
         # a bare user or organisation page, or an issue thread, is not a repository
         return (
             "code"
-            if len(path) >= 2
-            and not (len(path) > 2 and path[2] in _NOT_CODE_PATHS)
+            if len(path) >= _REPO_PATH_PARTS
+            and not (len(path) > _REPO_PATH_PARTS and path[_REPO_PATH_PARTS] in _NOT_CODE_PATHS)
             and path[0] not in _NOT_CODE_PATHS
             else "other"
         )
@@ -118,7 +145,7 @@ def classify(url: str, context: str = "") -> LinkKind:
             return "data" if len(path) >= 2 else "other"
         if path[:1] == ["spaces"]:
             return "project" if len(path) >= 2 else "other"
-        return "code" if len(path) >= 2 and path[0] not in _HF_OTHER else "other"
+        return "code" if len(path) >= _REPO_PATH_PARTS and path[0] not in _HF_OTHER else "other"
     if host.endswith(_PAGE_HOSTS):
         return "project"
     if host in _DATA_HOSTS or (host.endswith("doi.org") and parts.path.lower().startswith(_DATA_DOIS)):
@@ -181,7 +208,7 @@ def _annotation_links(
         url = clean(uri)
         if not _valid(url) or not 1 <= page <= len(pages):
             continue
-        needle = _key(url)[:40]
+        needle = _key(url)[:_ANNOTATION_NEEDLE_CHARS]
         where = next((kind for kind, text in printed.get(page, []) if needle in text), None)
         if where is None:
             # a hyperlinked word ("GitHub", "Repository"): only its page is known
@@ -212,5 +239,6 @@ def _valid(url: str) -> bool:
 
 def _key(url: str) -> str:
     """De-duplication key: no scheme, no www., no trailing slash, lower case."""
+    # the scheme at the start
     url = re.sub(r"^https?://", "", url.strip().lower()).removeprefix("www.")
     return url.rstrip("/")

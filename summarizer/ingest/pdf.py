@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 # Acrobat accepts the header anywhere in the first 1024 bytes (some servers prepend junk), so do we.
 HEADER_WINDOW = 1024
+MAGIC_PREVIEW_BYTES = 16  # enough of a non-PDF's first bytes to recognise it, short enough for a message
+REASON_CHARS = 160  # pypdf messages can quote whole objects; an error reason stays one readable line
 
 # C0 controls (pypdf emits NULs for some math fonts); newline is kept for the line logic, tab becomes a space
 _CONTROLS: dict[int, None] = dict.fromkeys([c for c in range(0x20) if c not in (0x09, 0x0A)] + [0x7F])
@@ -41,17 +43,43 @@ _TRANSLATE: dict[int, str | None] = {**INVISIBLE, **_CONTROLS, **SPACES}
 # the stamp arXiv prints in the margin: "arXiv:2408.12528v1 [cs.CV] 22 Aug 2024" (old ids: hep-th/9901001);
 # the category and date keep it apart from "arXiv:2401.02954" citations in the references
 _ARXIV_STAMP = re.compile(
-    r"arXiv:\s?(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
-    r"\s+\[[\w.\-]+\]\s+\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}"
+    r"""
+    arXiv:\s?
+    (                                       # the id, captured:
+        \d{4}\.\d{4,5}                      #   new style "2408.12528"
+      | [a-z\-]+(?:\.[A-Z]{2})?/\d{7}        #   old style "hep-th/9901001", "math.AG/0101001"
+    )
+    (?:v\d+)?                               # the version, not captured
+    \s+\[[\w.\-]+\]                         # the category "[cs.CV]"
+    \s+\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4}       # the date "22 Aug 2024"
+    """,
+    re.VERBOSE,
 )
+ARXIV_STAMP_PAGES = 2  # the stamp is on page 1; a cover page may push it to page 2
 LINE_NUMBER_MISSES = 40  # lines without a margin number (a table, a figure) before a chain counts as ended
 CHAIN_WINDOW = 24  # a side box (JOSS: DOI, editor, licence) may sit between the first numbered lines
+CHAIN_LENGTH = 5  # consecutive numbers needed to start a chain; fewer happen by chance at line ends
+MIN_GLUED = 4  # of those, glued to the text: margins are, a column of ranks or a table of contents is not
 # a line ending in a margin line number glued to the text ("Datasets.2", "represen-6") or after a space
 _TRAILING_DIGITS = re.compile(r"(\d{1,4})$")
 # metadata titles that are file names or producer defaults, not the paper's title
 _BAD_TITLES = re.compile(
-    r"^(untitled|microsoft word|document\d*|paper|main|arxiv|slides?)\b|\.(pdf|tex|dvi|docx?)$", re.IGNORECASE
+    r"""
+      ^(untitled|microsoft\ word|document\d*|paper|main|arxiv|slides?)\b  # producer defaults and stub names
+    | \.(pdf|tex|dvi|docx?)$                                            # a file name
+    """,
+    re.IGNORECASE | re.VERBOSE,
 )
+# a real title has a few words and letters, not "v2" or "A"
+MIN_TITLE_WORDS = 2
+MIN_TITLE_LETTERS = 8  # same, in letters
+# titles sit in the top part of the page; figure labels and watermarks lower down are often larger
+TITLE_REGION = 0.5
+# a title's lines may be set a little smaller than its largest one (small caps, a subtitle)
+TITLE_SIZE_TOLERANCE = 0.95
+TITLE_SEARCH_LINES = 40  # the title is near the top of the extracted text, before the abstract's body
+# a shorter line's letters (a symbol, an author mark) appear inside any title line by chance
+MIN_TITLE_LINE_LETTERS = 4
 
 
 def parse(pdf: bytes, *, settings: PdfSettings, name: str = "the PDF") -> Document:
@@ -132,7 +160,7 @@ def _glued(line: str, number: int) -> bool:
 
 
 def _chain_start(lines: list[str], i: int) -> int | None:
-    """Return the number line i ends with if 5 consecutive ones follow within CHAIN_WINDOW lines."""
+    """Return the number line i ends with if CHAIN_LENGTH in a row follow within CHAIN_WINDOW lines."""
     digits = _TRAILING_DIGITS.search(lines[i])
     if not digits:
         return None
@@ -146,15 +174,15 @@ def _chain_start(lines: list[str], i: int) -> int | None:
             if _ends_with(line, start + found):
                 glued += _glued(line, start + found)
                 found += 1
-                if found == 5:
+                if found == CHAIN_LENGTH:
                     # a table column of ranks or a table of contents is space-separated, margins are not
-                    return start if glued >= 4 else None
+                    return start if glued >= MIN_GLUED else None
     return None
 
 
 def find_arxiv_stamp(texts: list[str]) -> str | None:
     """Return the arXiv id (without version) of the stamp arXiv prints in the margin of page 1."""
-    for text in texts[:2]:
+    for text in texts[:ARXIV_STAMP_PAGES]:
         match = _ARXIV_STAMP.search(text)
         if match:
             return match.group(1)
@@ -170,7 +198,7 @@ def _check_magic(pdf: bytes, name: str) -> None:
     head = pdf[:HEADER_WINDOW].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")):
         raise NotAPdf(f"{name} is an HTML or XML page, not a PDF (an error or login page?)")
-    raise NotAPdf(f"{name} does not start with %PDF- (starts with {pdf[:16]!r})")
+    raise NotAPdf(f"{name} does not start with %PDF- (starts with {pdf[:MAGIC_PREVIEW_BYTES]!r})")
 
 
 def _guard(call: Callable[[], T], name: str) -> T:
@@ -191,7 +219,7 @@ def _guard(call: Callable[[], T], name: str) -> T:
 
 
 def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())[:160]
+    text = " ".join(str(exc).split())[:REASON_CHARS]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -267,7 +295,11 @@ def _title(reader: PdfReader, first_page: str) -> str | None:
 
 def _sensible_title(title: str) -> bool:
     letters = sum(c.isalpha() for c in title)
-    return len(title.split()) >= 2 and letters >= 8 and not _BAD_TITLES.search(title)
+    return (
+        len(title.split()) >= MIN_TITLE_WORDS
+        and letters >= MIN_TITLE_LETTERS
+        and not _BAD_TITLES.search(title)
+    )
 
 
 def _largest_line(reader: PdfReader, first_page: str) -> str | None:
@@ -283,22 +315,25 @@ def _largest_line(reader: PdfReader, first_page: str) -> str | None:
     page = reader.pages[0]
     page.extract_text(visitor_text=visit)
     box = page.mediabox
-    # titles sit in the top part of the page; figure labels and watermarks lower down are often larger
-    top_region = float(box.bottom) + 0.5 * float(box.height)
+    top_region = float(box.bottom) + TITLE_REGION * float(box.height)
     visual = [
         (max(s for s, _ in frags), "".join(t for _, t in frags))
         for y, frags in rows.items()
         if y >= top_region
     ]
-    wordy = [(s, t) for s, t in visual if len(t.split()) >= 2 and sum(c.isalpha() for c in t) >= 8]
+    wordy = [
+        (s, t)
+        for s, t in visual
+        if len(t.split()) >= MIN_TITLE_WORDS and sum(c.isalpha() for c in t) >= MIN_TITLE_LETTERS
+    ]
     if not wordy:
         return None
     top = max(s for s, _ in wordy)
-    keys = [_letters(t) for s, t in wordy if s >= 0.95 * top]
+    keys = [_letters(t) for s, t in wordy if s >= TITLE_SIZE_TOLERANCE * top]
     picked: list[str] = []
-    for line in first_page.split("\n")[:40]:
+    for line in first_page.split("\n")[:TITLE_SEARCH_LINES]:
         letters = _letters(line)
-        if len(letters) >= 4 and any(k and (letters in k or k in letters) for k in keys):
+        if len(letters) >= MIN_TITLE_LINE_LETTERS and any(k and (letters in k or k in letters) for k in keys):
             picked.append(line)
         elif picked:
             break  # the title is the first run of such lines

@@ -44,16 +44,37 @@ WEAK_KEYWORDS: dict[str, SectionKind] = {
     "framework": "method", "algorithm": "method", "formulation": "method", "preliminar": "method",
     "model": "method", "training": "method",
 }  # fmt: skip
+# "3 Method", "3.2. Setup", "4.5.1.2 Details": up to four levels of one- or two-digit numbers, then the title
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
 # IEEE numbers its sections with Roman numerals: "IV. EXPERIMENTS"
 _ROMAN = re.compile(r"^(X{0,2}(?:IX|IV|V?I{0,3}))\.\s+([A-Z].*)$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
-_LETTERED = re.compile(r"^(?:Appendix\s+|APPENDIX\s+)?([A-H])((?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
+_LETTERED = re.compile(
+    r"""^
+    (?:Appendix\s+|APPENDIX\s+)?   # an optional "Appendix " before the letter
+    ([A-H])                        # the appendix letter
+    ((?:\.\d{1,2}){0,3})           # its subsection numbers: "A.1", "B.2.3"
+    \.?\s+
+    (\S.*)                         # the title
+    $""",
+    re.VERBOSE,
+)
 # "Appendix", "APPENDIX A", "Appendix B: Proofs", "Supplementary Material"; not "Appendix for details)."
 _APPENDIX = re.compile(
-    r"^(?:Appendix|APPENDIX|Appendices|APPENDICES|Supplementary Materials?|SUPPLEMENTARY MATERIALS?)"
-    r"(?:\s*$|\s*[:.]?\s+[A-Z](?:[:.\s]|$))"
+    r"""^
+    (?:
+        Appendix|APPENDIX|Appendices|APPENDICES         # the word, in Title or UPPER case
+      | Supplementary\ Materials?                        # or its long form
+      | SUPPLEMENTARY\ MATERIALS?
+    )
+    (?:
+        \s*$                                            # alone on its line
+      | \s*[:.]?\s+[A-Z](?:[:.\s]|$)                    # or with a letter: "APPENDIX A", "Appendix B: Proofs"
+    )
+    """,
+    re.VERBOSE,
 )
+# an abstract run into its first sentence: "Abstract. We ...", "Abstract—We ...", "Summary: ..."
 _INLINE_ABSTRACT = re.compile(r"^(abstract|summary)\s*[.:—–-]\s*\S", re.IGNORECASE)
 # front-matter headings a numbered paper starts with; before them, numbered lines are affiliations
 _STARTS: frozenset[SectionKind] = frozenset({"abstract", "introduction"})
@@ -61,8 +82,16 @@ _STARTS: frozenset[SectionKind] = frozenset({"abstract", "introduction"})
 _UNNUMBERED_ANYWHERE: frozenset[SectionKind] = frozenset(
     {"abstract", "introduction", "related", "conclusion", "discussion", "references", "appendix", "other"}
 )
-MAX_HEADING_WORDS = 14
-MAX_HEADING_CHARS = 90
+MAX_HEADING_WORDS = 14  # longer lines are sentences of body text that start with a number or a capital
+MAX_HEADING_CHARS = 90  # same, in characters: a heading never fills a whole text line
+# the first numbered heading (and a deeper level restarting) is 1, or 2 when pypdf broke the one before
+MAX_START_NUMBER = 2
+MAX_NUMBER_STEP = 2  # a step of 2 tolerates one heading pypdf broke across lines
+DATA_ROW_NUMBERS = 2  # a "title" with this many numbers ("Ours 61.0 72.3") is a table row, not a heading
+# shorter words (articles, prepositions: "of", "and", "for") stay lower case in Title Case, so they don't vote
+SHORT_WORD_CHARS = 3
+# at least 1/2 of the longer words capitalised: Title or UPPER case, unlike a reference's sentence-case title
+CAPITALISED_DIVISOR = 2
 
 
 @dataclass
@@ -223,15 +252,14 @@ def _note(kind: SectionKind, state: _State) -> None:
 def _follows(last: tuple[int, ...] | None, number: tuple[int, ...]) -> bool:
     """True when number can come next after last: one step on at some level, deeper levels restarting low."""
     if last is None:
-        return number[0] <= 2 and all(n <= 2 for n in number[1:])
+        return number[0] <= MAX_START_NUMBER and all(n <= MAX_START_NUMBER for n in number[1:])
     d = 0
     while d < min(len(last), len(number)) and last[d] == number[d]:
         d += 1
     if d == len(number):
         return False  # the same heading again, or a parent of the last one
     step = number[d] - (last[d] if d < len(last) else 0)
-    # a step of 2 tolerates one heading pypdf broke across lines
-    return 1 <= step <= 2 and all(n <= 2 for n in number[d + 1 :])
+    return 1 <= step <= MAX_NUMBER_STEP and all(n <= MAX_START_NUMBER for n in number[d + 1 :])
 
 
 def _next_letter(last: str | None, letter: str) -> bool:
@@ -247,17 +275,20 @@ def _shape_ok(title: str) -> bool:
         return False
     if not title[0].isupper() or title.endswith((".", ",", ";", ":", "-")) or "et al" in title:
         return False
+    # a number after a space at the end: a page number
     if re.search(r"\s\d+$", title) or ". ." in title or "..." in title:
         return False  # table-of-contents line with its page number or dotted leader
-    return sum(bool(re.fullmatch(r"[\d.,%±]+", w)) for w in words) < 2
+    # a word that is a number: "61.0", "1,024", "12%", "±0.3"
+    return sum(bool(re.fullmatch(r"[\d.,%±]+", w)) for w in words) < DATA_ROW_NUMBERS
 
 
 def _lettered_ok(title: str) -> bool:
     """Appendix letter headings are Title or UPPER case, without the commas and initials of references."""
+    # an initial: the "J. " of "J. Smith"
     if not _shape_ok(title) or "," in title or re.search(r"\b[A-Z]\.\s", title):
         return False
-    words = [w for w in title.split() if w[:1].isalpha() and len(w) > 3]
-    return bool(words) and sum(w[0].isupper() for w in words) >= len(words) / 2
+    words = [w for w in title.split() if w[:1].isalpha() and len(w) > SHORT_WORD_CHARS]
+    return bool(words) and sum(w[0].isupper() for w in words) >= len(words) / CAPITALISED_DIVISOR
 
 
 def _norm(text: str) -> str:

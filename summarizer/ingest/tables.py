@@ -13,36 +13,120 @@ from summarizer.document import Page, Table, TableRow
 # unit suffix (%, ×, 7B, 250M, 1.33T, 5000M+), a spread ("±0.2", "(0.3)"), more values after a slash
 # ("28.1/0.85"), footnote markers (bold and colour are lost in text, markers are not) and arrows.
 # Wrapping parentheses are allowed for deltas such as "(+1.2)".
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+\-−]?\d+)?|\.\d+"
+# The pieces below are verbose-mode regex text: only the re.VERBOSE patterns built from them may use them.
+_NUMBER = r"""
+    (?:\d{1,3}(?:,\d{3})+|\d+)  # integer part: comma-grouped "1,234,567" or plain "1234"
+    (?:\.\d+)?                  # decimals
+    (?:[eE][+\-−]?\d+)?         # exponent: "1e-5", "3E+2"
+  | \.\d+                       # or a bare decimal: ".85"
+"""
+# footnote markers: asterisks, daggers, section signs, stars and card suits
 _MARKS = r"[*∗†‡§¶⋆♠♣♦♥]*"
+# an optional up/down arrow ("61.0↑")
 _ARROWS = r"[↑↓⇑⇓▲▼]?"
-_SUFFIX = r"(?:%|×|x|pp|[KMBTG]B?\+?|k)?"
-_VALUE = rf"{_ARROWS}[~∼≈<>≤≥×]?[+\-−–]?{_ARROWS}(?:{_NUMBER}){_SUFFIX}(?:\((?:{_NUMBER})\))?"
-_CELL = re.compile(rf"^{_VALUE}(?:±(?:{_NUMBER}){_SUFFIX})?(?:/{_VALUE})*{_MARKS}{_ARROWS}{_MARKS}$")
-_PAREN_CELL = re.compile(rf"^\({_VALUE}(?:±(?:{_NUMBER}){_SUFFIX})?\){_MARKS}$")
-_PLUS_MINUS = re.compile(rf"^±(?:{_NUMBER}){_SUFFIX}{_MARKS}$")
+_SUFFIX = r"""(?:
+    %|×|x|pp        # percent, times, percentage points
+  | [KMBTG]B?\+?    # counts and sizes: "7B", "250M", "1.33T", "5000M+"
+  | k               # thousands: "10k"
+)?"""
+_VALUE = rf"""
+    {_ARROWS}                   # an arrow before the sign
+    [~∼≈<>≤≥×]?                 # approximately, a bound, or times
+    [+\-−–]?                    # a sign: hyphen, minus or en dash
+    {_ARROWS}                   # an arrow after the sign
+    (?:{_NUMBER}){_SUFFIX}      # the number and its unit
+    (?:\((?:{_NUMBER})\))?      # a spread in parentheses: "71.2(0.3)"
+"""
+_CELL = re.compile(
+    rf"""^
+    {_VALUE}                        # the value
+    (?:±(?:{_NUMBER}){_SUFFIX})?    # a glued spread: "61.0±0.2"
+    (?:/{_VALUE})*                  # more values after slashes: "28.1/0.85"
+    {_MARKS}{_ARROWS}{_MARKS}       # footnote markers and an arrow, in either order
+    $""",
+    re.VERBOSE,
+)
+_PAREN_CELL = re.compile(
+    rf"""^
+    \(                              # a wrapped delta: "(+1.2)", "(-0.5±0.1)"
+    {_VALUE}
+    (?:±(?:{_NUMBER}){_SUFFIX})?
+    \)
+    {_MARKS}
+    $""",
+    re.VERBOSE,
+)
+_PLUS_MINUS = re.compile(
+    rf"""^
+    ±(?:{_NUMBER}){_SUFFIX}         # a spread printed apart from its value: "61.0 ±0.2"
+    {_MARKS}
+    $""",
+    re.VERBOSE,
+)
 # a unit, arrow or marker printed apart from its number ("45.2 %", "61.0 ↑") belongs to that cell
 _DETACHED = re.compile(r"^[%↑↓*∗†‡§¶]+$")
 # empty-result cells and check marks are cells too (they keep a row's shape); they carry no number
 _DASHES = frozenset({"-", "–", "—", "−", "--", "N/A", "n/a", "NA", "n.a."})
+# a check or cross mark, possibly with a footnote star
 _CHECKS = re.compile(r"^[✓✔✗✘]\*?$")
+# a four-digit year of the 20th or 21st century: "2019"
 _YEAR = re.compile(r"^(19|20)\d\d$")
+# a plain unsigned integer
 _INTEGER = re.compile(r"^\d+$")
-_CAPTION = re.compile(r"^(?:Table|TABLE|Tab\.)\s*(\d+[a-z]?|[IVXLC]+)(?:\s*[:.|]|\s*$)")
+_CAPTION = re.compile(
+    r"""^
+    (?:Table|TABLE|Tab\.)           # the caption's keyword
+    \s*
+    (\d+[a-z]?|[IVXLC]+)            # its number: "3", "3b", or Roman "IV"
+    (?:\s*[:.|]|\s*$)               # then a separator, or nothing else on the line
+    """,
+    re.VERBOSE,
+)
+# a figure caption: "Figure 3", "Fig. 3", "FIGURE 3"
 _FIGURE = re.compile(r"^(?:Figure|Fig\.|FIGURE)\s*\d+")
-_SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bFig)(?<!\bEq)\.(?=\s|$)")
+_SENTENCE_END = re.compile(
+    r"""
+    (?<!\bal)(?<!\be\.g)(?<!\bi\.e)     # not the dot of "et al.", "e.g.", "i.e."
+    (?<!\bvs)(?<!\bFig)(?<!\bEq)        # nor of "vs.", "Fig.", "Eq."
+    \.(?=\s|$)                          # a full stop before a space or the end
+    """,
+    re.VERBOSE,
+)
 # running text that happens to end in two numbers ends its label with words like these
 _FUNCTION_WORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "between", "by", "for", "from", "in", "is", "of", "on", "or", "over",
     "than", "that", "the", "to", "was", "were", "with", "about", "achieves", "approximately", "around",
     "nearly", "only", "reaches", "reach", "scores", "score",
 })  # fmt: skip
-MAX_LABEL_WORDS = 12
-MAX_LABEL_CHARS = 80
+MAX_LABEL_WORDS = 12  # longer labels are sentences of running text that happen to end in numbers
+MAX_LABEL_CHARS = 80  # same, for labels of a few long words (no row label fills a whole text line)
 MAX_GAP_LINES = 2  # group-label lines ("Und. and Gen.", "Diffusion based solutions") inside one table
 CAPTION_ABOVE_LINES = 25  # caption, sub-caption, two header lines and sub-table (a) rows may sit between
-CAPTION_BELOW_LINES = 6
-CAPTION_CHARS = 200
+CAPTION_BELOW_LINES = 6  # a caption below sits right under its last row; further down it is the next table's
+CAPTION_CHARS = 200  # the first sentence is enough to name a table; longer captions are cut at a word
+# the convention vote counts only a caption close above a block, so sub-tables far below don't sway it
+CAPTION_VOTE_ABOVE_LINES = 12
+MIN_ROW_CELLS = 2  # a single number ending a line is usually running text ("... in Section 4"), not a row
+MIN_MARGIN_RUN = 2  # two or more consecutive integers in a row are review-draft margin line numbers
+# a label wrapped onto the line above its numbers is short; longer lines are prose or captions
+WRAPPED_LABEL_CHARS = 60
+WRAPPED_LABEL_WORDS = 8  # same, in words
+# a group line between rows ("Diffusion based solutions") is shorter still
+GROUP_LINE_WORDS = 5
+GROUP_LINE_CHARS = 40  # same, in characters
+MIN_BLOCK_ROWS = 2  # one row alone is a stray line of numbers, not a table
+# at least 1/2 of a table's rows carry a label; a figure's stray numbers mostly don't
+LABELLED_ROWS_DIVISOR = 2
+# at least 1/2 of the labels are distinct; a pipeline diagram ("Device 0 1 2 ...") repeats its labels
+DISTINCT_LABELS_DIVISOR = 2
+# above this share of one-digit cells the block is a diagram's axis ticks or indices, not results
+MAX_SINGLE_DIGIT_SHARE = 0.6
+# sub-column counts repeated under group names: "Pass Win" (2), "P R F1" (3), four metrics (4)
+SUB_COLUMN_SIZES = (2, 3, 4)
+MIN_GROUP_REPEATS = 2  # a pattern must repeat at least twice to be sub-columns under groups
+# header tokens beyond the cells (the label's header, a spanning title) accepted even when a name is lower
+# case; with more, the line may be a sentence, so the names must look like columns
+MAX_EXTRA_HEADER_TOKENS = 3
 
 
 @dataclass
@@ -110,6 +194,7 @@ def _cell_spans(line: str) -> tuple[int, list[tuple[int, int]]] | None:
     """Return (end of the label, cell spans) for a line ending in at least one plausible row of cells."""
     if _CAPTION.match(line) or _FIGURE.match(line):
         return None
+    # whitespace-separated tokens, with their positions so cells stay verbatim slices
     tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", line)]
     cells: list[tuple[int, int]] = []
     j = len(tokens) - 1
@@ -151,14 +236,14 @@ def _is_value(text: str) -> bool:
 def _plausible(label: str, cells: list[str]) -> bool:
     digits = [c for c in cells if any(ch.isdigit() for ch in c)]
     checks = [c for c in cells if _CHECKS.match(c)]
-    if len(cells) < 2 and not checks:
+    if len(cells) < MIN_ROW_CELLS and not checks:
         return False
     if not digits and not checks:
         return False
     if digits and all(_YEAR.match(c) for c in digits):
         return False  # "2019 2020": years of references, not results
     ints = [int(c) for c in digits if _INTEGER.match(c)]
-    if len(ints) == len(cells) >= 2 and all(b - a == 1 for a, b in pairwise(ints)):
+    if len(ints) == len(cells) >= MIN_MARGIN_RUN and all(b - a == 1 for a, b in pairwise(ints)):
         return False  # "054 055": margin line numbers of review drafts
     words = label.split()
     if len(words) > MAX_LABEL_WORDS or len(label) > MAX_LABEL_CHARS:
@@ -179,14 +264,14 @@ def _rows(lines: list[str]) -> dict[int, _Row]:
         previous = lines[i - 1]
         # a label too long for its column wraps: pypdf prints it on the line above the numbers
         if (
-            len(previous) <= 60
-            and len(previous.split()) <= 8
+            len(previous) <= WRAPPED_LABEL_CHARS
+            and len(previous.split()) <= WRAPPED_LABEL_WORDS
             and not previous.endswith(".")
             and not _CAPTION.match(previous)
             and not _FIGURE.match(previous)
         ):
             row.label, row.label_line = previous, i - 1
-        elif len(row.cells) < 2:
+        elif len(row.cells) < MIN_ROW_CELLS:
             del rows[i]  # a lone check mark with nothing to name it
     return rows
 
@@ -222,20 +307,26 @@ def _next_is_row(rows: dict[int, _Row], i: int) -> bool:
 def _group_line(line: str) -> bool:
     """A short line between rows naming a group of them ("Und. and Gen.", "Diffusion based solutions")."""
     return (
-        len(line.split()) <= 5 and len(line) <= 40 and not _CAPTION.match(line) and not line.startswith("(")
+        len(line.split()) <= GROUP_LINE_WORDS
+        and len(line) <= GROUP_LINE_CHARS
+        and not _CAPTION.match(line)
+        and not line.startswith("(")
     )
 
 
 def _keep(block: _Block) -> bool:
     """Keep blocks that look like a table: two or more rows, mostly labelled, with distinct labels."""
-    if len(block.rows) < 2:
+    if len(block.rows) < MIN_BLOCK_ROWS:
         return False
     labels = [r.label for r in block.rows if r.label]
-    if len(labels) < len(block.rows) / 2 or len(set(labels)) < len(labels) / 2:
+    if (
+        len(labels) < len(block.rows) / LABELLED_ROWS_DIVISOR
+        or len(set(labels)) < len(labels) / DISTINCT_LABELS_DIVISOR
+    ):
         return False  # figure text such as a pipeline diagram ("Device 0 1 2 ...") repeats its labels
     digits = [c for r in block.rows for c in r.cells if any(ch.isdigit() for ch in c)]
     small = [c for c in digits if len(c) == 1]
-    return not (digits and len(small) > 0.6 * len(digits))
+    return not (digits and len(small) > MAX_SINGLE_DIGIT_SHARE * len(digits))
 
 
 def _fit_width(block: _Block, lines: list[str], width: int) -> None:
@@ -244,6 +335,7 @@ def _fit_width(block: _Block, lines: list[str], width: int) -> None:
         extra = len(row.cells) - width
         if extra <= 0 or not row.label or row.label_line != row.line:
             continue
+        # a version number or a model size: "2", "405B"
         if all(re.fullmatch(r"\d+[KMBT]?", c) for c in row.cells[:extra]):
             end = row.spans[extra - 1][1]
             row.label = lines[row.line][:end].strip()
@@ -256,7 +348,7 @@ def _captions_above(found: list[tuple[_Block, list[str]]], captions: dict[int, l
     for page, lines_at in captions.items():
         blocks = [b for b, _ in found if b.page == page]
         for c in lines_at:
-            up = any(0 < b.start - c <= 12 for b in blocks)
+            up = any(0 < b.start - c <= CAPTION_VOTE_ABOVE_LINES for b in blocks)
             down = any(0 < c - b.end <= CAPTION_BELOW_LINES for b in blocks)
             above += up and not down
             below += down and not up
@@ -286,6 +378,7 @@ def _caption_text(lines: list[str], start: int, stop: int) -> str:
     ):
         text = (
             text[:-1] + lines[i]
+            # a word hyphenated at the line end ("pre-" + "training") joins without the hyphen
             if re.search(r"[a-z]-$", text) and lines[i][:1].islower()
             else f"{text} {lines[i]}"
         )
@@ -329,6 +422,7 @@ def header_tokens(line: str) -> list[str]:
 
 def _continues_name(previous: str, token: str) -> bool:
     """True for "(i3d)" after "FID", "Obj." after "Single", and a ligature split such as "P re."."""
+    # a short abbreviation after a capitalised word ("Single Obj."), or a lower-case ligature tail ("re.")
     return token.startswith("(") or bool(
         (re.fullmatch(r"[A-Z][a-z]{1,6}\.", token) and re.fullmatch(r"[A-Z][a-z]+", previous))
         or re.fullmatch(r"[a-z]{1,3}\.", token)
@@ -340,9 +434,9 @@ def align_header(tokens: list[str], width: int) -> list[str]:
     if width == 0 or len(tokens) < width:
         return []
     tail = tokens[-width:]
-    for k in (2, 3, 4):
+    for k in SUB_COLUMN_SIZES:
         repeats = width // k
-        if width % k or repeats < 2 or len(set(tail[:k])) != k:
+        if width % k or repeats < MIN_GROUP_REPEATS or len(set(tail[:k])) != k:
             continue
         if all(tail[i] == tail[i % k] for i in range(width)):
             groups = tokens[:-width]
@@ -355,4 +449,4 @@ def align_header(tokens: list[str], width: int) -> list[str]:
         return []  # "Constant Constant Constant": a row of words, not a header
     extra = len(tokens) - width
     names_look_like_columns = all(not t[0].islower() for t in tail)
-    return tail if extra <= 3 or names_look_like_columns else []
+    return tail if extra <= MAX_EXTRA_HEADER_TOKENS or names_look_like_columns else []

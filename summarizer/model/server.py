@@ -124,8 +124,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--preset", default=None, help="settings preset (as every summarizer command takes)")
     args = parser.parse_args(argv)
-    settings = load()
+    settings = load(args.preset)
     server = LocalServer(settings.llm, settings.cache_dir, host=args.host, port=args.port)
     os.execv(sys.executable, server.command())
 

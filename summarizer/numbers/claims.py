@@ -20,37 +20,120 @@ from summarizer.numbers.normalise import PaperNumbers, canonical, normalize_text
 
 __all__ = ["Claim", "find", "from_abstract", "in_text", "key_numbers"]
 
+# How a candidate is scored. A share, a factor or a scale word after the value is the surest sign of a
+# claim; weaker signs add less. Its section's weight is added; it is kept if the total reaches MIN_SCORE.
+_RELATIVE_BONUS = 3  # "75.8%", "2.6x", "90 million": the forms a reader quotes most
+_SCALE_LETTER_BONUS = 2  # "35M", "7B": as often a model's size as a claim, so less than a scale word
+_COUNTED_BONUS = 2  # "3,451 tools": a count of things, but so is "3 stages"
+_P_VALUE_BONUS = 4  # "p < 0.05": a significance level is always worth quoting
+_SIZE_BEFORE_BONUS = 2  # "a codebook of 16,384": a named quantity gives a bare number its meaning
+_INTERVAL_BONUS = 3  # "[0.93, 1.18]": an interval is a result, never a pointer
+_COMPOUND_BONUS = 1.5  # ranges, ratios and sizes ("2.6 to 5.8", "9/14"): rarely incidental
+_LARGE_NUMBER_BONUS = 1  # "3,451", "16000": large numbers are rarely labels
+_CUE_BONUS = 1  # a sentence saying "outperforms", "improves", "accuracy" is about results
+_SMALL_NUMBER_PENALTY = 2  # "two stages", "3 epochs": a lone digit is rarely the point
+_LARGE_NUMBER = 1000  # from here on a plain integer counts as large (written "1,000" or "1000")
+_SMALL_NUMBER = 10  # below this a plain integer is a lone digit
+MIN_SCORE = 3.0  # below this a candidate is a number in passing, not a claim
+
+# How much text around a value is read
+_BEFORE_CHARS = 80  # enough for "the size of the codebook is" and a pointer or "p <" right before
+_AFTER_CHARS = 60  # enough for a unit and the few words naming what was measured
+_SIZE_BEFORE_CHARS = 60  # the quantity's name must be close: farther words belong to another clause
+_METRIC_WORDS = 6  # the words after (or before) a value that name its metric: more is a whole clause
+_METRIC_FALLBACK_CHARS = 60  # a value with no words around it is named by the start of its sentence
+_CONTEXT_CHARS = 240  # the sentence quoted with a key number, cut to a card's line
+
+# What counts as prose rather than a table row or a figure's axis labels run together
+_PROSE_MIN_TOKENS = 5  # shorter pieces are headings, labels or cells
+_PROSE_MAX_NUMBER_RUN = 4  # four numbers in a row are a table row, not a sentence
+_PROSE_MAX_NUMERIC_SHARE = 0.35  # a sentence is mostly words; a row is mostly numbers
+
+# How many key numbers are returned by default
+_KEY_NUMBERS_LIMIT = 20  # a paper's key numbers: enough for every headline result, few enough to read
+_ABSTRACT_LIMIT = 8  # an abstract alone quotes fewer numbers
+
+# one number: with thousands separators ("16,384", "1,234.5") or without ("75.8", "2019")
 _N = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-# one value as a reader quotes it: an interval, a range, a ratio "9/14", a size "93 × 112 × 96", or a number
+# one value as a reader quotes it: an interval, a size, a ratio, a range or a fraction, or a number
 _VALUE = re.compile(
-    rf"\[(?:{_N}), ?(?:{_N})\]"
-    rf"|(?:{_N})(?: ?(?:×|x) ?(?:{_N}))+(?!\w|\.\d)"
-    rf"|(?:{_N})(?::(?:{_N}))+(?!\w|\.\d)"
-    rf"|(?:{_N})(?: ?(?:to|-|~) ?|/)(?:{_N})"
-    r"(?=\s?(?:%|×|x\b|times|-fold|fold|million|billion|\w+s\b))"
-    rf"|(?:{_N})"
+    rf"""
+    \[(?:{_N}),\ ?(?:{_N})\]                       # an interval: "[0.93, 1.18]"
+    |(?:{_N})(?:\ ?(?:×|x)\ ?(?:{_N}))+(?!\w|\.\d)  # a size: "93 × 112 × 96", "3x4" (not "3x4b")
+    |(?:{_N})(?::(?:{_N}))+(?!\w|\.\d)             # a ratio: "1:2", "1:2:3"
+    |(?:{_N})(?:\ ?(?:to|-|~)\ ?|/)(?:{_N})        # a range or a fraction: "2.6 to 5.8", "9/14" ...
+     (?=\s?(?:%|×|x\b|times|-fold|fold|million|billion|\w+s\b))  # ... of a unit or of counted things
+    |(?:{_N})                                      # a single number
+    """,
+    re.VERBOSE,
 )
+# a scale after a number, as a word or a letter: "90 million", "35M", "7B", "3k"
 _SCALE = re.compile(r"^\s?(?:million|billion|trillion|thousand|[KMB]\b|k\b)", re.IGNORECASE)
+# a scale spelt out: "90 million" (a letter, "7B", is as often a model's size)
 _SCALE_WORD = re.compile(r"^\s?(?:million|billion|trillion|thousand)", re.IGNORECASE)
-_FUNCTION_WORDS = re.compile(r"\b(?:the|of|and|we|is|are|was|were|to|in|with|for|that|our|by|on|from)\b",
-                             re.IGNORECASE)
-_RELATIVE = re.compile(r"^\s?(?:%|×|x\b|times\b|-fold\b|fold\b|percent|percentage points|pp\b)", re.IGNORECASE)
+# words every English sentence has and a table row or an axis label lacks
+_FUNCTION_WORDS = re.compile(
+    r"""
+    \b(?:
+        the|of|and|we|is|are|was|were   # articles, pronouns and verbs
+        |to|in|with|for|that|our|by|on|from   # prepositions and conjunctions
+    )\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# a relative value right after the number: a share, a factor or a difference of shares
+_RELATIVE = re.compile(
+    r"""
+    ^\s?(?:
+        %|×|x\b|times\b|-fold\b|fold\b   # a share "75.8%" or a factor "2.6x", "3 times", "3-fold"
+        |percent|percentage\ points|pp\b   # a share or a difference of shares in words
+    )
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
 # a counted noun within the next few words: "3,451 high-quality tools", "48 A100 (80GB) GPUs"
 _COUNTED = re.compile(r"^\s?(?:[\w()-]+\s){0,2}?[A-Za-z][A-Za-z-]{1,}s\b")
+# a named quantity just before the number: "a codebook of 16,384", "context length: 4096"
 _SIZE_BEFORE = re.compile(
-    r"(?:size|number|total|count|length|dimension|resolution|budget|vocabulary|codebook|context|capacity"
-    r"|coverage|window|corpus|dataset|score|ratio)s?\b[^.;]{0,25}?(?:of|to|is|was|=|:|as)?\s?$", re.IGNORECASE)
+    r"""
+    (?:size|number|total|count|length|dimension|resolution|budget   # what is measured ...
+      |vocabulary|codebook|context|capacity|coverage|window|corpus|dataset|score|ratio
+    )s?\b
+    [^.;]{0,25}?                  # ... then a few more characters of the same clause ...
+    (?:of|to|is|was|=|:|as)?\s?$  # ... and a word or sign linking it to the number
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# a significance level: "p < 0.05", "p=0.3", "p ≤ 0.01"
 _P_VALUE = re.compile(r"\bp\s?[<=≤]\s?$")
 # numbers that point somewhere or are labels, not claims
 _POINTER = re.compile(
-    r"(?:\b(?:table|tab|figure|fig|section|sec|eq|equation|appendix|app|algorithm|alg|line|lines|step"
-    r"|chapter|theorem|lemma|definition|example|proposition|corollary|version|stage|page|pp|footnote"
-    r"|no|ref|top|rank|layer|row|column|col|part|phase|task|level|round|block|id)\.?|[#§])\s?$", re.IGNORECASE)
+    r"""
+    (?:
+        \b(?:
+            table|tab|figure|fig|section|sec|eq|equation|appendix|app|algorithm|alg  # parts of the paper
+            |line|lines|step|chapter|theorem|lemma|definition|example|proposition|corollary  # numbered items
+            |version|stage|page|pp|footnote|no|ref  # versions, pages, references
+            |top|rank|layer|row|column|col|part|phase|task|level|round|block|id  # positions and labels
+        )\.?         # perhaps abbreviated: "Fig. 2", "Eq. 3"
+        |[\#§]       # a number sign or a section sign: "#3", "§ 4"
+    )\s?$            # right before the number
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# words of a sentence reporting a result
 _CUE = re.compile(
-    r"outperform|improv|surpass|better|higher|lower|reduc|faster|slower|fewer|more than|less than|up to"
-    r"|over|under|compared|achiev|reach|state-of-the-art|sota|gain|boost|drop|increase|decrease|accura"
-    r"|agreement|significan|win rate|pass rate|speed", re.IGNORECASE)
+    r"""
+    outperform|improv|surpass|better|higher|lower|reduc|faster|slower|fewer  # a comparison
+    |more\ than|less\ than|up\ to|over|under|compared                        # a bound or a comparison
+    |achiev|reach|state-of-the-art|sota|gain|boost|drop|increase|decrease    # a result reached or a change
+    |accura|agreement|significan|win\ rate|pass\ rate|speed                  # what is measured
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# a year of the 20th or 21st century: dates a thing, is not a claim
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# a sentence boundary: end punctuation, space, then a capital or an opening bracket
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 # how much a claim in each kind of section is worth; kinds not here are not searched
@@ -62,7 +145,6 @@ _SECTION_OF: dict[SectionKind, CardSection] = {
     "abstract": "results", "introduction": "core_problem", "method": "method", "experiments": "method",
     "results": "results", "discussion": "results", "conclusion": "results",
 }
-MIN_SCORE = 3.0
 
 
 @dataclass(frozen=True)
@@ -78,7 +160,7 @@ class Claim:
     position: int
 
     def key_number(self) -> KeyNumber:
-        return KeyNumber(metric=self.metric, value=self.value, context=self.sentence[:240],
+        return KeyNumber(metric=self.metric, value=self.value, context=self.sentence[:_CONTEXT_CHARS],
                          section=self.section, page=self.page)
 
 
@@ -87,47 +169,51 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     plain = value.replace(",", "")
     if _POINTER.search(before) or (_YEAR.fullmatch(plain) and not _RELATIVE.match(after)):
         return None
+    # "× 10" right after the value
     if re.match(r"\s?[×x]\s?10\b", after):
         return None  # scientific notation: "2.2 × 10-4" is a learning rate, not a factor
     if before.endswith("[") and after.startswith(("]", ",")) and "." not in value:
         return None  # a citation [12]
     glued_after = after[:1].isalpha() and not (_SCALE.match(after) or _RELATIVE.match(after))
+    # "\w-$": a word and a hyphen right before the value ("GPT-4")
     if before[-1:].isalpha() or re.search(r"\w-$", before) or glued_after:
         return None  # part of a name: GPT-4, A100, 3D
     compound = value.startswith("[") or not re.fullmatch(_N, value)
     score = 0.0
     if _RELATIVE.match(after) or _SCALE_WORD.match(after):
-        score += 3
+        score += _RELATIVE_BONUS
     elif _SCALE.match(after):
-        score += 2  # "35M", "7B": as often a model's size as a claim
+        score += _SCALE_LETTER_BONUS  # "35M", "7B": as often a model's size as a claim
     elif _COUNTED.match(after):
-        score += 2
+        score += _COUNTED_BONUS
     if _P_VALUE.search(before):
-        score += 4
-    if _SIZE_BEFORE.search(before[-60:]):
-        score += 2
+        score += _P_VALUE_BONUS
+    if _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]):
+        score += _SIZE_BEFORE_BONUS
     if value.startswith("["):
-        score += 3  # an interval: "within [0.93, 1.18]"
+        score += _INTERVAL_BONUS  # an interval: "within [0.93, 1.18]"
     elif compound:
-        score += 1.5
-    if "," in value and not compound or (plain.isdigit() and int(plain) >= 1000):
-        score += 1
+        score += _COMPOUND_BONUS
+    if "," in value and not compound or (plain.isdigit() and int(plain) >= _LARGE_NUMBER):
+        score += _LARGE_NUMBER_BONUS
     if _CUE.search(sentence):
-        score += 1
-    if plain.isdigit() and int(plain) < 10 and not compound and not _RELATIVE.match(after):
-        score -= 2  # "two stages", "3 epochs": rarely the point
+        score += _CUE_BONUS
+    if plain.isdigit() and int(plain) < _SMALL_NUMBER and not compound and not _RELATIVE.match(after):
+        score -= _SMALL_NUMBER_PENALTY  # "two stages", "3 epochs": rarely the point
     return score
 
 
 def _prose(sentence: str) -> bool:
     """A sentence, not a table row or a figure's axis labels run together by the text extraction."""
     tokens = re.sub(r"\[[\d.,\s]+\]|\s×\s", " ", sentence).split()  # "[8, 8, 5]", "93 × 112": one value
+    # a number token: "75.8%", "(0.93", "3:1", "93×112", "35M"
     numeric = [bool(re.fullmatch(r"[-+(\[]?[\d.,:/×%]+[)\]%,;]?[KMB]?", t)) for t in tokens]
     longest = run = 0
     for is_number in numeric:
         run = run + 1 if is_number else 0
         longest = max(longest, run)
-    return (len(tokens) >= 5 and longest < 4 and sum(numeric) / len(tokens) <= 0.35
+    return (len(tokens) >= _PROSE_MIN_TOKENS and longest < _PROSE_MAX_NUMBER_RUN
+            and sum(numeric) / len(tokens) <= _PROSE_MAX_NUMERIC_SHARE
             and _FUNCTION_WORDS.search(sentence) is not None)
 
 
@@ -140,15 +226,17 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             continue
         for match in _VALUE.finditer(sentence):
             start, end = match.span()
-            before, after = sentence[max(0, start - 80):start], sentence[end:end + 60]
+            before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
             score = _score(match.group(), before, after, sentence)
             if score is None:
                 continue
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
             unit = _RELATIVE.match(after) or _SCALE.match(after)
             value = match.group() + unit.group(0).rstrip() if unit else match.group()
-            words = re.findall(r"[\w%×()-]+", after[unit.end():] if unit else after)[:6]
-            metric = " ".join(words) or " ".join(re.findall(r"[\w-]+", before)[-6:]) or sentence[:60]
+            # the metric: the words after the value (with %, ×, brackets), else the words before it
+            words = re.findall(r"[\w%×()-]+", after[unit.end():] if unit else after)[:_METRIC_WORDS]
+            metric = (" ".join(words) or " ".join(re.findall(r"[\w-]+", before)[-_METRIC_WORDS:])
+                      or sentence[:_METRIC_FALLBACK_CHARS])
             if (p_value := _P_VALUE.search(before)) is not None:
                 value, metric = p_value.group(0) + value, "significance level"
             found.append(Claim(value=value, metric=metric, sentence=sentence,
@@ -188,12 +276,13 @@ def _best(candidates: list[Claim]) -> list[Claim]:
     return sorted(best.values(), key=lambda c: (-c.score, c.position))
 
 
-def key_numbers(doc: Document, abstract: str | None = None, limit: int = 20) -> list[KeyNumber]:
+def key_numbers(doc: Document, abstract: str | None = None,
+                limit: int = _KEY_NUMBERS_LIMIT) -> list[KeyNumber]:
     """The best `limit` claims of the paper as key numbers."""
     return [claim.key_number() for claim in find(doc, abstract)[:limit]]
 
 
-def from_abstract(abstract: str, limit: int = 8) -> list[KeyNumber]:
+def from_abstract(abstract: str, limit: int = _ABSTRACT_LIMIT) -> list[KeyNumber]:
     """The best `limit` claims of an abstract alone (no pages: what a listing gives before the PDF)."""
     found = _best(in_text(abstract, weight=_SECTION_WEIGHT["abstract"]))
     return [claim.key_number() for claim in found[:limit]]

@@ -13,19 +13,67 @@ from summarizer.card import KeyNumber, ResultsTable
 from summarizer.document import Table, TableRow
 from summarizer.numbers.normalise import numbers_in
 
+# How much a table looks like a results table (added to the share of its cells that hold numbers)
+_RESULTS_CAPTION_BONUS = 2  # a caption saying results, comparison, a metric: what the card wants most
+_ABLATION_CAPTION_BONUS = 1  # an ablation holds results, but rarely the headline ones
+_OTHER_CAPTION_PENALTY = 1  # a configuration or prompt table, or no caption at all: rarely results
+_OUR_ROW_BONUS = 1  # a row naming the authors' method: their results are in this table
+_OTHER_TABLE_MIN_SCORE = 2  # a results caption's worth: a further table must clearly hold results
+_MIN_ROWS = 2  # a table of one row compares nothing
+
+# How a row is matched to the authors' method
+_WHOLE_NAME_STRENGTH = 2  # the row names an anchor word exactly: "DFSDT"
+_PREFIX_STRENGTH = 1  # the row shares a long prefix with an anchor: "ToolLLM" -> "ToolLLaMA"
+_OURS_STRENGTH = 3  # "(ours)" is the authors saying so: surer than any name
+_MIN_PREFIX_CHARS = 5  # a shorter common prefix ("Tool", "Show") is shared by unrelated names
+_MIN_NAME_CHARS = 3  # shorter names ("a", "of", "7B") would match rows of any method
+_MIN_STEM_CHARS = 3  # a label that is little more than a size ("T5-3B" -> "t5") has no family to find
+_CAPITALS_SHARE = 0.8  # more capitals than this: a title set in capitals, not a coined name
+
+# What the card shows
+_SETTING_CHARS = 120  # a key number's setting: the caption's start, not a paragraph
+_TABLE_KEY_NUMBERS = 8  # key numbers from one row: its main metrics, not every cell of a wide table
+_MAX_TABLES = 4  # results tables on a card: the main one and a few more
+_MAX_NUMBERS = 30  # key numbers from all tables together
+_ROWS_PER_TABLE = 2  # rows of ours per table giving key numbers: the largest model and the next
+
+# words of a results table's caption
 _RESULTS = re.compile(
-    r"result|comparison|compar|performance|evaluat|benchmark|accuracy|state[- ]of[- ]the[- ]art|\bsota\b|"
-    r"versus|\bvs\b|pass rate|win rate|success rate|score|error|improve|main|experiment|zero-shot|few-shot|"
-    r"\bFID\b|BLEU|ROUGE|\bF1\b|\bmAP\b|\bIoU\b|PSNR|SSIM|perplexity|\bAUC\b|top-1|precision|recall", re.IGNORECASE)
+    r"""
+    result|comparison|compar|performance|evaluat|benchmark|accuracy      # what the table shows
+    |state[-\ ]of[-\ ]the[-\ ]art|\bsota\b|versus|\bvs\b                 # a comparison with others
+    |pass\ rate|win\ rate|success\ rate|score|error|improve|main         # measures and the main table
+    |experiment|zero-shot|few-shot                                       # the setting
+    |\bFID\b|BLEU|ROUGE|\bF1\b|\bmAP\b|\bIoU\b|PSNR|SSIM|perplexity|\bAUC\b|top-1|precision|recall  # metrics
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
 _ABLATION = re.compile(r"ablation|analys[ie]s|variant", re.IGNORECASE)  # results, but rarely the headline table
+# words of a caption of a table that describes the setup, not results
 _NOT_RESULTS = re.compile(
-    r"configuration|hyper-?param|statistic|notation|implementation detail|training detail|example|prompt|"
-    r"template|architecture|setting", re.IGNORECASE)
-_LOWER_BETTER = re.compile(r"FID|error|loss|latency|time|ppl|perplexity|WER|CER|MAE|MSE|RMSE|↓|distance|LPIPS", re.IGNORECASE)
+    r"""
+    configuration|hyper-?param|statistic|notation                  # the setup and the data
+    |implementation\ detail|training\ detail                       # how it was trained
+    |example|prompt|template|architecture|setting                  # what the model is given or is
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# a metric (in a column name or caption) where lower is better
+_LOWER_BETTER = re.compile(
+    r"""
+    FID|error|loss|latency|time                # errors, losses and costs
+    |ppl|perplexity|WER|CER|MAE|MSE|RMSE       # error rates and error measures
+    |↓|distance|LPIPS                          # a down arrow, distances
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# the authors marking their own row
 _OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.IGNORECASE)
+# a plural acronym: "APIs", "LLMs" (vocabulary of the field, not a coined name)
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 # a model size at the end of a row label: "Janus-Pro-7B", "Show-o (1.3B)", "LLaMA 13B"
 _SIZE = re.compile(r"[-\s]*\(?\d+(?:\.\d+)?\s?[BMK]\)?\s*$", re.IGNORECASE)
+# a word, hyphens and dots inside it kept: "Show-o", "Janus-Pro", "v1.5"
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 
 
@@ -48,21 +96,21 @@ def results_score(table: Table, anchors: set[str]) -> float:
     """How much a table looks like a results table: caption words, numeric cells, a row that is ours."""
     score = _numeric_share(table)
     if _RESULTS.search(table.caption):
-        score += 2
+        score += _RESULTS_CAPTION_BONUS
     elif _ABLATION.search(table.caption):
-        score += 1
+        score += _ABLATION_CAPTION_BONUS
     elif _NOT_RESULTS.search(table.caption) or not table.caption:
-        score -= 1
+        score -= _OTHER_CAPTION_PENALTY
     if our_row(table, anchors) is not None:
-        score += 1
+        score += _OUR_ROW_BONUS
     return score
 
 
 def options(tables: list[Table], anchors: set[str], limit: int) -> list[TableOption]:
     """The tables offered to the model, most results-like first (T1 is the best guess)."""
-    usable = [t for t in tables if len(t.rows) >= 2 and _numeric_share(t) > 0]
+    usable = [t for t in tables if len(t.rows) >= _MIN_ROWS and _numeric_share(t) > 0]
     # a software paper may have only a feature table (check marks): offer it rather than nothing
-    usable = usable or [t for t in tables if len(t.rows) >= 2]
+    usable = usable or [t for t in tables if len(t.rows) >= _MIN_ROWS]
     usable.sort(key=lambda t: (-results_score(t, anchors), t.page))
     return [TableOption(f"T{i + 1}", t) for i, t in enumerate(usable[:limit])]
 
@@ -72,7 +120,8 @@ def anchors(*texts: str | None) -> set[str]:
     found: set[str] = set()
     for text in texts:
         letters = [c for c in text or "" if c.isalpha()]
-        if text is not texts[0] and letters and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+        if (text is not texts[0] and letters
+                and sum(c.isupper() for c in letters) > _CAPITALS_SHARE * len(letters)):
             continue  # a title set in capitals: every word would look coined
         for word in _WORD.findall(text or ""):
             # a coined name has an inner capital or a digit (DFSDT, ToolLLaMA, Show-o2); plural acronyms
@@ -80,13 +129,14 @@ def anchors(*texts: str | None) -> set[str]:
             distinctive = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
             if _PLURAL_ACRONYM.fullmatch(word):
                 continue
-            if len(word) >= 3 and (distinctive or text is texts[0]):
+            if len(word) >= _MIN_NAME_CHARS and (distinctive or text is texts[0]):
                 found.add(squash(word))
-    return {a for a in found if len(a) >= 3}
+    return {a for a in found if len(a) >= _MIN_NAME_CHARS}
 
 
 def squash(text: str) -> str:
     """Lower-case letters and digits only: "Janus-Pro 7B" -> "januspro7b" (names compared loosely)."""
+    # everything but lower-case letters and digits
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
@@ -96,11 +146,11 @@ def _strength(row: TableRow, anchor_words: set[str]) -> int:
     label = squash(row.label)
     strength = 0
     for a in anchor_words:
-        if a in words or (len(a) >= 5 and label.startswith(a)):
-            strength += 2
-        elif any(_shared_prefix(a, w) >= 5 for w in words):  # ToolLLM -> ToolLLaMA
-            strength += 1
-    return strength + (3 if _OURS.search(row.label) else 0)
+        if a in words or (len(a) >= _MIN_PREFIX_CHARS and label.startswith(a)):
+            strength += _WHOLE_NAME_STRENGTH
+        elif any(_shared_prefix(a, w) >= _MIN_PREFIX_CHARS for w in words):  # ToolLLM -> ToolLLaMA
+            strength += _PREFIX_STRENGTH
+    return strength + (_OURS_STRENGTH if _OURS.search(row.label) else 0)
 
 
 def our_rows(table: Table, anchor_words: set[str]) -> list[TableRow]:
@@ -113,7 +163,7 @@ def our_rows(table: Table, anchor_words: set[str]) -> list[TableRow]:
 def family(table: Table, row: TableRow) -> list[TableRow]:
     """The row and the other sizes of the same model in the table, in table order."""
     stem = squash(_SIZE.sub("", row.label))
-    if len(stem) < 3:
+    if len(stem) < _MIN_STEM_CHARS:
         return [row]
     return [r for r in table.rows
             if r is row or (squash(_SIZE.sub("", r.label)) == stem and r.label != row.label)]
@@ -149,8 +199,8 @@ def as_card_table(table: Table, max_rows: int, keep: list[TableRow] | None = Non
                         rows=rows, page=table.page)
 
 
-def key_numbers(table: Table, ours: TableRow, limit: int = 8, others: list[TableRow] | None = None
-                ) -> list[KeyNumber]:
+def key_numbers(table: Table, ours: TableRow, limit: int = _TABLE_KEY_NUMBERS,
+                others: list[TableRow] | None = None) -> list[KeyNumber]:
     """Our row's cells, each with the strongest other row in its column as the baseline.
 
     `others`: further rows of ours (other sizes of the model), never taken as a baseline.
@@ -166,7 +216,7 @@ def key_numbers(table: Table, ours: TableRow, limit: int = 8, others: list[Table
                   if all(r is not m for m in mine) and i < len(r.cells) and numbers_in(r.cells[i])]
         baseline = _best(rivals, lower_better=bool(_LOWER_BETTER.search(metric + table.caption)))
         numbers.append(KeyNumber(
-            metric=metric, setting=(table.caption or "")[:120] or None, value=value,
+            metric=metric, setting=(table.caption or "")[:_SETTING_CHARS] or None, value=value,
             baseline=baseline[1] if baseline else None,
             context=f"{ours.label} vs {baseline[0]}" if baseline else ours.label,
             section="table", page=table.page,
@@ -186,7 +236,8 @@ def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str]
 
 def collect(
     chosen: TableOption | None, proposed: str, all_options: list[TableOption], anchor_words: set[str], *,
-    max_rows: int, max_tables: int = 4, max_numbers: int = 30, rows_per_table: int = 2,
+    max_rows: int, max_tables: int = _MAX_TABLES, max_numbers: int = _MAX_NUMBERS,
+    rows_per_table: int = _ROWS_PER_TABLE,
 ) -> tuple[list[ResultsTable], list[KeyNumber]]:
     """The model's table first, then other results tables where our row is found, with their key numbers.
 
@@ -199,15 +250,17 @@ def collect(
         # the model's row and its other sizes ("Janus-Pro-7B" -> "Janus-Pro-1B"), else the anchors' rows
         mine = family(chosen.table, named) if named is not None else our_rows(chosen.table, anchor_words)
         picked.append((chosen.table, mine))
-    # the chosen row's parts name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT"
-    parts = {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", proposed or "")) if len(squash(w)) >= 3}
+    # the chosen row's parts name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT";
+    # parts are split at hyphens, spaces, slashes and brackets
+    parts = {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", proposed or ""))
+             if len(squash(w)) >= _MIN_NAME_CHARS}
     words = anchor_words | (parts - {"none"})
     for option in all_options:
         if len(picked) >= max_tables:
             break
         if chosen is not None and option.table is chosen.table:
             continue
-        if results_score(option.table, words) < 2:
+        if results_score(option.table, words) < _OTHER_TABLE_MIN_SCORE:
             continue
         mine = our_rows(option.table, words)
         if mine:

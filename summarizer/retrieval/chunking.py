@@ -33,6 +33,9 @@ from summarizer.settings import ChunkSettings
 # pypdf text has no blank lines between paragraphs and breaks lines where the PDF wraps them, so prefer
 # a sentence that ends a line, then any sentence end, then a line break, before cutting inside a line
 SEPARATORS = ["\n\n", ".\n", ". ", "\n", " ", ""]
+# hex digits of the document's sha256 that prefix its chunk ids: 64 bits keep different papers' ids apart
+# in one index and stay short in logs and prompts (retrieval/index.py finds a paper's chunks by this prefix)
+CHUNK_ID_HASH_CHARS = 16
 
 
 @dataclass
@@ -67,7 +70,7 @@ def split(doc: Document, settings: ChunkSettings) -> list[Chunk]:
             index = len(chunks)
             chunks.append(
                 Chunk(
-                    id=f"{doc.sha256[:16]}:{index}",
+                    id=f"{doc.sha256[:CHUNK_ID_HASH_CHARS]}:{index}",
                     index=index,
                     text=piece,
                     pages=pages,

@@ -20,6 +20,7 @@ from chromadb.config import Settings as ChromaSettings
 from summarizer.document import SKIPPED_SECTIONS, Chunk
 from summarizer.errors import ConfigError, UpstreamUnavailable
 from summarizer.model.embeddings import DIM, MODEL_ID, MiniLMEmbedder, get_embedder
+from summarizer.retrieval.chunking import CHUNK_ID_HASH_CHARS
 from summarizer.settings import IndexSettings
 
 __all__ = ["Index", "RetrievedChunk"]
@@ -83,7 +84,7 @@ class Index:
 
     def add(self, doc_sha256: str, chunks: Sequence[Chunk]) -> int:
         """Embed and store a paper's chunks unless they are already there; return how many were added."""
-        prefix = doc_sha256[:16]
+        prefix = doc_sha256[:CHUNK_ID_HASH_CHARS]
         strangers = [c.id for c in chunks if not c.id.startswith(prefix + ":")]
         if strangers:
             raise ValueError(f"chunks {strangers[:3]} do not belong to document {doc_sha256}")
@@ -165,10 +166,10 @@ class Index:
             ]
             for q in range(len(texts))
         ]
-        logger.info("%d queries on %s: embed %.3f s, search %.3f s", len(texts), doc_sha256[:16],
+        logger.info("%d queries on %s: embed %.3f s, search %.3f s", len(texts), doc_sha256[:CHUNK_ID_HASH_CHARS],
                     embedded - start, time.perf_counter() - embedded)
         if not any(results):
-            logger.warning("no chunks of %s matched; is the document indexed?", doc_sha256[:16])
+            logger.warning("no chunks of %s matched; is the document indexed?", doc_sha256[:CHUNK_ID_HASH_CHARS])
         return results
 
     def delete(self, doc_sha256: str) -> int:
@@ -177,7 +178,7 @@ class Index:
             ids = self._collection.get(where={"doc": doc_sha256}, include=[])["ids"]
             if ids:
                 self._collection.delete(ids=ids)
-        logger.info("deleted %d chunks of %s", len(ids), doc_sha256[:16])
+        logger.info("deleted %d chunks of %s", len(ids), doc_sha256[:CHUNK_ID_HASH_CHARS])
         return len(ids)
 
 

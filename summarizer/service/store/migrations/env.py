@@ -43,5 +43,5 @@ def run_online() -> None:
 
 if context.is_offline_mode():
     # offline SQL scripts would skip the search_path handling and SQLite batch copies; not supported
-    raise RuntimeError("offline (--sql) migrations are not supported; run summarizer.store.migrate()")
+    raise RuntimeError("offline (--sql) migrations are not supported; run summarizer.service.store.migrate()")
 run_online()
