@@ -59,6 +59,7 @@ import httpx
 import redis
 from sqlalchemy import create_engine, make_url
 
+from summarizer.jobs import FINISHED, JobState, Stage
 from summarizer.service.intake import Intake
 from summarizer.service.store import JobView, Store
 from summarizer.settings import Settings, load
@@ -69,7 +70,7 @@ REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 POSTGRES_URL = os.environ.get(
     "SUMMARIZER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-IO_STAGES = ("fetch", "parse", "store")
+IO_STAGES = (Stage.FETCH, Stage.PARSE, Stage.STORE)
 
 
 # --- the fakes -------------------------------------------------------------------------------------------
@@ -291,8 +292,7 @@ class Result:
 
 def stage_starts(job: JobView, seen: Observed) -> dict[str, float] | None:
     """Start times (epoch s) of the four stages, from the final row and what polling saw."""
-    if job.started_at is None or job.finished_at is None or set(job.timings) < {"fetch", "parse", "extract",
-                                                                                 "store"}:
+    if job.started_at is None or job.finished_at is None or set(job.timings) < set(Stage):
         return None
     starts = {"fetch": job.started_at.timestamp(),
               "store": job.finished_at.timestamp() - job.timings["store"]}
@@ -368,7 +368,7 @@ def run_config(slots: int, ids: list[str], args: argparse.Namespace, arxiv: Benc
             for job in store.list_jobs(limit=len(job_ids) + 50):
                 if job.id in seen:
                     seen[job.id].see(job)
-                    if job.state in ("done", "failed"):
+                    if job.state in FINISHED:
                         finished[job.id] = job
             if len(finished) == len(job_ids):
                 break
@@ -385,7 +385,7 @@ def run_config(slots: int, ids: list[str], args: argparse.Namespace, arxiv: Benc
             time.sleep(args.poll)
         time.sleep(1.0)  # store_card marks a job done just before finish_stage records its seconds
         for job in store.list_jobs(limit=len(job_ids) + 50):
-            if job.id in seen and job.state in ("done", "failed"):
+            if job.id in seen and job.state in FINISHED:
                 finished[job.id] = job
         with model.lock:
             calls = len(model.requests)
@@ -396,8 +396,8 @@ def run_config(slots: int, ids: list[str], args: argparse.Namespace, arxiv: Benc
         client.close()
         store.close()
 
-    done = [job for job in finished.values() if job.state == "done"]
-    failed = [job for job in finished.values() if job.state == "failed"]
+    done = [job for job in finished.values() if job.state == JobState.DONE]
+    failed = [job for job in finished.values() if job.state == JobState.FAILED]
     errors += sorted({f"job {job.id}: {job.error}" for job in failed})[:5]
     last_finish = max((job.finished_at.timestamp() for job in done if job.finished_at), default=submitted_at)
     io_wait, llm_wait, io_work, llm_work, job_latency = [], [], [], [], []

@@ -1,4 +1,4 @@
-"""Table recall: how many reference results-table cells summarizer.tables finds on the right page.
+"""Table recall: how many reference results-table cells summarizer.ingest.tables finds on the right page.
 
 For each reference card in shared/eval/papers, every numeric cell of its `results_tables` ("-", empty
 and prose cells are skipped) is looked for among the cells of the tables parsed from the

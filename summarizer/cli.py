@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import ConnectionError as RedisUnavailable
+from redis.exceptions import TimeoutError as RedisTimeout
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
 from summarizer import pipeline, render
@@ -67,9 +68,10 @@ def user_errors() -> Iterator[None]:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except DatabaseUnavailable as exc:
-        typer.echo(f"error: the database is unavailable (SUMMARIZER_DATABASE_URL): {exc.orig}", err=True)
+        reason = " ".join(str(exc.orig).split())  # drivers answer in several lines: one line here
+        typer.echo(f"error: the database is unavailable (SUMMARIZER_DATABASE_URL): {reason}", err=True)
         raise typer.Exit(SERVICE_UNAVAILABLE) from None
-    except (BrokerUnavailable, RedisUnavailable) as exc:
+    except (BrokerUnavailable, RedisUnavailable, RedisTimeout) as exc:
         typer.echo(f"error: the queue's Redis is unavailable (SUMMARIZER_REDIS_URL): {exc}", err=True)
         raise typer.Exit(SERVICE_UNAVAILABLE) from None
 
@@ -300,10 +302,11 @@ def worker(
     elif embedded and pool is Pool.prefork and concurrency > 1:
         typer.echo("[worker] warning: embedded Chroma is not safe across processes; "
                    "set SUMMARIZER_CHROMA_URL or use --concurrency 1", err=True)
-    if recover:
-        with user_errors():
-            resent = tasks.recover(celery, 0, running=True)
-        typer.echo(f"[recover] re-sent {len(resent)} job(s)", err=True)
+    with user_errors(), Store(settings.database_url) as store:
+        store.migrate()  # a worker may start before anything else has touched a new database
+        if recover:
+            resent = tasks.recover(celery, 0, running=True, store=store)
+            typer.echo(f"[recover] re-sent {len(resent)} job(s)", err=True)
     argv = ["worker", "-Q", ",".join(names), "-c", str(concurrency), "-P", pool.value, "-l", loglevel]
     celery.worker_main(argv + (["-n", hostname] if hostname else []))
 

@@ -1,7 +1,12 @@
-"""Files the service writes for other processes to read (the arXiv cache, parsed documents)."""
+"""Files: written atomically for other processes to read (the arXiv cache, parsed documents), and the
+hash of the source files whose behaviour keys a cache or a card's pipeline version."""
 
 from __future__ import annotations
 
+import ast
+import functools
+import hashlib
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -20,3 +25,33 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@functools.lru_cache(maxsize=8)
+def source_hash(modules: tuple[str, ...]) -> str:
+    """A short sha256 of what these modules do (a package: every .py file under it).
+
+    The hash is of each file's syntax tree without docstrings, so an edit to comments, docstrings or
+    layout leaves it alone, while any change to the code changes it.
+    """
+    digest = hashlib.sha256()
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ImportError(f"no module {name} to hash")
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+        for path in files:
+            digest.update(path.relative_to(origin.parent.parent).as_posix().encode())
+            digest.update(ast.dump(_without_docstrings(ast.parse(path.read_bytes()))).encode())
+    return digest.hexdigest()[:12]
+
+
+def _without_docstrings(tree: ast.Module) -> ast.Module:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return tree

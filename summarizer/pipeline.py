@@ -20,7 +20,7 @@ from summarizer.card import Card
 from summarizer.document import ArxivRecord, Chunk, Document
 from summarizer.drafting import extract, provenance
 from summarizer.errors import NotAPdf
-from summarizer.files import write_atomic
+from summarizer.files import source_hash, write_atomic
 from summarizer.ingest import ids, pdf
 from summarizer.ingest.arxiv import ArxivClient
 from summarizer.jobs import Stage
@@ -99,7 +99,7 @@ def parse_cached(fetched: Fetched, settings: Settings) -> tuple[Document, list[C
     parsing the PDF again. A missing or unreadable file is parsed anew; so is one from other parsing code.
     """
     sha256 = hashlib.sha256(fetched.pdf).hexdigest()
-    path = settings.cache_dir / "documents" / f"{sha256}-{provenance.source_hash(PARSING_CODE)}.json"
+    path = settings.cache_dir / "documents" / f"{sha256}-{source_hash(PARSING_CODE)}.json"
     try:
         doc = Document.model_validate_json(path.read_bytes())
     except (OSError, ValidationError):

@@ -40,7 +40,7 @@ class PdfSettings(BaseModel):
 
 class ChunkSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # see summarizer/chunking.py for the measurement behind these defaults
+    # see summarizer/retrieval/chunking.py for the measurement behind these defaults
     size_chars: int = 1200
     overlap_chars: int = 150
 

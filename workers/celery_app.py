@@ -114,7 +114,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_soft_time_limit": max(limits.values()) - q.soft_time_limit_margin_s,
         "task_annotations": {
             name: {"time_limit": limit, "soft_time_limit": limit - q.soft_time_limit_margin_s,
-                   "max_retries": q.max_retries}
+                   "max_retries": q.max_retries, "retry_backoff": q.retry_backoff_s,
+                   "retry_backoff_max": q.retry_backoff_max_s}
             for name, limit in limits.items()
         },
         "worker_max_memory_per_child": q.max_memory_per_child_kb,

@@ -25,7 +25,6 @@ import redis
 from celery import Celery, Task, chain, shared_task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import task_failure, worker_process_init, worker_process_shutdown
-from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy.exc import OperationalError
 
 from summarizer import pipeline
@@ -58,11 +57,12 @@ _init_lock = threading.Lock()  # the threads pool may race to make them
 # Compare-and-delete: release the extract lock only if this delivery still owns it.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
-# Transient: retried with backoff. A database that is briefly unreachable cannot record the error, so it
-# is retried without being recorded.
+# Transient: retried with backoff by Celery. A database that is briefly unreachable cannot record the
+# error, so it is retried without being recorded.
 RETRIED = (UpstreamUnavailable, OperationalError)
-# max_retries and time limits come from the app's task_annotations (workers/celery_app.py)
-TASK_OPTIONS: dict[str, Any] = {"bind": True, "acks_late": True}
+# the backoff, max_retries and time limits come from the running app's task_annotations, which Celery
+# applies before it wraps the task for autoretry (workers/celery_app.py)
+TASK_OPTIONS: dict[str, Any] = {"bind": True, "acks_late": True, "autoretry_for": RETRIED, "retry_jitter": True}
 
 
 def settings_of(task: Task) -> Settings:
@@ -72,7 +72,7 @@ def settings_of(task: Task) -> Settings:
 
 
 def get_store(config: Settings) -> Store:
-    """This process's Store."""
+    """This process's Store (made from the first settings asked with: one app per worker process)."""
     global _store
     with _init_lock:
         if _store is None:
@@ -116,22 +116,6 @@ def _get_index(config: Settings) -> Index:
             _index = Index(config.index, config.chroma_path)
         return _index
 
-
-def _retrying(task: Task, work: Callable[[], None]) -> None:
-    """Run a task's work; a transient error re-sends the task after a capped, jittered exponential backoff.
-
-    What Celery's autoretry_for does, with the backoff read from the running app's settings instead of
-    being fixed when the task is defined.
-    """
-    try:
-        work()
-    except RETRIED as exc:
-        q = settings_of(task).queue
-        countdown = get_exponential_backoff_interval(
-            factor=q.retry_backoff_s, retries=task.request.retries, maximum=q.retry_backoff_max_s,
-            full_jitter=True,
-        )
-        raise task.retry(exc=exc, countdown=countdown) from exc
 
 
 @worker_process_init.connect
@@ -230,7 +214,7 @@ def _run_stage(task: Task, job_id: int, work: Callable[[JobView, Settings], dict
             store_.fail(job_id, note, permanent=False)
             logger.warning("%s failed, will retry (%d of %s): %s", stage, retries + 1, task.max_retries, exc,
                            extra=log)
-            raise  # _retrying re-sends the task (and the rest of its chain) with a countdown
+            raise  # autoretry_for: Celery re-sends the task (and the rest of its chain) with a countdown
         reason = f"{stage}: gave up after {retries} retries: {exc}" if exc.transient else f"{stage}: {exc}"
         store_.fail(job_id, reason, permanent=True)
         logger.error("job failed at %s: %s", stage, exc, extra=log)
@@ -287,13 +271,13 @@ def _store_card(job: JobView, config: Settings) -> None:
 @shared_task(name="summarizer.fetch", **TASK_OPTIONS)
 def fetch(self: Task, job_id: int) -> None:
     """Download the record and PDF into the cache."""
-    _retrying(self, lambda: _run(self, job_id, _fetch))
+    _run(self, job_id, _fetch)
 
 
 @shared_task(name="summarizer.parse_index", **TASK_OPTIONS)
 def parse_index(self: Task, job_id: int) -> None:
     """Parse the cached PDF and index its chunks in Chroma."""
-    _retrying(self, lambda: _run(self, job_id, _parse_index))
+    _run(self, job_id, _parse_index)
 
 
 @shared_task(name="summarizer.extract", **TASK_OPTIONS)
@@ -305,11 +289,6 @@ def extract(self: Task, job_id: int) -> None:
     key, owner = f"summarizer:extract-lock:{job_id}", str(self.request.id)
     config = settings_of(self)
     ttl = math.ceil(self.time_limit or config.queue.extract_time_limit_s)
-    _retrying(self, lambda: _extract_once(self, job_id, key, owner, ttl, config))
-
-
-def _extract_once(task: Task, job_id: int, key: str, owner: str, ttl: int, config: Settings) -> None:
-    """Take the job's extract lock (or drop out to its live owner), extract, release the lock."""
     try:
         client = _get_redis(config)
         if not client.set(key, owner, nx=True, ex=ttl):
@@ -323,7 +302,7 @@ def _extract_once(task: Task, job_id: int, key: str, owner: str, ttl: int, confi
     except redis.RedisError as exc:
         raise UpstreamUnavailable(f"Redis (extract lock): {exc}") from exc
     try:
-        _run(task, job_id, _extract, skip=lambda job: job.result is not None)
+        _run(self, job_id, _extract, skip=lambda job: job.result is not None)
     finally:
         try:
             client.eval(_RELEASE, 1, key, owner)
@@ -334,7 +313,7 @@ def _extract_once(task: Task, job_id: int, key: str, owner: str, ttl: int, confi
 @shared_task(name="summarizer.store", **TASK_OPTIONS)
 def store(self: Task, job_id: int) -> None:
     """Store the job's card as a revision and mark the job done."""
-    _retrying(self, lambda: _run(self, job_id, _store_card))
+    _run(self, job_id, _store_card)
 
 
 @shared_task(name="summarizer.recover", bind=True, acks_late=True)

@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.util
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from summarizer.card import Grounding, ModelCall, Provenance
+from summarizer.files import source_hash
 from summarizer.model import prompts, tokens
 from summarizer.model.llm import model_name
 from summarizer.settings import Settings
 
-# The code that turns a PDF and the model's answers into a card: a change to any of it is a new pipeline
-# version, so resubmitting a paper after an upgrade makes a new card instead of returning the old one.
+# The code that turns a PDF and the model's answers into a card: a change to what any of it does is a new
+# pipeline version, so resubmitting a paper after an upgrade makes a new card instead of returning the old
+# one (comments and docstrings do not count: source_hash reads the code's syntax tree)
 CARD_CODE = (
     "summarizer.card", "summarizer.document", "summarizer.pipeline", "summarizer.ingest",
     "summarizer.numbers", "summarizer.retrieval", "summarizer.drafting", "summarizer.model.llm",
 )
 # The prompts every card's calls are made in, besides each call's own (they do not appear in the calls)
 SHARED_PROMPTS = ("system", "paper_context")
-
-
-@functools.lru_cache(maxsize=8)
-def source_hash(modules: tuple[str, ...]) -> str:
-    """A short sha256 of the source of these modules (a package: every .py file under it)."""
-    digest = hashlib.sha256()
-    for name in modules:
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            raise ImportError(f"no module {name} to hash")
-        origin = Path(spec.origin)
-        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
-        for path in files:
-            digest.update(path.relative_to(origin.parent.parent).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def pipeline_version(settings: Settings) -> str:
@@ -62,7 +45,7 @@ def build(
     chars = sum(len(text) for text in paper_texts)
     return Provenance(
         model=model, endpoint=endpoint, prompt_versions=versions, calls=list(calls),
-        paper_tokens=tokens.estimate(chars) if chars else None,
+        paper_tokens=tokens.estimate(chars),
         grounding_rate=round(grounding.rate, 4) if grounding is not None else None,
         pdf_sha256=pdf_sha256, pipeline_version=pipeline_version(settings),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -1,6 +1,6 @@
 """Which parsed tables hold the results, which row is the authors' method, and key numbers from them.
 
-Pure: tables in, choices and verbatim cells out. The model is asked to choose too (extract.py); these
+Pure: tables in, choices and verbatim cells out. The model is asked to choose too (drafting/extract.py); these
 rules rank what it is offered and carry its choice over to the paper's other results tables.
 """
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,11 @@ from pydantic import BaseModel, ConfigDict
 from summarizer.drafting import provenance
 from summarizer.errors import BadInput, InvalidArxivId, JobNotFound, JobNotRetryable, QueueUnavailable
 from summarizer.ingest import ids
+from summarizer.jobs import JobState
 from summarizer.service.store import JobView, Store
 from summarizer.settings import Settings
 
-__all__ = ["Enqueue", "Intake", "Submission", "queue_enqueue", "read_id_file", "read_ids"]
+__all__ = ["CelerySender", "Enqueue", "Intake", "Submission", "read_id_file", "read_ids"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,20 +44,23 @@ class Submission(BaseModel):
     error: str | None = None
 
 
-def queue_enqueue(settings: Settings) -> Enqueue:
-    """Sending to the Celery queue of these settings (workers.tasks.enqueue); the app is made on first use."""
-    celery: list[Any] = []  # the one app of this sender, made when it first sends
+class CelerySender:
+    """Sends jobs to the Celery queue of these settings (workers.tasks.enqueue); the app is made on first use."""
 
-    def send(job_ids: list[int]) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._celery: Any = None
+        self._lock = threading.Lock()  # the API's threads may send their first jobs at the same time
+
+    def __call__(self, job_ids: list[int]) -> None:
         # lazy: the API and CLI must import without Celery, and tests inject their own enqueue
         from workers.celery_app import make_app
         from workers.tasks import enqueue
 
-        if not celery:
-            celery.append(make_app(settings))
-        enqueue(job_ids, celery[0])
-
-    return send
+        with self._lock:
+            if self._celery is None:
+                self._celery = make_app(self._settings)
+        enqueue(job_ids, self._celery)
 
 
 def read_ids(text: str) -> list[str]:
@@ -80,7 +85,7 @@ class Intake:
     def __init__(self, store: Store, settings: Settings, enqueue: Enqueue | None = None) -> None:
         self.store = store
         self.settings = settings
-        self._enqueue = enqueue or queue_enqueue(settings)
+        self._enqueue = enqueue or CelerySender(settings)
 
     def submit(self, texts: Iterable[str], *, force: bool = False) -> list[Submission]:
         """One Submission per input, in order; invalid ids are reported and do not stop the others."""
@@ -119,7 +124,7 @@ class Intake:
         job = self.store.get_job(job_id)
         if job is None:
             raise JobNotFound(job_id)
-        if job.state != "failed":
+        if job.state != JobState.FAILED:
             raise JobNotRetryable(job.id, job.state)
         # force=False on purpose: the store re-queues a failed job under its row lock, so of two concurrent
         # retries exactly one re-queues (and enqueues); force=True would let both enqueue it

@@ -20,7 +20,7 @@ Target = Literal["api", "pdf", "any"]
 ATOM = "http://www.w3.org/2005/Atom"
 ARXIV = "http://arxiv.org/schemas/atom"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
-# the fake's own id grammar, deliberately independent of summarizer.ids
+# the fake's own id grammar, deliberately independent of summarizer.ingest.ids
 _ID = re.compile(r"(?P<base>\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Za-z-]+)?/\d{7})(?:v(?P<version>\d+))?")
 
 

@@ -1,4 +1,4 @@
-"""summarizer.arxiv against the fake arXiv on loopback: what the client fetched, cached and refused."""
+"""summarizer.ingest.arxiv against the fake arXiv on loopback: what the client fetched, cached and refused."""
 
 from __future__ import annotations
 
@@ -197,7 +197,7 @@ def test_truncated_pdf_is_returned_but_not_cached(client: ArxivClient, fake_arxi
                                                   caplog: pytest.LogCaptureFixture) -> None:
     fake_arxiv.truncate_pdf()
     arxiv_id = ids.parse("2408.12528v1")
-    with caplog.at_level(logging.WARNING, logger="summarizer.arxiv"):
+    with caplog.at_level(logging.WARNING, logger="summarizer.ingest.arxiv"):
         cut = client.fetch_pdf(arxiv_id)
     full = fake_arxiv.fixture_bytes("2408.12528")
     assert cut.startswith(b"%PDF-") and len(cut) == len(full) // 2  # the parser will judge it

@@ -101,6 +101,27 @@ def test_a_model_returning_garbage_exits_5_with_a_clear_message(env: dict[str, s
     assert "not valid after one repair attempt" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_every_command_reports_bad_settings_in_one_line_naming_the_variable(env: dict[str, str]) -> None:
+    bad = {**env, "SUMMARIZER_LLM__TIMEOUT": "3", "SUMMARIZER_LLM_API_KEY": "sk-do-not-print-me"}
+    for args in (["summarize", "2307.16789"], ["jobs"], ["submit", "2307.16789"], ["worker"], ["api"]):
+        result = run(args, bad, timeout=120)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.startswith("error: bad settings: SUMMARIZER_LLM__TIMEOUT"), (args, result.stderr)
+        assert "Traceback" not in result.stderr and "sk-do-not-print-me" not in result.stderr
+    result = run(["worker", "--preset", "no-such-preset"], env, timeout=120)
+    assert result.returncode == 2 and "unknown preset 'no-such-preset'" in result.stderr
+
+
+def test_an_unreachable_database_exits_4_and_an_unreadable_id_file_exits_2(env: dict[str, str],
+                                                                         tmp_path: Path) -> None:
+    down = {**env, "SUMMARIZER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    result = run(["jobs"], down, timeout=120)
+    assert result.returncode == 4 and result.stderr.startswith("error: the database is unavailable")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    result = run(["submit", "--file", str(tmp_path / "missing.txt")], env, timeout=120)
+    assert result.returncode == 2 and "cannot read ids from" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_help_explains_the_settings() -> None:
     result = subprocess.run([sys.executable, "-m", "summarizer.cli", "summarize", "--help"], check=False,
                             capture_output=True, text=True, timeout=60)

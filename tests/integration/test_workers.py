@@ -280,6 +280,22 @@ def test_a_submitted_paper_becomes_a_stored_card_with_four_timed_stages(world: C
         assert "embedded Chroma: 1 process" in h.log()
 
 
+def test_a_worker_started_with_a_preset_runs_its_jobs_with_that_preset(world: Callable[..., Harness]) -> None:
+    # the preset reaches the worker's tasks only through the command line: the environment names none.
+    # local-tiny retrieves one chunk per question within 1,200 characters; the defaults take 4 within 4,800
+    h = world("sqlite")
+    del h.env["SUMMARIZER_PRESET"]
+    h.start_worker("--preset", "local-tiny")
+    job, _ = h.submit()
+    done = h.wait(job.id)
+    assert done.state == "done", done.error
+    assert h.store is not None
+    stored = h.store.get_card(PAPER)
+    assert stored is not None
+    evidence = stored.card.evidence_for("core_problem")
+    assert evidence is not None and 1 <= len(evidence.chunk_ids) <= 2
+
+
 def test_a_worker_killed_during_extract_is_replaced_and_the_job_finishes_once(
     world: Callable[..., Harness],
 ) -> None:

@@ -1,4 +1,4 @@
-"""summarizer.ids: what a user may paste as an arXiv id, and what they are told when it is not one."""
+"""summarizer.ingest.ids: what a user may paste as an arXiv id, and what they are told when it is not one."""
 
 from __future__ import annotations
 
