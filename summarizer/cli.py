@@ -130,6 +130,8 @@ def eval_run(
 
     with user_errors():
         settings = load(preset)
+        if settings.extract.fence_seed is None:  # a measurement must be reproducible: fixed prompt fences
+            settings = load(preset, extract={"fence_seed": 0})
         references = harness.load_references(refs)
         result = harness.run(
             references, settings, pdfs=pdfs, cards=cards, systems=systems.split(","), tiers=tiers.split(","),

@@ -76,6 +76,9 @@ class ExtractSettings(BaseModel):
     max_context_chars: int = 4800  # chunk text per prompt (about 1.2k tokens)
     max_table_rows: int = 12
     max_prose_numbers: int = Field(default=20, ge=0)  # quantitative claims copied from the prose (claims.py)
+    # None: a fresh random fence around paper text in every prompt (a paper cannot guess it); an int makes
+    # the fences, and so the prompts, reproducible: `summarizer eval run` uses 0 unless this is set
+    fence_seed: int | None = None
 
 
 class QueueSettings(BaseModel):

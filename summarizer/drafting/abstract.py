@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 
 from summarizer.card import Card, Evidence
@@ -35,7 +34,7 @@ def summarize(listing: Listing, llm: Model, settings: Settings) -> Card:
     paper = prompts.render(
         settings.prompts_dir, "paper_context", title=listing.title,
         chunks=[{"section": "abstract", "pages": [], "text": listing.abstract}], tables=[],
-        fence=secrets.token_hex(6),
+        fence=prompts.new_fence(listing.arxiv_id, settings.extract.fence_seed),
     ).text
     pm, res, calls = ask_prose(paper, [], llm, settings, system)
     venue_name, status, review_text = venue.detect(listing.comment, listing.journal_ref, "")

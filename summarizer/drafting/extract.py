@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Protocol
 
@@ -75,8 +74,6 @@ _MAX_INSTITUTIONS = 6
 
 # characters of the front matter the byline question sees: the title, authors and affiliations are at its top
 _FRONT_CHARS = 1500
-# random bytes of the fence around the paper's text in prompts: unguessable, so the paper cannot close it
-_FENCE_BYTES = 6
 # results tables offered to the model to choose from, most results-like first: the main one is among the first
 _MAX_TABLE_OPTIONS = 6
 # characters of each offered table's caption: enough to tell the tables apart in a bounded prompt
@@ -200,7 +197,7 @@ def fill(
     """Ask the model its questions over the retrieved context, then assemble the draft card by code."""
     calls: list[ModelCall] = []
     system = prompts.render(settings.prompts_dir, "system").text
-    fence = secrets.token_hex(_FENCE_BYTES)
+    fence = prompts.new_fence(doc.sha256, settings.extract.fence_seed)
     front = _front_text(doc)
 
     # The byline: institutions (and a PDF's authors) read by the model; assembly keeps only names printed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -49,7 +48,7 @@ def summarize(doc: Document, llm: Model, settings: Settings) -> Card:
     """One prompt, the model types everything (numbers included); no grounding, so its errors show."""
     system = prompts.render(settings.prompts_dir, "system").text
     prompt = prompts.render(settings.prompts_dir, "baseline_card", paper=truncate(doc.text, settings),
-                            fence=secrets.token_hex(6))
+                            fence=prompts.new_fence(doc.sha256, settings.extract.fence_seed))
     answer, call = llm.ask(prompt, BaselineAnswer, system=system)
     none = {"none", "null", "n/a", ""}
     card = Card(

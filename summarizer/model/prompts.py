@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +18,18 @@ from summarizer.errors import ConfigError
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
 # Rendered text is a prompt, not HTML: autoescape would mangle the paper's "<" and "&".
 _ENV = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+# 48 bits: a paper cannot guess the marker that closes its own text, and it costs the prompt few tokens
+FENCE_BYTES = 6
+
+
+def new_fence(key: str, seed: int | None = None) -> str:
+    """The marker around paper text in a prompt: fresh and random for each paper, so the paper cannot
+    close its own fence; with a seed, derived from it and `key` (the paper), for reproducible eval runs."""
+    if seed is None:
+        return secrets.token_hex(FENCE_BYTES)
+    return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[: FENCE_BYTES * 2]
 
 
 @dataclass(frozen=True)
