@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from summarizer import pipeline, render
 from summarizer.errors import BadInput, JobNotFound, SummarizerError, UpstreamUnavailable
 from summarizer.jobs import JobState, Stage
+from summarizer.retrieval import chroma_server
 from summarizer.service.intake import Intake, Submission, read_id_file, read_ids
 from summarizer.service.store import JobView, Store
 from summarizer.settings import FLAT_ENV, PRESETS, load
@@ -289,21 +290,18 @@ def worker(
 
     with user_errors():
         settings = load(preset)
+        if not settings.index.chroma_url:
+            # Chroma's embedded store is not safe across processes: every worker on this machine joins
+            # one local Chroma server on the data directory (started by the first)
+            url = chroma_server.ensure(settings.data_dir)
+            settings = settings.model_copy(update={"index": settings.index.model_copy(update={"chroma_url": url})})
+            typer.echo(f"[worker] local Chroma server at {url} (stop it with: summarizer chroma stop)", err=True)
     celery = make_app(settings)
     q = settings.queue
     names = [name.strip() for name in (queues or f"{q.io_queue},{q.llm_queue}").split(",") if name.strip()]
-    embedded = not settings.index.chroma_url
-    if concurrency is None and embedded and pool is Pool.prefork:
-        # the embedded Chroma store is not safe across processes (concurrent first opens fail, a process
-        # does not see vectors another one added): one process, unless a Chroma server is configured
-        concurrency = 1
-        typer.echo("[worker] embedded Chroma: 1 process (set SUMMARIZER_CHROMA_URL for more)", err=True)
-    elif concurrency is None:  # one llm process per model server; io processes as configured
+    if concurrency is None:  # one llm process per model server; io processes as configured
         concurrency = (q.io_concurrency if q.io_queue in names else 0) + (
             q.llm_concurrency if q.llm_queue in names else 0) or 1
-    elif embedded and pool is Pool.prefork and concurrency > 1:
-        typer.echo("[worker] warning: embedded Chroma is not safe across processes; "
-                   "set SUMMARIZER_CHROMA_URL or use --concurrency 1", err=True)
     with user_errors(), Store(settings.database_url) as store:
         store.migrate()  # a worker may start before anything else has touched a new database
         if recover:
@@ -311,6 +309,33 @@ def worker(
             typer.echo(f"[recover] re-sent {len(resent)} job(s)", err=True)
     argv = ["worker", "-Q", ",".join(names), "-c", str(concurrency), "-P", pool.value, "-l", loglevel]
     celery.worker_main(argv + (["-n", hostname] if hostname else []))
+
+
+chroma_app = typer.Typer(help="The local Chroma server the workers share when no SUMMARIZER_CHROMA_URL is set.",
+                         no_args_is_help=True)
+app.add_typer(chroma_app, name="chroma")
+
+
+@chroma_app.command("status")
+def chroma_status(
+    preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
+) -> None:
+    """Say whether the data directory's local Chroma server runs, and where."""
+    with user_errors():
+        settings = load(preset)
+    record = chroma_server.running(settings.data_dir)
+    typer.echo(f"running at {record.url} (pid {record.pid})" if record else "not running")
+
+
+@chroma_app.command("stop")
+def chroma_stop(
+    preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
+) -> None:
+    """Stop the data directory's local Chroma server (the next worker starts it again)."""
+    with user_errors():
+        settings = load(preset)
+        record = chroma_server.stop(settings.data_dir)
+    typer.echo(f"stopped the server at {record.url} (pid {record.pid})" if record else "not running", err=True)
 
 
 if __name__ == "__main__":

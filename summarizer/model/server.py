@@ -28,7 +28,8 @@ from summarizer.settings import LLMSettings, load
 logger = logging.getLogger(__name__)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -56,7 +57,7 @@ class LocalServer:
         self.gguf = packaged.resolve(settings.gguf, cache_dir)
         self.alias = model_name(settings)
         self.host = host
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.log_path = cache_dir / "logs" / f"llama-server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -24,6 +24,7 @@ import redis
 
 from summarizer.card import Card
 from summarizer.model import llm
+from summarizer.retrieval import chroma_server
 from summarizer.service.intake import Intake
 from summarizer.service.store import JobView, Store
 from summarizer.settings import load
@@ -197,4 +198,5 @@ def test_a_worker_on_the_real_tiny_model_makes_a_card_and_stops_its_model_server
         for pid in servers:  # never leave a model server behind, whatever failed above
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+        chroma_server.stop(Path(env["SUMMARIZER_DATA_DIR"]))  # the local Chroma server outlives workers
         store.close()

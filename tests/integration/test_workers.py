@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from summarizer.drafting import provenance
 from summarizer.jobs import Stage
+from summarizer.retrieval import chroma_server
 from summarizer.service.store import JobView, Store
 from summarizer.settings import Settings, load
 from tests.fakes.chroma_server import running_chroma
@@ -198,6 +199,7 @@ class Harness:
     def close(self) -> None:
         for worker in self.workers:
             worker.kill()
+        chroma_server.stop(Path(self.env["SUMMARIZER_DATA_DIR"]))  # it outlives workers by design
         if self.store is not None:
             self.store.close()
 
@@ -277,7 +279,29 @@ def test_a_submitted_paper_becomes_a_stored_card_with_four_timed_stages(world: C
     assert f"job={job.id}" in h.log()  # structured logs name the job
     assert "Logging error" not in h.log()
     if database == "sqlite":
-        assert "embedded Chroma: 1 process" in h.log()
+        assert "local Chroma server at http://127.0.0.1:" in h.log()
+
+
+def test_the_readmes_worker_commands_share_one_local_chroma_server_on_the_embedded_defaults(
+    world: Callable[..., Harness],
+) -> None:
+    # SQLite and no Chroma URL: the two README commands, three worker processes on one data directory.
+    # Each used to open the embedded Chroma store, and jobs failed with "Error finding id"
+    h = world("sqlite")
+    assert "SUMMARIZER_CHROMA_URL" not in h.env
+    h.model.latency_s = 0.2
+    h.start_worker("--queues", "io", "--concurrency", "2", "--recover")
+    h.start_worker("--queues", "llm", "--concurrency", "1")
+    # four jobs (four keys) on the smallest paper, so both io processes and the llm one work at once
+    jobs = [h.submit(PAPER)[0], h.submit(PAPER, 1)[0], h.submit(PAPER, pipeline="second")[0],
+            h.submit(PAPER, pipeline="third")[0]]
+    finished = [h.wait(job.id, timeout=120) for job in jobs]
+    assert [job.state for job in finished] == ["done"] * len(jobs), [job.error for job in finished]
+    assert all(job.card_id is not None for job in finished)
+    record = chroma_server.running(Path(h.env["SUMMARIZER_DATA_DIR"]))
+    assert record is not None  # one server, started by one worker and joined by the other
+    assert h.log().count(f"local Chroma server at {record.url}") == 2  # both workers use that one
+    assert "Error finding id" not in h.log()
 
 
 def test_a_worker_started_with_a_preset_runs_its_jobs_with_that_preset(world: Callable[..., Harness]) -> None:

@@ -33,7 +33,7 @@ PURE = [
     "summarizer.render", "summarizer.jobs", "summarizer.errors",
 ]
 EDGES = [
-    "summarizer.ingest.arxiv", "summarizer.retrieval.index", "summarizer.model", "summarizer.service",
+    "summarizer.ingest.arxiv", "summarizer.retrieval.index", "summarizer.retrieval.chroma_server", "summarizer.model", "summarizer.service",
     "summarizer.pipeline", "summarizer.files", "summarizer.cli", "summarizer.evaluation",
 ]
 

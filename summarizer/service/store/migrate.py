@@ -17,6 +17,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SUPPORTED = ("sqlite", "postgresql")
 # `options=-csearch_path=a,b` (libpq's way to set a session parameter at connect time)
 _SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*(?P<value>\S+)")
+# several worker processes share one SQLite file: a writer waits this long for another's transaction (each
+# is a few milliseconds) instead of failing at once with "database is locked"
+SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
 def engine_for(database_url: str) -> Engine:
@@ -24,14 +27,16 @@ def engine_for(database_url: str) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() not in SUPPORTED:
         raise ConfigError(f"database_url {url.render_as_string()!r}: the store supports SQLite and PostgreSQL")
-    engine = create_engine(url, pool_pre_ping=True)
-    if url.get_backend_name() == "sqlite":
+    sqlite = url.get_backend_name() == "sqlite"
+    engine = create_engine(url, pool_pre_ping=True,
+                           connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S} if sqlite else {})
+    if sqlite:
         _sqlite_immediate_transactions(engine)
     return engine
 
 
 def _sqlite_immediate_transactions(engine: Engine) -> None:
-    """Make every SQLite transaction BEGIN IMMEDIATE, SQLite's stand-in for SELECT ... FOR UPDATE."""
+    """Make every SQLite transaction BEGIN IMMEDIATE, SQLite's stand-in for SELECT ... FOR UPDATE; WAL."""
 
     # pysqlite opens transactions lazily and as DEFERRED, so two read-then-write transactions can both
     # read and then deadlock on the upgrade to a write lock; taking the write lock at BEGIN serializes
@@ -40,6 +45,8 @@ def _sqlite_immediate_transactions(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below be the only one
         dbapi_connection.execute("PRAGMA foreign_keys = ON")  # off by default in SQLite
+        # write-ahead log: readers in other processes never wait for a writer, nor block one
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
