@@ -496,6 +496,13 @@ def _at_extract_start(n: int) -> Callable[[JobView], bool]:
     return lambda job: job.stage == Stage.EXTRACT and job.stage_attempts.get(Stage.EXTRACT) == n
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _children(pid: int) -> list[int]:
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
     return [int(line) for line in found.stdout.split()]
@@ -506,14 +513,15 @@ def test_a_task_that_keeps_killing_its_pool_process_is_failed_as_poison(world: C
     # (task_reject_on_worker_lost); the store's count of stage starts is what ends the loop
     h = world("sqlite", SUMMARIZER_QUEUE__MAX_ATTEMPTS="2", SUMMARIZER_QUEUE__MAX_RETRIES="1")
     h.model.latency_s = 1.0
-    worker = h.start_worker()
+    worker = h.start_worker("--concurrency", "1")
     job, _ = h.submit()
     for start in (1, 2):
         h.wait(job.id, _at_extract_start(start))
         deadline = time.monotonic() + 10
         while len(h.model.requests) < start and time.monotonic() < deadline:  # inside a model call
             time.sleep(0.05)
-        children = _children(worker.process.pid)
+        # the worker's one pool process (the local Chroma server it started is a child too)
+        children = [pid for pid in _children(worker.process.pid) if b"chroma" not in _cmdline(pid)]
         assert len(children) == 1, children
         os.kill(children[0], signal.SIGKILL)  # the pool process only: the worker itself lives on
     failed = h.wait(job.id)
@@ -534,7 +542,7 @@ def test_a_bulk_submission_finishes_its_first_jobs_before_downloading_the_last(
         h.fake_arxiv.papers[ident] = {**h.fake_arxiv.papers[PAPER], "id": ident, "version": 1}
     try:
         jobs = [h.submit(ident)[0] for ident in ids]  # all queued before any worker runs
-        h.start_worker()  # one process, both queues
+        h.start_worker("--concurrency", "1")  # one process, both queues
         done = [h.wait(job.id, timeout=120) for job in jobs]
     finally:
         for ident in ids:
