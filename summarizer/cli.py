@@ -279,7 +279,7 @@ def worker(
         help="Worker processes (default: SUMMARIZER_QUEUE__IO_CONCURRENCY and/or __LLM_CONCURRENCY)."),
     pool: Pool = typer.Option(Pool.prefork, "--pool", "-P", help="solo and threads have no time limits."),
     recover: bool = typer.Option(
-        False, "--recover", help="First re-send every queued or running job (Redis lost its messages)."),
+        False, "--recover", help="First re-send the queued or running jobs that have no message left in Redis."),
     hostname: str | None = typer.Option(None, "--hostname", "-n", help="Node name, e.g. llm1@%h."),
     loglevel: str = typer.Option("INFO", "--loglevel", "-l", help="DEBUG, INFO, WARNING or ERROR."),
     preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),

@@ -14,6 +14,8 @@ killed again and again) is failed as poison by the store.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import math
 import threading
@@ -54,6 +56,8 @@ _arxiv: ArxivClient | None = None
 _index: Index | None = None
 _init_lock = threading.Lock()  # the threads pool may race to make them
 
+# kombu's Redis transport: the hash of messages delivered to a worker and not yet acknowledged
+_UNACKED = "unacked"
 # Compare-and-delete: release the extract lock only if this delivery still owns it.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
@@ -341,11 +345,11 @@ def enqueue(job_ids: Iterable[int], celery: Celery) -> None:
 
 def recover(celery: SummarizerCelery, older_than_s: float | None = None, *, running: bool = False,
             store: Store | None = None) -> list[int]:
-    """Re-send jobs that may have lost their message (Redis restarted or flushed); return their ids.
+    """Re-send jobs whose message is gone (Redis restarted or flushed); return their ids.
 
     Queued jobs not updated for `older_than_s` (default settings.queue.recover_after_s; 0: all of them),
     and with `running=True` running jobs too (for a restart of every worker: their stage messages went
-    with Redis). A job whose message still exists then runs twice, which idempotency makes harmless.
+    with Redis); of those, only the ones with no message left in Redis, so nothing is sent twice.
     """
     config = celery.settings
     threshold = config.queue.recover_after_s if older_than_s is None else older_than_s
@@ -354,15 +358,54 @@ def recover(celery: SummarizerCelery, older_than_s: float | None = None, *, runn
     try:
         states = (JobState.QUEUED, JobState.RUNNING) if running else (JobState.QUEUED,)
         now = time.time()
-        stale = [job.id for state in states for job in _all_jobs(db, state)
-                 if now - job.updated_at.timestamp() >= threshold]
+        candidates = [job.id for state in states for job in _all_jobs(db, state)
+                      if now - job.updated_at.timestamp() >= threshold]
     finally:
         if own:
             db.close()  # recover may run in the worker's parent process: no connections across the fork
+    alive = jobs_with_a_message(config) if candidates else set()
+    stale = [job_id for job_id in candidates if job_id not in alive]
     if stale:
         enqueue(stale, celery)
         logger.warning("re-sent %d job(s) that may have lost their message: %s", len(stale), stale[:20])
     return stale
+
+
+def jobs_with_a_message(config: Settings) -> set[int]:
+    """The jobs that have a stage message in Redis: waiting in a queue, or delivered and not acknowledged.
+
+    kombu keeps a Redis list per queue and priority step ("io", "io\x06\x163", ...) and the messages that
+    workers hold (running, or waiting for a retry's countdown) in the hash "unacked", from which they come
+    back on their own if the worker dies. A job with a message in either place is not lost.
+    """
+    client = redis.Redis.from_url(config.redis_url, socket_timeout=10, socket_connect_timeout=10)
+    try:
+        raw: list[bytes | str] = []
+        for queue in (config.queue.io_queue, config.queue.llm_queue):
+            for key in client.scan_iter(f"{queue}*"):
+                if client.type(key) == b"list":
+                    raw += client.lrange(key, 0, -1)
+        raw += client.hvals(_UNACKED)
+    finally:
+        client.close()
+    return {job_id for job_id in map(_job_of, raw) if job_id is not None}
+
+
+def _job_of(raw: bytes | str) -> int | None:
+    """The job id a stage message carries (None for other messages, or one that cannot be read)."""
+    try:
+        message = json.loads(raw)
+        if isinstance(message, list):  # an unacked entry: [message, exchange, routing key]
+            message = message[0]
+        if message["headers"].get("task") not in TASKS:
+            return None
+        body = message["body"]
+        if message.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        args = json.loads(body)[0]
+        return int(args[0])
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None
 
 
 def _all_jobs(db: Store, state: JobState, page: int = 500) -> list[JobView]:

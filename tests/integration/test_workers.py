@@ -398,6 +398,27 @@ def _queued(client: redis.Redis, queue: str) -> int:
     return sum(int(client.llen(key)) for key in client.scan_iter(f"{queue}*") if client.type(key) == b"list")
 
 
+def test_recover_at_start_resends_only_the_jobs_whose_message_is_gone(world: Callable[..., Harness],
+                                                                      redis_db: int) -> None:
+    # the README's io worker starts with --recover: jobs the submission queued must not be sent twice
+    h = world("sqlite")
+    kept, lost = h.submit(PAPER)[0], h.submit(PAPER, 1)[0]
+    client = redis.Redis(REDIS_HOST, REDIS_PORT, db=redis_db)
+    waiting = [(key, raw) for key in client.scan_iter("io*") if client.type(key) == b"list"
+               for raw in client.lrange(key, 0, -1)]
+    assert len(waiting) == 2
+    key, raw = next((key, raw) for key, raw in waiting if tasks._job_of(raw) == lost.id)
+    # gone, as after a Redis restart without persistence
+    client.lrem(key, 1, raw if isinstance(raw, str) else raw.decode())
+    client.close()
+    h.start_worker("--recover")
+    finished = [h.wait(job.id) for job in (kept, lost)]
+    assert [job.state for job in finished] == ["done", "done"], [job.error for job in finished]
+    assert "[recover] re-sent 1 job(s)" in h.log()
+    # each stage ran once: no duplicate chain for the job whose message was still there
+    assert [job.stage_attempts for job in finished] == [dict.fromkeys(Stage, 1)] * 2
+
+
 def test_jobs_queued_when_redis_lost_its_messages_are_recovered(world: Callable[..., Harness],
                                                                 tmp_path: Path) -> None:
     server = RedisServer(tmp_path)
