@@ -11,7 +11,7 @@ from summarizer.settings import ArxivSettings
 try:  # `tests.fakes` when the repo root is on sys.path (python -m pytest, or pytest's `pythonpath = ["."]`)
     from tests.fakes.fake_arxiv import FakeArxiv
 except ModuleNotFoundError:  # plain `pytest` puts only tests/ (this rootless conftest's dir) on sys.path
-    from fakes.fake_arxiv import FakeArxiv  # type: ignore[no-redef]
+    from fakes.fake_arxiv import FakeArxiv  # type: ignore[no-redef]  # the same class, by its other path
 
 # --- fake arXiv (tests/fakes/fake_arxiv.py) ---------------------------------------------------------
 

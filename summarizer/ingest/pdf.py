@@ -146,7 +146,7 @@ def strip_line_numbers(texts: list[str]) -> list[str]:
 
 def _ends_with(line: str, number: int) -> bool:
     digits = _TRAILING_DIGITS.search(line)
-    return bool(digits) and digits.group(1).endswith(str(number)) and len(line) > len(str(number))  # type: ignore[union-attr]
+    return digits is not None and digits.group(1).endswith(str(number)) and len(line) > len(str(number))
 
 
 def _cut(line: str, number: int) -> str:

@@ -367,7 +367,8 @@ def _caption_for(block: _Block, lines_at: list[int], above: bool) -> int | None:
 def _caption_text(lines: list[str], start: int, stop: int) -> str:
     """The caption's first sentence (at most CAPTION_CHARS), read from its line up to `stop`."""
     text = lines[start]
-    prefix = len(_CAPTION.match(text).group(0))  # type: ignore[union-attr]
+    caption = _CAPTION.match(text)
+    prefix = len(caption.group(0)) if caption else 0  # callers pass a caption line: it always matches
     i = start + 1
     while (
         len(text) < CAPTION_CHARS

@@ -94,7 +94,8 @@ class LLM:
         started = time.perf_counter()
         try:
             response = self.client.chat.completions.create(
-                model=self.model, messages=messages,  # type: ignore[arg-type]
+                # plain role/content dicts are what the API takes; openai types them as a union of TypedDicts
+                model=self.model, messages=messages,  # type: ignore[arg-type]  # see the line above
                 temperature=self.settings.temperature, seed=self.settings.seed,
                 max_tokens=max_tokens, **kwargs,
             )

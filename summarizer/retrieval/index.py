@@ -111,7 +111,7 @@ class Index:
                 # the ignore: Chroma's Embeddings alias is an invariant list of Sequence, not list[list]
                 self._collection.upsert(
                     ids=[c.id for c in part],
-                    embeddings=vectors[offset:offset + limit],  # type: ignore[arg-type]
+                    embeddings=vectors[offset:offset + limit],  # type: ignore[arg-type]  # see above
                     documents=[c.text for c in part],
                     metadatas=[_metadata(doc_sha256, c) for c in part],
                 )

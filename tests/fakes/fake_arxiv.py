@@ -70,7 +70,7 @@ class FakeArxiv:
         """Listen on 127.0.0.1 on an ephemeral port, serving from a daemon thread."""
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
+        server.fake = self  # type: ignore[attr-defined]  # the handler finds its fake on its server
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-arxiv", daemon=True)
         self._thread.start()
@@ -287,7 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"  # one request per connection; a body without Content-Length ends at close
 
     def do_GET(self) -> None:
-        fake: FakeArxiv = self.server.fake  # type: ignore[attr-defined]
+        fake: FakeArxiv = self.server.fake  # type: ignore[attr-defined]  # set by FakeArxiv.start
         parts = urlsplit(self.path)
         request = RecordedRequest(
             method="GET", path=parts.path, query=parse_qs(parts.query, keep_blank_values=True),

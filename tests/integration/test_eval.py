@@ -33,7 +33,10 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
     return out, env, result
 
 
-def test_a_small_eval_writes_its_reports_with_sane_scores(smoke) -> None:  # type: ignore[no-untyped-def]
+Smoke = tuple[Path, dict[str, str], subprocess.CompletedProcess[str]]
+
+
+def test_a_small_eval_writes_its_reports_with_sane_scores(smoke: Smoke) -> None:
     out, _, result = smoke
     assert result.returncode == 0, result.stderr
     run = out / "run"
@@ -60,7 +63,7 @@ def test_a_small_eval_writes_its_reports_with_sane_scores(smoke) -> None:  # typ
     assert (run / "cards" / "pipeline" / "gpjax_joss.json").is_file()
 
 
-def test_existing_cards_are_rescored_and_runs_compared(smoke) -> None:  # type: ignore[no-untyped-def]
+def test_existing_cards_are_rescored_and_runs_compared(smoke: Smoke) -> None:
     out, env, _ = smoke
     rescored = summarizer("eval", "run", "--refs", str(SHARED / "eval" / "papers"), "--pdfs",
                           str(SHARED / "fixtures"), "--cards", str(out / "run" / "cards" / "pipeline"),

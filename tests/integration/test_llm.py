@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import BaseModel, Field
 
@@ -62,14 +64,14 @@ def test_unreachable_endpoint_is_upstream_unavailable() -> None:
         model.ask(_prompt(), Pair, system="s")
 
 
-def test_missing_gguf_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_gguf_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailable, match="not found"):
         server.LocalServer(LLMSettings(gguf=str(tmp_path / "nope.gguf")), tmp_path)
     with pytest.raises(ModelUnavailable, match="unknown model"):
         server.LocalServer(LLMSettings(gguf="no-such-model"), tmp_path)
 
 
-def test_the_model_server_dies_with_the_process_that_started_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_model_server_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
     import os
     import signal
     import subprocess

@@ -110,7 +110,7 @@ def model() -> Iterator[FakeLLM]:
     """A fake OpenAI-compatible endpoint answering every schema minimally (tests set its latency)."""
     server = FakeLLM(default=schema_answer).start()
     # workers killed mid-call leave broken pipes: expected here, so not printed as server errors
-    server.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+    server.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # quiet, on purpose
     yield server
     server.stop()
 

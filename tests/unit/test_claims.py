@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from summarizer.card import Card
-from summarizer.document import Document, Page, PageText, Section
+from summarizer.document import Document, Page, PageText, Section, SectionKind
 from summarizer.ingest import pdf
 from summarizer.numbers import claims, publication
 from summarizer.numbers.grounding import check
@@ -28,7 +29,7 @@ def _doc(*sections: tuple[str, int, str]) -> Document:
     return Document(
         sha256="0" * 64,
         pages=[Page(number=n, text="\n".join(pages.get(n, []))) for n in range(1, max(pages) + 1)],
-        sections=[Section(kind=kind, heading=kind.title(), parts=[PageText(page=page, text=text)])  # type: ignore[arg-type]
+        sections=[Section(kind=cast(SectionKind, kind), heading=kind.title(), parts=[PageText(page=page, text=text)])
                   for kind, page, text in sections],
     )
 

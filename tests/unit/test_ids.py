@@ -116,7 +116,7 @@ def test_ids_are_frozen_hashable_values() -> None:
     assert a == b and hash(a) == hash(b)
     assert len({a, b, ids.parse("2501.12948")}) == 2
     with pytest.raises(dataclasses.FrozenInstanceError):
-        a.version = 3  # type: ignore[misc]
+        a.version = 3  # type: ignore[misc]  # on purpose: an id is frozen
 
 
 def test_with_version_and_old_style_flag() -> None:
@@ -135,4 +135,4 @@ def test_constructing_an_id_directly_is_validated_too() -> None:
 
 def test_non_strings_are_rejected() -> None:
     with pytest.raises(InvalidArxivId):
-        ids.parse(2501.12948)  # type: ignore[arg-type]
+        ids.parse(2501.12948)  # type: ignore[arg-type]  # on purpose: a float, not a str
