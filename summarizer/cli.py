@@ -16,7 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeout
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
 from summarizer import pipeline, render
-from summarizer.errors import BadInput, JobNotFound, SummarizerError, UpstreamUnavailable
+from summarizer.errors import BadInput, JobNotFound, JobNotRetryable, SummarizerError, UpstreamUnavailable
 from summarizer.jobs import JobState, Stage
 from summarizer.retrieval import chroma_server
 from summarizer.service.intake import Intake, Submission, read_id_file, read_ids
@@ -253,6 +253,58 @@ def jobs(
 
 
 @app.command(epilog=SETTINGS_HELP)
+def retry(
+    job_ids: list[int] = typer.Argument(None, metavar="JOB_ID...", help="Failed jobs to queue again."),
+    failed: bool = typer.Option(False, "--failed", help="Every failed job (newest first, up to --limit)."),
+    matching: str | None = typer.Option(None, "--matching", help="With --failed: only jobs whose error contains this."),
+    limit: int = typer.Option(1000, "--limit", "-n", min=1, help="With --failed: at most this many."),
+    preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
+) -> None:
+    """Queue failed jobs again, one line each; exit 1 if one could not be (not failed, or no such job)."""
+    with user_errors():
+        if not job_ids and not failed:
+            raise BadInput("name the jobs to retry, or pass --failed")
+        settings = load(preset)
+        with Store(settings.database_url) as store:
+            store.migrate()
+            chosen = list(job_ids or [])
+            if failed:
+                chosen += [job.id for job in store.list_jobs(JobState.FAILED, limit)
+                           if matching is None or matching in (job.error or "")]
+            intake, refused = Intake(store, settings), 0
+            for job_id in dict.fromkeys(chosen):
+                try:
+                    job = intake.retry(job_id)
+                    typer.echo(f"{job.id:>7}  {job.state:<8} {job.arxiv_id}")
+                except (JobNotFound, JobNotRetryable) as error:
+                    refused += 1
+                    typer.echo(f"{job_id:>7}  error: {error}")
+    typer.echo(f"[done] {len(chosen) - refused} queued again, {refused} refused", err=True)
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command(epilog=SETTINGS_HELP)
+def recover(
+    older_than: float | None = typer.Option(
+        None, "--older-than", min=0, help="Seconds a job has not moved (default SUMMARIZER_QUEUE__RECOVER_AFTER_S)."),
+    preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
+) -> None:
+    """Re-send the queued or running jobs whose message Redis no longer has (what beat's sweeper does)."""
+    from workers import tasks
+    from workers.celery_app import make_app
+
+    with user_errors():
+        settings = load(preset)
+        with Store(settings.database_url) as store:
+            store.migrate()
+            resent = tasks.recover(make_app(settings), older_than, store=store)
+    for job_id in resent:
+        typer.echo(f"{job_id:>7}  re-sent")
+    typer.echo(f"[recover] re-sent {len(resent)} job(s)", err=True)
+
+
+@app.command(epilog=SETTINGS_HELP)
 def api(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 exposes it)."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
@@ -305,10 +357,31 @@ def worker(
     with user_errors(), Store(settings.database_url) as store:
         store.migrate()  # a worker may start before anything else has touched a new database
         if recover:
-            resent = tasks.recover(celery, 0, running=True, store=store)
+            resent = tasks.recover(celery, 0, store=store)
             typer.echo(f"[recover] re-sent {len(resent)} job(s)", err=True)
     argv = ["worker", "-Q", ",".join(names), "-c", str(concurrency), "-P", pool.value, "-l", loglevel]
     celery.worker_main(argv + (["-n", hostname] if hostname else []))
+
+
+@app.command()
+def healthcheck(
+    url: str | None = typer.Argument(None, help="GET this URL: healthy if it answers below 400."),
+    file: Path | None = typer.Option(None, "--file", help="Instead: healthy if this file changed lately."),
+    max_age: float = typer.Option(300.0, "--max-age", help="Seconds, with --file."),
+    timeout: float = typer.Option(5.0, "--timeout", help="Seconds, with a URL."),
+) -> None:
+    """Exit 0 if healthy, else 1 with the reason (the compose stack's health checks)."""
+    from summarizer.service.healthcheck import check_file, check_url
+
+    if url is not None and file is None:
+        problem = check_url(url, timeout)
+    elif file is not None and url is None:
+        problem = check_file(file, max_age)
+    else:
+        raise typer.BadParameter("give a URL or --file")
+    typer.echo(problem or "healthy")
+    if problem:
+        raise typer.Exit(1)
 
 
 chroma_app = typer.Typer(help="The local Chroma server the workers share when no SUMMARIZER_CHROMA_URL is set.",

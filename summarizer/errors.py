@@ -91,6 +91,11 @@ class UpstreamUnavailable(SummarizerError):
     transient = True
 
 
+class EndpointUnavailable(UpstreamUnavailable):
+    """The model endpoint did not answer (connection refused, timeout, 5xx): retried for longer, and the
+    queue's llm workers stop taking work until it is back."""
+
+
 class ModelError(SummarizerError):
     """The model could not produce a usable answer."""
 
@@ -114,16 +119,16 @@ class ConfigError(SummarizerError):
 
 
 class PoisonJob(SummarizerError):
-    """A job's stage was started more than max_attempts times (a crash loop); it is failed for good."""
+    """A job's stage killed its worker max_crashes times (a crash loop); it is failed for good."""
 
     exit_code = 1
     transient = False
 
-    def __init__(self, job_id: int, stage: str, attempts: int) -> None:
-        super().__init__(f"job {job_id}: poison: gave up after {attempts} attempts at stage {stage}")
+    def __init__(self, job_id: int, stage: str, crashes: int) -> None:
+        super().__init__(f"job {job_id}: poison: its worker died {crashes} times at stage {stage}")
         self.job_id = job_id
         self.stage = stage
-        self.attempts = attempts
+        self.crashes = crashes
 
 
 class RevisionConflict(SummarizerError):

@@ -26,6 +26,23 @@ class Stage(StrEnum):
     STORE = "store"  # the card saved as a revision (the queue only)
 
 
+class StageStatus(StrEnum):
+    """Where the job's current stage is, as its last delivery left it: what a new delivery of it means."""
+
+    STARTED = "started"  # started and not ended: a new delivery of it follows a crash (counted)
+    FINISHED = "finished"  # done: a new delivery of it is a duplicate, skipped and never counted
+    FAILED = "failed"  # ended in a transient error: a new delivery of it is the retry
+
+
+class Delivery(StrEnum):
+    """What a delivery of a stage message does, decided by the store under the job's row lock."""
+
+    RUN = "run"  # the chain's next stage, its retry, or its redelivery after a crash
+    SKIP = "skip"  # the stage already finished: nothing to do, the chain goes on
+    STALE = "stale"  # a superseded chain, or a stage the chain has passed: dropped, never counted
+    FINISHED = "finished"  # the job is done or failed: dropped
+
+
 def sql_one_of(column: str, values: type[StrEnum]) -> str:
     """A CHECK constraint's condition: the column holds one of the enum's values."""
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"

@@ -59,6 +59,7 @@ class LLMSettings(BaseModel):
     api_key: str | None = None
     gguf: str = "qwen2.5-coder-1.5b"  # a packaged model name or a path to your own .gguf file
     timeout_s: float = 600.0
+    max_retries: int = Field(default=2, ge=0)  # the client's own retries of a failed call (0 in workers)
     temperature: float = 0.0
     seed: int = 42
     n_ctx: int = 8192
@@ -96,17 +97,30 @@ class QueueSettings(BaseModel):
     extract_time_limit_s: int = Field(default=1800, ge=1)  # a handful of local model calls on CPU
     store_time_limit_s: int = Field(default=60, ge=1)
     soft_time_limit_margin_s: int = Field(default=30, ge=1)
-    # Redis redelivers a message not acked within this time, even while its task still runs: it must exceed
-    # the longest time limit plus the longest retry countdown (the worker holds a retry until it is due)
-    visibility_timeout_s: int = Field(default=3600, ge=1)
-    # how often a worker looks for messages of dead workers whose visibility timeout has passed
+    # A worker's main process marks every message it holds (running, or waiting for a retry's countdown)
+    # as alive every heartbeat_s; a message not marked for visibility_timeout_s belongs to a dead worker
+    # and goes back to its queue (kombu's Redis restore, run by every worker every restore_interval_s).
+    # So a crashed worker's job runs again within visibility_timeout_s + restore_interval_s.
+    heartbeat_s: int = Field(default=10, ge=1)
+    visibility_timeout_s: int = Field(default=180, ge=1)
     restore_interval_s: int = Field(default=10, ge=1)
-    max_retries: int = Field(default=3, ge=0)  # transient errors (UpstreamUnavailable) only
-    retry_backoff_s: int = Field(default=5, ge=1)  # countdowns up to 5, 10, 20 ... s (full jitter)
-    retry_backoff_max_s: int = Field(default=600, ge=1)
-    # poison guard: starts of one stage before the job fails for good; retries count as starts too
-    max_attempts: int = Field(default=6, ge=1)
-    recover_after_s: int = Field(default=3600, ge=0)  # a queued job this old may have lost its message
+    # A job holds a Redis lock while one of its stages runs, refreshed every heartbeat_s: it lapses this
+    # long after its worker died, and a second delivery of a running job waits at most this long to know
+    job_lock_ttl_s: int = Field(default=30, ge=1)
+    # Transient errors are retried with capped exponential backoff (jittered down to half) for as long as
+    # an outage may last: the database, Redis or arXiv this long, the model endpoint model_outage_s
+    retry_backoff_s: int = Field(default=5, ge=1)  # the first countdown; then 10, 20, ... s
+    retry_backoff_max_s: int = Field(default=300, ge=1)  # the cap
+    outage_s: int = Field(default=600, ge=0)
+    model_outage_s: int = Field(default=1800, ge=0)
+    # while the model endpoint is down, llm workers stop taking work and ask it this often if it is back
+    endpoint_probe_s: int = Field(default=15, ge=1)
+    # poison guard: a stage whose start killed its worker this many times fails the job for good;
+    # duplicates and retries never count, only starts that never ended
+    max_crashes: int = Field(default=3, ge=1)
+    # the sweeper (beat, and `worker --recover`) re-sends a queued or running job with no message left in
+    # Redis once it has not moved for this long
+    recover_after_s: int = Field(default=120, ge=0)
     max_memory_per_child_kb: int = Field(default=1_500_000, ge=1)  # pypdf, Chroma and embeddings grow
     soft_shutdown_timeout_s: float = Field(default=30.0, ge=0)  # time to requeue late-ack tasks on SIGTERM
 
@@ -114,20 +128,16 @@ class QueueSettings(BaseModel):
     def _limits_fit(self) -> QueueSettings:
         limits = (self.fetch_time_limit_s, self.parse_time_limit_s, self.extract_time_limit_s,
                   self.store_time_limit_s)
-        longest = max(limits)
-        if self.visibility_timeout_s <= longest + self.retry_backoff_max_s:
+        if self.visibility_timeout_s < 3 * self.heartbeat_s:
             raise ValueError(
-                f"visibility_timeout_s ({self.visibility_timeout_s}) must exceed the longest time limit "
-                f"({longest}) plus retry_backoff_max_s ({self.retry_backoff_max_s}), or Redis redelivers "
-                "tasks that are still running or waiting for their retry"
+                f"visibility_timeout_s ({self.visibility_timeout_s}) must be at least three heartbeats "
+                f"(heartbeat_s = {self.heartbeat_s}), or a slow heartbeat makes a live worker's task look lost"
             )
+        if self.job_lock_ttl_s < 2 * self.heartbeat_s:
+            raise ValueError(f"job_lock_ttl_s ({self.job_lock_ttl_s}) must be at least two heartbeats "
+                             f"(heartbeat_s = {self.heartbeat_s}): the lock is refreshed every heartbeat")
         if self.soft_time_limit_margin_s >= min(limits):
             raise ValueError("soft_time_limit_margin_s must be below every stage's time limit")
-        if self.max_attempts <= self.max_retries:
-            raise ValueError(
-                f"max_attempts ({self.max_attempts}) must exceed max_retries ({self.max_retries}): every "
-                "retry starts the stage again, and the poison guard counts starts"
-            )
         return self
 
 

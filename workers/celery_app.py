@@ -17,6 +17,7 @@ from celery.signals import after_setup_logger, after_setup_task_logger
 
 from summarizer.jobs import Stage
 from summarizer.settings import Settings, load
+from workers.consumer_steps import EndpointBreaker, HeldMessagesHeartbeat
 
 __all__ = ["PRIORITY", "TASKS", "JobFormatter", "SummarizerCelery", "app", "current_job", "make_app"]
 
@@ -35,6 +36,8 @@ PRIORITY = {
     "summarizer.fetch": 6,
     "summarizer.recover": 9,
 }
+# how often beat sends the sweeper (workers.tasks.recover): cheap, one scan of the queues and the database
+SWEEP_EVERY_S = 60
 # the job the running task works on: every log record of the task names it, from any module
 current_job: ContextVar[int | None] = ContextVar("current_job", default=None)
 LOG_FORMAT = "[%(asctime)s: %(levelname)s/%(processName)s] %(name)s job=%(job_id)s: %(message)s"
@@ -53,6 +56,7 @@ class SummarizerCelery(Celery):  # type: ignore[misc]  # Celery ships no type hi
         kwargs.setdefault("main", "summarizer")
         kwargs.setdefault("include", ["workers.tasks"])
         super().__init__(**kwargs)  # keyword arguments: how Celery re-creates an app it unpickles
+        self.steps["consumer"].update({HeldMessagesHeartbeat, EndpointBreaker})
 
     @property
     def settings(self) -> Settings:
@@ -85,7 +89,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # safe because every task is idempotent (workers/tasks.py)
         "task_acks_late": True,
         # also requeue when the pool process dies (SIGKILL, OOM): the store's poison guard
-        # (start_stage(max_attempts=...)) ends the loop a PDF that kills its worker would cause
+        # (start_stage(max_crashes=...)) ends the loop a PDF that kills its worker would cause
         "task_reject_on_worker_lost": True,
         # reserve only one task per process: a long extract does not hold others hostage
         "worker_prefetch_multiplier": 1,
@@ -95,9 +99,15 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # job state is in the database: no result backend, no tombstones to expire
         "task_ignore_result": True,
         "broker_connection_retry_on_startup": True,
+        # Redis away (a restart, a network cut): reconnect for as long as it takes, never give up
+        "broker_connection_max_retries": None,
+        # a task that finishes while Redis is away waits this long (about a minute) to send the next stage
+        "task_publish_retry_policy": {"max_retries": 20, "interval_start": 0, "interval_step": 1,
+                                      "interval_max": 5},
         "broker_transport_options": {
             "visibility_timeout": q.visibility_timeout_s,
-            # kombu's default sweeps for abandoned messages only every 10 x 10 s
+            # how often every worker puts back the messages of dead workers (workers/consumer_steps.py);
+            # kombu's default sweeps only every 10 x 10 s
             "unacked_restore_interval": q.restore_interval_s,
             "unacked_restore_throttle": 1,
             # a publish to a broker that vanished without closing the socket must not hang forever
@@ -113,9 +123,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_time_limit": max(limits.values()),
         "task_soft_time_limit": max(limits.values()) - q.soft_time_limit_margin_s,
         "task_annotations": {
-            name: {"time_limit": limit, "soft_time_limit": limit - q.soft_time_limit_margin_s,
-                   "max_retries": q.max_retries, "retry_backoff": q.retry_backoff_s,
-                   "retry_backoff_max": q.retry_backoff_max_s}
+            name: {"time_limit": limit, "soft_time_limit": limit - q.soft_time_limit_margin_s}
             for name, limit in limits.items()
         },
         "worker_max_memory_per_child": q.max_memory_per_child_kb,
@@ -131,11 +139,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # bulk submission feeds the llm queue from its first job on instead of after its last download
         "task_routes": {name: {"queue": q.llm_queue if name == "summarizer.extract" else q.io_queue,
                             "priority": priority} for name, priority in PRIORITY.items()},
-        # only where `celery -A workers.celery_app beat` runs: re-sends queued jobs that lost their message
+        # only where `celery -A workers.celery_app beat` runs: re-sends the jobs whose message is gone
         "beat_schedule": {
-            "recover-lost-jobs": {
-                "task": "summarizer.recover", "schedule": float(max(q.recover_after_s, 60)),
-            },
+            "sweep-lost-jobs": {"task": "summarizer.recover", "schedule": float(SWEEP_EVERY_S)},
         },
         # Celery's own formatters (e.g. billiard's pool logger) use this one: it must not name job_id
         "worker_log_format": "[%(asctime)s: %(levelname)s/%(processName)s] %(name)s: %(message)s",

@@ -4,12 +4,18 @@ A job runs as a chain fetch -> parse_index -> extract -> store of immutable sign
 job id. Each task reads its input from durable places (the arXiv client's disk cache, Chroma, the job row),
 so any of them can run again after a crash: late acks redeliver, and redelivery is harmless.
 
+Every delivery first takes the job's lock (workers/liveness.py: a live delivery of the same job makes a
+second one drop out), then asks the store what it is (Store.start_stage): the chain's next stage, a retry,
+a redelivery after a crash (the poison guard counts these), or a duplicate (skipped, never counted).
+
 Tasks are shared (not bound to one app instance): each reads its Settings from the app that runs it, the
 one `summarizer worker` made from its own settings (workers/celery_app.py).
 
-Errors: a transient SummarizerError (UpstreamUnavailable) is recorded and retried with backoff; any other
-SummarizerError fails the job for good and stops the chain (Ignore); a stage started too often (a worker
-killed again and again) is failed as poison by the store.
+Errors: a transient SummarizerError (UpstreamUnavailable) is recorded and retried with capped backoff for
+as long as an outage may last (the model endpoint longer, and its outage pauses the llm queue: see
+workers/consumer_steps.py); the database or Redis away is retried the same way without a record; any other
+SummarizerError fails the job for good and stops the chain (Ignore); a stage whose worker keeps dying is
+failed as poison by the store.
 """
 
 from __future__ import annotations
@@ -17,11 +23,10 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 import redis
 from celery import Celery, Task, chain, shared_task
@@ -31,10 +36,10 @@ from sqlalchemy.exc import OperationalError
 
 from summarizer import pipeline
 from summarizer.card import Card
-from summarizer.errors import JobNotFound, PoisonJob, SummarizerError, UpstreamUnavailable
+from summarizer.errors import EndpointUnavailable, JobNotFound, PoisonJob, SummarizerError
 from summarizer.ingest.arxiv import ArxivClient, RedisTurns
 from summarizer.ingest.ids import ArxivId
-from summarizer.jobs import FINISHED, JobState, Stage
+from summarizer.jobs import Delivery, JobState, Stage
 from summarizer.model.connection import open_model
 from summarizer.model.llm import LLM
 from summarizer.model.server import LocalServer
@@ -42,6 +47,8 @@ from summarizer.retrieval.index import Index
 from summarizer.service.store import JobView, Store
 from summarizer.settings import Settings
 from workers.celery_app import TASKS, SummarizerCelery, current_job
+from workers.consumer_steps import MODEL_DOWN_KEY, mark_model_down
+from workers.liveness import JobLock, backoff
 
 __all__ = ["enqueue", "extract", "fetch", "parse_index", "recover", "recover_task", "store"]
 
@@ -58,15 +65,13 @@ _init_lock = threading.Lock()  # the threads pool may race to make them
 
 # kombu's Redis transport: the hash of messages delivered to a worker and not yet acknowledged
 _UNACKED = "unacked"
-# Compare-and-delete: release the extract lock only if this delivery still owns it.
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+# the sweeper's second look at Redis, this long after the first
+SECOND_LOOK_S = 1.0
 
-# Transient: retried with backoff by Celery. A database that is briefly unreachable cannot record the
-# error, so it is retried without being recorded.
-RETRIED = (UpstreamUnavailable, OperationalError)
-# the backoff, max_retries and time limits come from the running app's task_annotations, which Celery
-# applies before it wraps the task for autoretry (workers/celery_app.py)
-TASK_OPTIONS: dict[str, Any] = {"bind": True, "acks_late": True, "autoretry_for": RETRIED, "retry_jitter": True}
+# retries are the stage runner's (_retry: capped backoff until an outage's length is waited out, so no
+# count limit; each retry carries `waiting_since`); time limits come from the running app's
+# task_annotations (workers/celery_app.py)
+TASK_OPTIONS: dict[str, Any] = {"bind": True, "acks_late": True, "max_retries": None}
 
 
 def settings_of(task: Task) -> Settings:
@@ -89,7 +94,8 @@ def _get_model(config: Settings) -> LLM:
     global _model, _server
     with _init_lock:
         if _model is None:
-            _model, _server = open_model(config.llm, config.cache_dir)
+            # no retries inside the client: the queue owns them (a hung endpoint costs one timeout)
+            _model, _server = open_model(config.llm.model_copy(update={"max_retries": 0}), config.cache_dir)
         return _model
 
 
@@ -174,63 +180,141 @@ def _hard_time_limit(sender: Task | None = None, exception: BaseException | None
 
 def _run(task: Task, job_id: int, work: Callable[[JobView, Settings], dict[str, Any] | None],
          skip: Callable[[JobView], bool] | None = None) -> None:
-    """Start the stage in the store, do the work, record its time, or record why it failed."""
+    """Run one stage of the job under its lock; wait out the database or Redis being away."""
     token = current_job.set(job_id)
+    config = settings_of(task)
+    started = time.monotonic()  # Celery's time limits count from about here
     try:
-        _run_stage(task, job_id, work, skip)
+        with JobLock(_get_redis(config), job_id, ttl_s=config.queue.job_lock_ttl_s,
+                     heartbeat_s=config.queue.heartbeat_s) as lock:
+            if not lock.acquire():
+                # a duplicate message (e.g. put back after an outage) of a job a live delivery runs:
+                # dropped without a trace in the job, which that delivery finishes
+                logger.info("%s: another live delivery works on this job: duplicate dropped",
+                            TASKS[task.name], extra={"job_id": job_id})
+                raise Ignore()
+            _run_stage(task, job_id, work, skip, started)
+    except (OperationalError, redis.RedisError) as exc:
+        # the database or Redis is away: the job cannot even record it; retried with backoff for as long
+        # as an outage may last (queue.outage_s)
+        _retry(task, exc, config.queue.outage_s)
     finally:
         current_job.reset(token)
 
 
+def _retry(task: Task, exc: BaseException, outage_s: int, store_: Store | None = None) -> NoReturn:
+    """Retry the task with capped backoff until it has waited `outage_s` in all; then fail the job for good.
+
+    The wait is counted from the first failure (carried by the retries as `waiting_since`). While the model
+    endpoint is known to be down, a retry comes back every probe interval (it costs only a Redis lookup),
+    so jobs resume within seconds of the endpoint's return.
+    """
+    q = settings_of(task).queue
+    stage, job_id = TASKS[task.name], int(task.request.args[0])
+    since = float(task.request.kwargs.get("waiting_since") or time.time())
+    waited = time.time() - since
+    log = {"job_id": job_id}
+    if waited >= outage_s:
+        if store_ is not None:
+            store_.fail(job_id, f"{stage}: gave up after waiting {waited:.0f} s: {exc}", permanent=True)
+        logger.error("%s: gave up after waiting %.0f s: %s", stage, waited, exc, extra=log)
+        raise Ignore() from exc
+    countdown = backoff(task.request.retries, q.retry_backoff_s, q.retry_backoff_max_s)
+    if isinstance(exc, EndpointUnavailable) and _endpoint_down(settings_of(task)):
+        countdown = min(countdown, q.endpoint_probe_s)
+    if store_ is not None:
+        store_.fail(job_id, f"{stage}: {exc} (waiting {waited:.0f} of {outage_s} s; next try in {countdown:.0f} s)",
+                    permanent=False)
+    logger.warning("%s failed, next try in %.0f s (waiting %.0f of %d s): %s", stage, countdown, waited, outage_s,
+                   exc, extra=log)
+    raise task.retry(exc=exc, countdown=countdown, kwargs={"waiting_since": since})
+
+
 def _run_stage(task: Task, job_id: int, work: Callable[[JobView, Settings], dict[str, Any] | None],
-               skip: Callable[[JobView], bool] | None) -> None:
+               skip: Callable[[JobView], bool] | None, task_started: float) -> None:
     stage = TASKS[task.name]
     config = settings_of(task)
     store_ = get_store(config)
     log = {"job_id": job_id}
+    # every message of one chain carries its first task's id: the chain that owns the job (Store.start_stage)
+    chain = str(task.request.root_id or task.request.id)
     try:
-        job = store_.start_stage(job_id, stage, max_attempts=config.queue.max_attempts)
+        job, delivery = store_.start_stage(job_id, stage, chain=chain, max_crashes=config.queue.max_crashes)
     except PoisonJob as exc:  # recorded by the store: the job is failed
         logger.error("%s", exc, extra=log)
         raise Ignore() from exc
     except JobNotFound as exc:
         logger.error("no job %s: %s task dropped", job_id, stage, extra=log)
         raise Ignore() from exc
-    if job.state in FINISHED:
-        # a redelivered or duplicate message: the job was finished by another delivery
-        logger.info("job is already %s: %s skipped", job.state, stage, extra=log)
+    if delivery is not Delivery.RUN:
+        what = {Delivery.FINISHED: f"the job is {job.state}", Delivery.STALE: "a duplicate (of a stage this chain passed, or from another chain)",
+                Delivery.SKIP: "a duplicate of a finished stage"}[delivery]
+        logger.info("%s: %s: skipped", stage, what, extra=log)
+        if delivery is Delivery.SKIP:
+            return  # the chain goes on from here, as it would have
         raise Ignore()
     if skip is not None and skip(job):
-        logger.info("%s already done for this job (redelivery): skipped", stage, extra=log)
+        logger.info("%s already done for this job (a recovered chain): skipped", stage, extra=log)
+        store_.finish_stage(job_id, stage, job.timings.get(stage, 0.0))
         return
     started = time.perf_counter()
-    retries = task.request.retries
     try:
         result = work(job, config)
-    except SoftTimeLimitExceeded as exc:
-        limit = task.soft_time_limit
-        store_.fail(job_id, f"{stage}: took longer than {limit} s (soft time limit)", permanent=True)
-        logger.error("%s exceeded its soft time limit of %s s", stage, limit, extra=log)
-        raise Ignore() from exc
-    except SummarizerError as exc:
-        if exc.transient and retries < (task.max_retries or 0):
-            note = f"{stage}: {exc} (retry {retries + 1} of {task.max_retries})"
-            store_.fail(job_id, note, permanent=False)
-            logger.warning("%s failed, will retry (%d of %s): %s", stage, retries + 1, task.max_retries, exc,
-                           extra=log)
-            raise  # autoretry_for: Celery re-sends the task (and the rest of its chain) with a countdown
-        reason = f"{stage}: gave up after {retries} retries: {exc}" if exc.transient else f"{stage}: {exc}"
-        store_.fail(job_id, reason, permanent=True)
-        logger.error("job failed at %s: %s", stage, exc, extra=log)
-        raise Ignore() from exc  # no retry, and the chain stops here
-    except (Ignore, OperationalError):
-        raise  # a stage stopping its chain on purpose; or the database, retried without a record
-    except Exception as exc:  # a bug: record it so the job does not look alive, and let Celery log the trace
-        store_.fail(job_id, f"{stage}: internal error: {type(exc).__name__}: {exc}", permanent=True)
+    except Exception as exc:
+        # the soft time limit, even where a client caught it and raised its own error instead
+        if isinstance(exc, SoftTimeLimitExceeded) or _past(task.soft_time_limit, task_started):
+            limit = task.soft_time_limit
+            store_.fail(job_id, f"{stage}: took longer than {limit} s (soft time limit)", permanent=True)
+            logger.error("%s exceeded its soft time limit of %s s", stage, limit, extra=log)
+            raise Ignore() from exc
+        _record_failure(task, exc, job_id, store_)
         raise
     seconds = round(time.perf_counter() - started, 3)
     store_.finish_stage(job_id, stage, seconds, result=result)
     logger.info("%s done in %.2f s", stage, seconds, extra=log)
+
+
+def _past(limit_s: float | None, since: float) -> bool:
+    return limit_s is not None and time.monotonic() - since >= limit_s
+
+
+def _record_failure(task: Task, exc: Exception, job_id: int, store_: Store) -> None:
+    """Retry a transient error (raises Retry) or fail the job for good (raises Ignore for a SummarizerError;
+    returns for a bug, which the caller re-raises for Celery to log). A stage stopping its chain (Ignore),
+    the database or Redis away (retried by _run) return untouched."""
+    if isinstance(exc, Ignore | OperationalError | redis.RedisError):
+        return
+    stage, config = TASKS[task.name], settings_of(task)
+    if isinstance(exc, SummarizerError) and exc.transient:
+        endpoint = isinstance(exc, EndpointUnavailable)
+        if endpoint:
+            _pause_llm_queue(config)
+        _retry(task, exc, config.queue.model_outage_s if endpoint else config.queue.outage_s, store_)
+    if not isinstance(exc, SummarizerError):  # a bug: recorded so the job does not look alive
+        store_.fail(job_id, f"{stage}: internal error: {type(exc).__name__}: {exc}", permanent=True)
+        return
+    store_.fail(job_id, f"{stage}: {exc}", permanent=True)
+    logger.error("job failed at %s: %s", stage, exc, extra={"job_id": job_id})
+    raise Ignore() from exc  # no retry, and the chain stops here
+
+
+def _pause_llm_queue(config: Settings) -> None:
+    """Tell the llm workers to stop taking work until the endpoint answers again (EndpointBreaker)."""
+    if config.llm.base_url:
+        try:
+            mark_model_down(_get_redis(config), config.llm.base_url, config.queue.model_outage_s)
+        except redis.RedisError:
+            pass  # the task retries anyway; the flag is an optimisation
+
+
+def _endpoint_down(config: Settings) -> bool:
+    """Whether a task has seen the model endpoint down and no probe has seen it back since."""
+    if not config.llm.base_url:
+        return False
+    try:
+        return bool(_get_redis(config).exists(MODEL_DOWN_KEY))
+    except redis.RedisError:
+        return False  # Redis away: the call itself will tell
 
 
 def _fetched(job: JobView, config: Settings) -> pipeline.Fetched:
@@ -250,6 +334,8 @@ def _parse_index(job: JobView, config: Settings) -> None:
 
 
 def _extract(job: JobView, config: Settings) -> dict[str, Any]:
+    if _endpoint_down(config):  # a retry that came due while the endpoint is still down: no call, no timeout
+        raise EndpointUnavailable(f"model endpoint {config.llm.base_url} is still down")
     started = time.perf_counter()
     fetched = _fetched(job, config)
     doc, chunks = pipeline.parse_cached(fetched, config)  # as the parse stage left it
@@ -273,57 +359,33 @@ def _store_card(job: JobView, config: Settings) -> None:
 
 
 @shared_task(name="summarizer.fetch", **TASK_OPTIONS)
-def fetch(self: Task, job_id: int) -> None:
+def fetch(self: Task, job_id: int, waiting_since: float | None = None) -> None:
     """Download the record and PDF into the cache."""
     _run(self, job_id, _fetch)
 
 
 @shared_task(name="summarizer.parse_index", **TASK_OPTIONS)
-def parse_index(self: Task, job_id: int) -> None:
+def parse_index(self: Task, job_id: int, waiting_since: float | None = None) -> None:
     """Parse the cached PDF and index its chunks in Chroma."""
     _run(self, job_id, _parse_index)
 
 
 @shared_task(name="summarizer.extract", **TASK_OPTIONS)
-def extract(self: Task, job_id: int) -> None:
+def extract(self: Task, job_id: int, waiting_since: float | None = None) -> None:
     """Draft and ground the card with the model; store its JSON on the job."""
-    # one extraction per job at a time (RELIABILITY §2): a recovered job may have two chains in flight.
-    # The lock's owner is the task id, which a redelivered message keeps: a delivery whose worker died
-    # takes its own lock back, while a second chain's copy drops out and leaves the job to the owner
-    key, owner = f"summarizer:extract-lock:{job_id}", str(self.request.id)
-    config = settings_of(self)
-    ttl = math.ceil(self.time_limit or config.queue.extract_time_limit_s)
-    try:
-        client = _get_redis(config)
-        if not client.set(key, owner, nx=True, ex=ttl):
-            held = client.get(key)
-            holder = held.decode() if isinstance(held, bytes) else held
-            if holder is not None and holder != owner:
-                logger.info("another delivery (%s) is extracting this job: dropped", holder,
-                            extra={"job_id": job_id})
-                raise Ignore()
-            client.set(key, owner, ex=ttl)
-    except redis.RedisError as exc:
-        raise UpstreamUnavailable(f"Redis (extract lock): {exc}") from exc
-    try:
-        _run(self, job_id, _extract, skip=lambda job: job.result is not None)
-    finally:
-        try:
-            client.eval(_RELEASE, 1, key, owner)
-        except redis.RedisError:
-            pass  # the lock expires on its own
+    _run(self, job_id, _extract, skip=lambda job: job.result is not None)
 
 
 @shared_task(name="summarizer.store", **TASK_OPTIONS)
-def store(self: Task, job_id: int) -> None:
+def store(self: Task, job_id: int, waiting_since: float | None = None) -> None:
     """Store the job's card as a revision and mark the job done."""
     _run(self, job_id, _store_card)
 
 
 @shared_task(name="summarizer.recover", bind=True, acks_late=True)
-def recover_task(self: Task, older_than_s: float | None = None, running: bool = False) -> list[int]:
-    """Re-send queued jobs whose message may be lost (for beat, or `celery call summarizer.recover`)."""
-    return recover(self.app, older_than_s, running=running, store=get_store(settings_of(self)))
+def recover_task(self: Task, older_than_s: float | None = None) -> list[int]:
+    """The sweeper, sent by beat every minute: re-send the jobs whose message is gone."""
+    return recover(self.app, older_than_s, store=get_store(settings_of(self)))
 
 
 # --- sending --------------------------------------------------------------------------------------------
@@ -343,32 +405,35 @@ def enqueue(job_ids: Iterable[int], celery: Celery) -> None:
             _chain(job_id, celery).apply_async(producer=producer)  # the caller logs what it sent
 
 
-def recover(celery: SummarizerCelery, older_than_s: float | None = None, *, running: bool = False,
-            store: Store | None = None) -> list[int]:
-    """Re-send jobs whose message is gone (Redis restarted or flushed); return their ids.
+def recover(celery: SummarizerCelery, older_than_s: float | None = None, *, store: Store | None = None) -> list[int]:
+    """Re-send the queued or running jobs whose message is gone (Redis restarted without its data, or
+    flushed; a chain cut by a crash between two stages); return their ids.
 
-    Queued jobs not updated for `older_than_s` (default settings.queue.recover_after_s; 0: all of them),
-    and with `running=True` running jobs too (for a restart of every worker: their stage messages went
-    with Redis); of those, only the ones with no message left in Redis, so nothing is sent twice.
+    Only jobs that have not moved for `older_than_s` (default settings.queue.recover_after_s) and have no
+    message left in Redis, in two looks a second apart (a message moving between a queue and the hash of
+    held messages shows in one of them), so nothing that will still run is sent twice. A re-sent job is
+    released from its old chain first, so a late message of that chain is dropped as a duplicate.
     """
     config = celery.settings
     threshold = config.queue.recover_after_s if older_than_s is None else older_than_s
     own = store is None
     db = Store(config.database_url) if store is None else store
     try:
-        states = (JobState.QUEUED, JobState.RUNNING) if running else (JobState.QUEUED,)
         now = time.time()
-        candidates = [job.id for state in states for job in _all_jobs(db, state)
+        candidates = [job.id for state in (JobState.QUEUED, JobState.RUNNING) for job in _all_jobs(db, state)
                       if now - job.updated_at.timestamp() >= threshold]
+        if candidates:
+            alive = jobs_with_a_message(config)
+            time.sleep(SECOND_LOOK_S)
+            alive |= jobs_with_a_message(config)
+            candidates = db.rechain([job_id for job_id in candidates if job_id not in alive])
     finally:
         if own:
             db.close()  # recover may run in the worker's parent process: no connections across the fork
-    alive = jobs_with_a_message(config) if candidates else set()
-    stale = [job_id for job_id in candidates if job_id not in alive]
-    if stale:
-        enqueue(stale, celery)
-        logger.warning("re-sent %d job(s) that may have lost their message: %s", len(stale), stale[:20])
-    return stale
+    if candidates:
+        enqueue(candidates, celery)
+        logger.warning("re-sent %d job(s) whose message was gone: %s", len(candidates), candidates[:20])
+    return candidates
 
 
 def jobs_with_a_message(config: Settings) -> set[int]:

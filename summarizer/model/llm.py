@@ -12,7 +12,7 @@ import openai
 from pydantic import BaseModel, ValidationError
 
 from summarizer.card import ModelCall
-from summarizer.errors import ModelOutputInvalid, ModelUnavailable, UpstreamUnavailable
+from summarizer.errors import EndpointUnavailable, ModelOutputInvalid, ModelUnavailable
 from summarizer.model import tokens
 from summarizer.model.prompts import RenderedPrompt
 from summarizer.settings import LLMSettings
@@ -41,10 +41,11 @@ class LLM:
         self.json_mode = settings.json_mode
         if self.json_mode == "auto":
             self.json_mode = "json_object" if local else "json_schema"
-        # transport retries belong to the client (RELIABILITY.md §3: one owner per failure class)
+        # transport retries belong to one owner (RELIABILITY.md §3): this client for a command, the queue's
+        # backoff in a worker (which sets max_retries to 0, so a hung endpoint costs one timeout)
         self.client = openai.OpenAI(
             base_url=base_url, api_key=settings.api_key or "not-needed",
-            timeout=settings.timeout_s, max_retries=2,
+            timeout=settings.timeout_s, max_retries=settings.max_retries,
         )
 
     def _response_format(self, schema: type[BaseModel]) -> dict[str, Any] | None:
@@ -101,7 +102,7 @@ class LLM:
             )
         except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
                 openai.InternalServerError) as exc:
-            raise UpstreamUnavailable(f"model endpoint {self.base_url} failed: {exc}") from exc
+            raise EndpointUnavailable(f"model endpoint {self.base_url} failed: {exc}") from exc
         except openai.APIStatusError as exc:
             raise ModelUnavailable(f"model endpoint {self.base_url} refused the call: {exc}") from exc
         call.seconds = round(call.seconds + time.perf_counter() - started, 3)

@@ -41,6 +41,19 @@ class FakeLLM:
         self.server.shutdown()
         self.server.server_close()
 
+    def go_down(self) -> None:
+        """Stop listening, as a crashed endpoint: connections to its port are refused until come_back()."""
+        self.stop()
+        self.thread.join(timeout=10)
+
+    def come_back(self) -> None:
+        """Listen again on the same port (after go_down)."""
+        port = self.server.server_address[1]
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
     def answer(self, *contents: str) -> None:
         with self.lock:
             self.queue.extend(contents)

@@ -206,7 +206,7 @@ def test_when_the_queue_is_down_jobs_are_failed_and_a_resubmit_sends_them(
 
 def test_a_job_is_read_by_id_and_listed_by_state(client: TestClient, store: Store) -> None:
     ids = [r["job"]["id"] for r in submit(client, "2501.00001", "2501.00002", "2501.00003")["results"]]
-    store.start_stage(ids[0], Stage.FETCH, max_attempts=3)
+    store.start_stage(ids[0], Stage.FETCH, chain="c1", max_crashes=3)
     store.finish_stage(ids[0], Stage.FETCH, 1.25)
     store.fail(ids[0], "PaperNotFound: arXiv has no paper 2501.00001", permanent=True)
     job = client.get(f"/api/jobs/{ids[0]}").json()
@@ -234,7 +234,7 @@ def test_the_api_and_the_database_take_the_job_states_from_one_enum(client: Test
 
 def test_retrying_a_failed_job_requeues_and_enqueues_it(client: TestClient, store: Store, queue: RecordingQueue) -> None:
     job_id = submit(client, "2501.12948")["results"][0]["job"]["id"]
-    store.start_stage(job_id, Stage.PARSE, max_attempts=3)
+    store.start_stage(job_id, Stage.PARSE, chain="c1", max_crashes=3)
     store.fail(job_id, "NotAPdf: not a PDF", permanent=True)
     response = client.post(f"/api/jobs/{job_id}/retry")
     assert response.status_code == 202, response.text
@@ -440,10 +440,10 @@ def test_jobs_shows_state_attempts_error_and_seconds_per_stage(cli_env: dict[str
         done, _ = store.submit("2501.12948", None, "pv1")
         failed, _ = store.submit("2307.16789", 2, "pv1")
         for stage, seconds in ((Stage.FETCH, 1.5), (Stage.PARSE, 2.0)):
-            store.start_stage(done.id, stage, max_attempts=3)
+            store.start_stage(done.id, stage, chain="c1", max_crashes=3)
             store.finish_stage(done.id, stage, seconds)
         store.store_card(done.id, card())
-        store.start_stage(failed.id, Stage.FETCH, max_attempts=3)
+        store.start_stage(failed.id, Stage.FETCH, chain="c1", max_crashes=3)
         store.fail(failed.id, "UpstreamUnavailable: arXiv answered 503 " + "again " * 30, permanent=True)
     table = run(["jobs"], cli_env)
     assert table.returncode == 0, table.stderr

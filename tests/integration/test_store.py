@@ -11,7 +11,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,12 +19,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, make_url, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from summarizer.card import Card
 from summarizer.errors import InvalidArxivId, PoisonJob, RevisionConflict
-from summarizer.jobs import JobState, Stage
+from summarizer.jobs import Delivery, JobState, Stage
 from summarizer.service.store import Store, migrate
+from summarizer.service.store.migrate import upgrade
 from summarizer.service.store.models import Base
 
 pytestmark = pytest.mark.integration
@@ -135,7 +136,7 @@ def run_together(workers: int, task: Callable[[int], T]) -> list[T | BaseExcepti
 def finish(store: Store, arxiv_id: str, data: Card) -> int:
     """Submit a paper and run it to done with `data` as its card; the job id."""
     job, _ = store.submit(arxiv_id, None, PIPELINE)
-    store.start_stage(job.id, Stage.STORE, max_attempts=3)
+    store.start_stage(job.id, Stage.STORE, chain="c1", max_crashes=3)
     store.store_card(job.id, data)
     return job.id
 
@@ -153,9 +154,30 @@ def test_migrating_an_empty_database_creates_the_tables_and_twice_is_a_no_op(emp
             job, _ = store.submit("2501.00001", None, PIPELINE)
         migrate(empty_url)
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
         with Store(empty_url) as store:
             assert store.get_job(job.id) == job
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_from_the_first_schema_keeps_jobs_and_adds_the_delivery_bookkeeping(empty_url: str) -> None:
+    engine = create_engine(empty_url)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as connection:  # a job as 0001 stored it
+            connection.execute(text(
+                "INSERT INTO jobs (key, arxiv_id, pipeline_version, state, stage, attempts, stage_attempts,"
+                " error_permanent, timings, created_at, updated_at) VALUES ('k', '2501.00001', 'pv1',"
+                " 'running', 'parse', 2, '{\"fetch\": 1, \"parse\": 1}', false, '{}', :now, :now)"
+            ), {"now": datetime.now(UTC)})
+        migrate(empty_url)
+        with Store(empty_url) as store:
+            job = store.list_jobs()[0]
+            assert (job.state, job.stage, job.stage_attempts) == ("running", "parse", {"fetch": 1, "parse": 1})
+            assert (job.chain, job.stage_status, job.stage_crashes) == (None, None, {})
+        with pytest.raises(IntegrityError), engine.begin() as connection:  # the new CHECK constraint holds
+            connection.execute(text("UPDATE jobs SET stage_status = 'sleeping'"))
     finally:
         engine.dispose()
 
@@ -193,7 +215,7 @@ def test_force_requeues_a_done_job_as_a_fresh_attempt(store: Store) -> None:
 
 def test_a_failed_job_is_requeued_on_resubmit(store: Store) -> None:
     job, _ = store.submit("2501.12948", None, PIPELINE)
-    store.start_stage(job.id, Stage.PARSE, max_attempts=3)
+    store.start_stage(job.id, Stage.PARSE, chain="c1", max_crashes=3)
     store.fail(job.id, "NotAPdf: not a PDF", permanent=True)
     failed = store.get_job(job.id)
     assert failed is not None and (failed.state, failed.error_permanent) == ("failed", True)
@@ -204,7 +226,7 @@ def test_a_failed_job_is_requeued_on_resubmit(store: Store) -> None:
 
 def test_a_transient_failure_leaves_the_job_queued_for_retry(store: Store) -> None:
     job, _ = store.submit("2501.12948", None, PIPELINE)
-    store.start_stage(job.id, Stage.FETCH, max_attempts=3)
+    store.start_stage(job.id, Stage.FETCH, chain="c1", max_crashes=3)
     store.fail(job.id, "arXiv answered 503", permanent=False)
     after = store.get_job(job.id)
     assert after is not None and (after.state, after.error, after.error_permanent) == (
@@ -245,7 +267,7 @@ def test_concurrent_submits_of_one_key_create_exactly_one_job(store: Store) -> N
 def test_list_jobs_is_newest_first_and_filters_by_state(store: Store) -> None:
     first, _ = store.submit("2501.00001", None, PIPELINE)
     second, _ = store.submit("2501.00002", None, PIPELINE)
-    store.start_stage(second.id, Stage.FETCH, max_attempts=3)
+    store.start_stage(second.id, Stage.FETCH, chain="c1", max_crashes=3)
     assert [job.id for job in store.list_jobs()] == [second.id, first.id]
     assert [job.id for job in store.list_jobs(state=JobState.RUNNING)] == [second.id]
     assert [job.id for job in store.list_jobs(limit=1, offset=1)] == [first.id]
@@ -254,11 +276,11 @@ def test_list_jobs_is_newest_first_and_filters_by_state(store: Store) -> None:
 
 def test_stages_record_running_state_timings_and_result(store: Store) -> None:
     job, _ = store.submit("2501.12948", None, PIPELINE)
-    running = store.start_stage(job.id, Stage.FETCH, max_attempts=3)
+    running = store.start_stage(job.id, Stage.FETCH, chain="c1", max_crashes=3)[0]
     assert (running.state, running.stage, running.attempts) == ("running", "fetch", 1)
     assert running.started_at is not None and running.started_at.tzinfo == UTC
     store.finish_stage(job.id, Stage.FETCH, 1.25)
-    store.start_stage(job.id, Stage.EXTRACT, max_attempts=3)
+    store.start_stage(job.id, Stage.EXTRACT, chain="c1", max_crashes=3)
     store.finish_stage(job.id, Stage.EXTRACT, 30.5, result=card().model_dump(mode="json"))
     after = store.get_job(job.id)
     assert after is not None and after.timings == {"fetch": 1.25, "extract": 30.5}
@@ -266,18 +288,61 @@ def test_stages_record_running_state_timings_and_result(store: Store) -> None:
     assert after.started_at == running.started_at and after.attempts == 2
 
 
-def test_a_stage_started_beyond_max_attempts_fails_the_job_as_poison(store: Store) -> None:
+def test_a_stage_whose_worker_keeps_dying_fails_the_job_as_poison(store: Store) -> None:
     job, _ = store.submit("2501.12948", None, PIPELINE)
-    store.start_stage(job.id, Stage.FETCH, max_attempts=2)
-    for _ in range(2):  # a parse that kills its worker: redelivered, started again
-        store.start_stage(job.id, Stage.PARSE, max_attempts=2)
+    store.start_stage(job.id, Stage.FETCH, chain="c1", max_crashes=2)
+    store.finish_stage(job.id, Stage.FETCH, 0.5)
+    # a parse that kills its worker: redelivered, started again, never ended
+    assert store.start_stage(job.id, Stage.PARSE, chain="c1", max_crashes=2)[1] is Delivery.RUN
+    assert store.start_stage(job.id, Stage.PARSE, chain="c1", max_crashes=2)[1] is Delivery.RUN  # crash 1
     with pytest.raises(PoisonJob) as raised:
-        store.start_stage(job.id, Stage.PARSE, max_attempts=2)
+        store.start_stage(job.id, Stage.PARSE, chain="c1", max_crashes=2)  # crash 2
     assert raised.value.transient is False and raised.value.exit_code == 1
     after = store.get_job(job.id)
     assert after is not None and (after.state, after.error_permanent) == ("failed", True)
-    assert after.error is not None and after.error.startswith("poison: gave up after 2 attempts")
-    assert after.attempts == 4  # every start counts; the guard counts starts of one stage
+    assert after.error == "poison: its worker died 2 times at stage parse"
+    assert after.attempts == 4 and after.stage_crashes == {"fetch": 0, "parse": 2}
+
+
+def test_retries_of_a_stage_that_reported_its_failure_never_count_as_crashes(store: Store) -> None:
+    job, _ = store.submit("2501.12948", None, PIPELINE)
+    for _ in range(10):  # an outage waited out: ten retries, each ended by the task itself
+        assert store.start_stage(job.id, Stage.EXTRACT, chain="c1", max_crashes=2)[1] is Delivery.RUN
+        store.fail(job.id, "endpoint down", permanent=False)
+    after = store.get_job(job.id)
+    assert after is not None and after.state == "queued" and after.stage_crashes == {"extract": 0}
+    assert after.stage_attempts == {"extract": 10}
+
+
+def test_duplicate_deliveries_are_skipped_or_dropped_and_never_counted(store: Store) -> None:
+    job, _ = store.submit("2501.12948", None, PIPELINE)
+    assert store.start_stage(job.id, Stage.FETCH, chain="c1", max_crashes=1)[1] is Delivery.RUN
+    store.finish_stage(job.id, Stage.FETCH, 0.5)
+    # the same message again after fetch finished: nothing to do, the chain goes on
+    assert store.start_stage(job.id, Stage.FETCH, chain="c1", max_crashes=1)[1] is Delivery.SKIP
+    # a second chain for the job (sent twice): it does not own the job
+    assert store.start_stage(job.id, Stage.FETCH, chain="c2", max_crashes=1)[1] is Delivery.STALE
+    assert store.start_stage(job.id, Stage.PARSE, chain="c1", max_crashes=1)[1] is Delivery.RUN
+    # a stage the chain has passed
+    assert store.start_stage(job.id, Stage.FETCH, chain="c1", max_crashes=1)[1] is Delivery.STALE
+    after = store.get_job(job.id)
+    assert after is not None and after.state == "running"  # max_crashes=1 and no crash counted
+    assert after.stage_attempts == {"fetch": 1, "parse": 1} and after.attempts == 2
+    store.finish_stage(job.id, Stage.PARSE, 0.5)
+    store.store_card(job.id, card())
+    assert store.start_stage(job.id, Stage.STORE, chain="c1", max_crashes=1)[1] is Delivery.FINISHED
+
+
+def test_a_recovered_job_is_owned_by_the_next_chain_and_the_old_one_is_dropped(store: Store) -> None:
+    job, _ = store.submit("2501.12948", None, PIPELINE)
+    store.start_stage(job.id, Stage.FETCH, chain="old", max_crashes=3)
+    assert store.rechain([job.id, 9999]) == [job.id]
+    released = store.get_job(job.id)
+    assert released is not None and (released.state, released.chain, released.stage) == ("queued", None, None)
+    assert store.start_stage(job.id, Stage.FETCH, chain="new", max_crashes=3)[1] is Delivery.RUN
+    assert store.start_stage(job.id, Stage.PARSE, chain="old", max_crashes=3)[1] is Delivery.STALE
+    finish(store, "2501.00001", card())
+    assert store.rechain([j.id for j in store.list_jobs(JobState.DONE)]) == []  # finished jobs stay as they are
 
 
 # --- cards ----------------------------------------------------------------------------------------------

@@ -8,246 +8,31 @@ model endpoint run in this process on loopback: no real model runs here.
 from __future__ import annotations
 
 import os
-import random
-import secrets
 import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.exc import OperationalError
 
-from summarizer.drafting import provenance
 from summarizer.jobs import Stage
 from summarizer.retrieval import chroma_server
-from summarizer.service.store import JobView, Store
-from summarizer.settings import Settings, load
-from tests.fakes.chroma_server import running_chroma
-from tests.fakes.fake_arxiv import FakeArxiv
-from tests.fakes.fake_llm import FakeLLM, schema_answer
+from summarizer.service.store import JobView
+from tests.integration.queue_harness import (
+    PAPER,
+    REDIS_HOST,
+    REDIS_PORT,
+    Harness,
+    RedisServer,
+    children,
+    cmdline,
+    queued,
+)
 from workers import tasks
-from workers.celery_app import TASKS, make_app
+from workers.celery_app import make_app
 
 pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-POSTGRES_URL = os.environ.get(
-    "SUMMARIZER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-PAPER = "hep-th/9901001"  # the smallest fixture PDF (4 pages): parse and index take a second
-# short retries for every test; each test adds what it needs
-QUICK = {
-    "SUMMARIZER_PRESET": "local-tiny",
-    "SUMMARIZER_ARXIV__MIN_INTERVAL_S": "0",
-    "SUMMARIZER_ARXIV__BACKOFF_BASE_S": "0.05",
-    "SUMMARIZER_ARXIV__BACKOFF_MAX_S": "0.2",
-    "SUMMARIZER_QUEUE__RETRY_BACKOFF_S": "1",
-    "SUMMARIZER_QUEUE__RETRY_BACKOFF_MAX_S": "2",
-    "SUMMARIZER_QUEUE__RESTORE_INTERVAL_S": "1",
-}
-
-
-# --- services ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def redis_db() -> Iterator[int]:
-    """A Redis database of its own for this session (5-15), emptied at the start and the end."""
-    db = random.randint(5, 15)
-    client = redis.Redis(REDIS_HOST, REDIS_PORT, db=db)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        pytest.fail(f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable: {error}")
-    client.flushdb()
-    yield db
-    client.flushdb()
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def pg_schemas() -> Iterator[Callable[[], str]]:
-    """Makes fresh PostgreSQL schemas (a URL each) and drops them all at the end of the session."""
-    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    prefix, created = f"test_workers_{secrets.token_hex(4)}", list[str]()
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable (SUMMARIZER_TEST_POSTGRES_URL): {error}")
-
-    def new() -> str:
-        schema = f"{prefix}_{len(created)}"
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        created.append(schema)
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
-
-    yield new
-    with engine.connect() as connection:
-        for schema in created:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Chroma server (`chroma run`) for multi-process workers: the embedded store is single-process."""
-    with running_chroma(tmp_path_factory.mktemp("chroma")) as (url, _):
-        yield url
-
-
-@pytest.fixture()
-def model() -> Iterator[FakeLLM]:
-    """A fake OpenAI-compatible endpoint answering every schema minimally (tests set its latency)."""
-    server = FakeLLM(default=schema_answer).start()
-    # workers killed mid-call leave broken pipes: expected here, so not printed as server errors
-    server.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # quiet, on purpose
-    yield server
-    server.stop()
-
-
-class Worker:
-    """`summarizer worker` in its own process group, so SIGKILL takes its pool processes too."""
-
-    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
-        self.log = log
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "summarizer.cli", "worker", "--loglevel", "INFO", *args],
-                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-
-    def kill(self) -> None:
-        """SIGKILL the worker and its pool: no chance to ack, requeue or clean up."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        """SIGTERM (warm shutdown), then SIGKILL if it takes too long."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        else:
-            self.process.wait()
-
-
-class Harness:
-    """One test's world: environment, settings, store, sender app, and the workers it started."""
-
-    def __init__(self, env: dict[str, str], tmp_path: Path, fake_arxiv: FakeArxiv, model: FakeLLM) -> None:
-        self.env = env
-        self.tmp_path = tmp_path
-        self.fake_arxiv = fake_arxiv
-        self.model = model
-        self.workers: list[Worker] = []
-        self.store: Store | None = None
-
-    def settings(self) -> Settings:
-        return load(env=self.env)
-
-    def open_store(self) -> Store:
-        self.store = Store(self.env["SUMMARIZER_DATABASE_URL"])
-        self.store.migrate()
-        return self.store
-
-    def submit(self, arxiv_id: str = PAPER, version: int | None = None, *, pipeline: str | None = None,
-               send: bool = True) -> tuple[JobView, bool]:
-        """Submit like the intake does: commit the job, then enqueue it if it was (re)queued."""
-        assert self.store is not None
-        settings = self.settings()
-        job, created = self.store.submit(arxiv_id, version, pipeline or provenance.pipeline_version(settings))
-        if created and send:
-            tasks.enqueue([job.id], make_app(settings))
-        return job, created
-
-    def start_worker(self, *args: str) -> Worker:
-        worker = Worker(self.env, self.tmp_path / "worker.log", *args)
-        self.workers.append(worker)
-        return worker
-
-    def wait(self, job_id: int, until: Callable[[JobView], bool] = lambda j: j.state in ("done", "failed"),
-             timeout: float = 60.0) -> JobView:
-        """Poll the job until `until` holds; fail with the job and the worker log's tail otherwise."""
-        assert self.store is not None
-        deadline = time.monotonic() + timeout
-        job = None
-        while time.monotonic() < deadline:
-            job = self.store.get_job(job_id)
-            if job is not None and until(job):
-                return job
-            time.sleep(0.2)
-        pytest.fail(f"job {job_id} did not get there in {timeout} s: {job}\n--- worker log ---\n"
-                    + self.log()[-4000:])
-
-    def log(self) -> str:
-        path = self.tmp_path / "worker.log"
-        return path.read_text("utf-8", "replace") if path.exists() else ""
-
-    def close(self) -> None:
-        for worker in self.workers:
-            worker.kill()
-        chroma_server.stop(Path(self.env["SUMMARIZER_DATA_DIR"]))  # it outlives workers by design
-        if self.store is not None:
-            self.store.close()
-
-
-def _environment(tmp_path: Path, redis_url: str, database_url: str, fake_arxiv: FakeArxiv, model: FakeLLM,
-                 **extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
-    return {
-        **base, **QUICK,
-        "SUMMARIZER_REDIS_URL": redis_url,
-        "SUMMARIZER_DATABASE_URL": database_url,
-        "SUMMARIZER_DATA_DIR": str(tmp_path / "data"),
-        "SUMMARIZER_ARXIV_API_URL": fake_arxiv.api_url,
-        "SUMMARIZER_ARXIV_PDF_URL": fake_arxiv.pdf_url,
-        "SUMMARIZER_LLM_BASE_URL": model.url,
-        "SUMMARIZER_LLM_MODEL": "fake",
-        **extra,
-    }
-
-
-@pytest.fixture()
-def world(request: pytest.FixtureRequest, tmp_path: Path, redis_db: int, fake_arxiv: FakeArxiv,
-          model: FakeLLM) -> Iterator[Callable[..., Harness]]:
-    """Builds a Harness (database: "sqlite" or "postgresql"); kills its workers when the test ends."""
-    made: list[Harness] = []
-    fake_arxiv.reset()
-    redis.Redis(REDIS_HOST, REDIS_PORT, db=redis_db).flushdb()  # no message of an earlier test survives
-
-    def build(database: str = "sqlite", redis_url: str | None = None, chroma: bool = False,
-              **extra: str) -> Harness:
-        """chroma=True: the session's Chroma server (a collection per test), needed for --concurrency > 1."""
-        if chroma:
-            extra = {"SUMMARIZER_CHROMA_URL": request.getfixturevalue("chroma_url"),
-                     "SUMMARIZER_INDEX__COLLECTION": f"test_{secrets.token_hex(4)}", **extra}
-        if database == "postgresql":
-            url = request.getfixturevalue("pg_schemas")()
-        else:
-            url = f"sqlite:///{tmp_path / 'jobs.db'}"
-        env = _environment(tmp_path, redis_url or f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}", url,
-                           fake_arxiv, model, **extra)
-        harness = Harness(env, tmp_path, fake_arxiv, model)
-        harness.open_store()
-        made.append(harness)
-        return harness
-
-    yield build
-    for harness in made:
-        harness.close()
 
 
 # --- the scenarios -------------------------------------------------------------------------------------
@@ -261,7 +46,8 @@ def test_a_submitted_paper_becomes_a_stored_card_with_four_timed_stages(world: C
     h.start_worker(*(["--concurrency", "2"] if database == "postgresql" else []))
     job, created = h.submit()
     assert created and job.state == "queued"
-    done = h.wait(job.id)
+    # the store stage marks the job done, then records its own seconds a moment later
+    done = h.wait(job.id, lambda j: j.state == "failed" or "store" in j.timings)
     assert done.state == "done", done.error
     assert set(done.timings) == {"fetch", "parse", "extract", "store"}
     assert all(seconds >= 0 for seconds in done.timings.values())
@@ -320,84 +106,6 @@ def test_a_worker_started_with_a_preset_runs_its_jobs_with_that_preset(world: Ca
     assert evidence is not None and 1 <= len(evidence.chunk_ids) <= 2
 
 
-def test_a_worker_killed_during_extract_is_replaced_and_the_job_finishes_once(
-    world: Callable[..., Harness],
-) -> None:
-    # Redis redelivers an unacked message only after the visibility timeout: keep it short here, and
-    # every time limit (plus the longest retry countdown) below it, as the settings insist
-    limits = {f"SUMMARIZER_QUEUE__{stage.upper()}_TIME_LIMIT_S": "10" for stage in TASKS.values()}
-    h = world("postgresql", chroma=True, SUMMARIZER_QUEUE__VISIBILITY_TIMEOUT_S="15",
-              SUMMARIZER_QUEUE__SOFT_TIME_LIMIT_MARGIN_S="2", **limits)
-    h.model.latency_s = 1.0
-    first = h.start_worker("--concurrency", "2")
-    job, _ = h.submit()
-    h.wait(job.id, lambda j: j.stage == "extract" and j.state == "running", timeout=60)
-    deadline = time.monotonic() + 10
-    while not h.model.requests and time.monotonic() < deadline:  # be inside a model call
-        time.sleep(0.05)
-    first.kill()
-    assert h.store is not None
-    killed = h.store.get_job(job.id)
-    assert killed is not None and killed.state == "running" and killed.stage == "extract"
-    h.start_worker("--concurrency", "2")
-    done = h.wait(job.id, timeout=90)
-    assert done.state == "done", done.error
-    assert done.stage_attempts["extract"] == 2  # started, killed, redelivered, started again
-    assert set(done.timings) == {"fetch", "parse", "extract", "store"}
-    assert len(h.store.revisions(PAPER)) == 1
-    card = h.store.get_card(PAPER)
-    assert card is not None and card.id == done.card_id and card.revision == 1
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class RedisServer:
-    """A throwaway redis-server with no persistence: a restart loses every message."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = _free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-            finally:
-                client.close()
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-def _queued(client: redis.Redis, queue: str) -> int:
-    """Messages waiting in a queue: kombu keeps one Redis list per priority step ("io", "io\x06\x163", ...)."""
-    return sum(int(client.llen(key)) for key in client.scan_iter(f"{queue}*") if client.type(key) == b"list")
-
-
 def test_recover_at_start_resends_only_the_jobs_whose_message_is_gone(world: Callable[..., Harness],
                                                                       redis_db: int) -> None:
     # the README's io worker starts with --recover: jobs the submission queued must not be sent twice
@@ -428,12 +136,12 @@ def test_jobs_queued_when_redis_lost_its_messages_are_recovered(world: Callable[
         # three jobs (three keys) for one small paper, no worker running yet
         jobs = [h.submit(PAPER)[0], h.submit(PAPER, 1)[0], h.submit(PAPER, pipeline="another")[0]]
         client = redis.Redis.from_url(server.url)
-        assert _queued(client, "io") == 3
+        assert queued(client, "io") == 3
         client.close()
         server.kill()  # no persistence: the queue is gone
         server.start()
         client = redis.Redis.from_url(server.url)
-        assert _queued(client, "io") == 0
+        assert queued(client, "io") == 0
         client.close()
         assert h.store is not None
         assert {j.state for j in h.store.list_jobs()} == {"queued"}
@@ -472,23 +180,26 @@ def test_a_permanent_error_fails_the_job_with_its_reason_and_is_not_retried(
 def test_a_transient_error_is_retried_with_backoff_until_it_passes_or_retries_run_out(
     world: Callable[..., Harness],
 ) -> None:
-    # the arXiv client's own retries off, so each 503 reaches Celery
-    h = world("sqlite", SUMMARIZER_ARXIV__MAX_RETRIES="0")
+    # the arXiv client's own retries off, so each 503 reaches the queue, which waits out outages of up to
+    # 4 s here, retrying after 1, 2, 2 ... s (each jittered down to as little as half)
+    h = world("sqlite", SUMMARIZER_ARXIV__MAX_RETRIES="0", SUMMARIZER_QUEUE__OUTAGE_S="4")
     h.start_worker()
     h.fake_arxiv.unavailable(times=2, target="pdf")
     job, _ = h.submit(PAPER)
     done = h.wait(job.id)
     assert done.state == "done", done.error
     assert done.stage_attempts["fetch"] == 3  # two 503s, two retries, then the PDF
-    assert done.error is not None and "retry 2 of 3" in done.error  # the last transient error stays visible
+    # the last transient error stays visible, with how long the job has waited so far
+    assert done.error is not None and "HTTP 503" in done.error and "of 4 s; next try in" in done.error
     assert len(h.fake_arxiv.requests_to("pdf")) == 3
 
-    h.fake_arxiv.unavailable(times=10, target="pdf")  # more than max_retries (3) can absorb
+    h.fake_arxiv.unavailable(times=10, target="pdf")  # longer than the outage the queue waits out
     doomed, _ = h.submit("2408.12528")
     failed = h.wait(doomed.id)
     assert failed.state == "failed" and failed.error_permanent
-    assert failed.error is not None and "gave up after 3 retries" in failed.error
-    assert failed.stage_attempts == {"fetch": 4}
+    assert failed.error is not None and failed.error.startswith("fetch: gave up after waiting")
+    assert 3 <= failed.stage_attempts["fetch"] <= 9 and failed.stage_crashes == {"fetch": 0}
+    assert len(h.fake_arxiv.requests_to("pdf")) == 3 + failed.stage_attempts["fetch"]  # one request a try
 
 
 def test_a_duplicate_submission_returns_the_same_job_and_makes_one_card(
@@ -499,13 +210,15 @@ def test_a_duplicate_submission_returns_the_same_job_and_makes_one_card(
     first, created = h.submit(PAPER)
     again, created_again = h.submit(PAPER)
     assert created and not created_again and again.id == first.id
-    # and a duplicate message (as recover may send) is harmless too
+    # and a second chain for the job (as a sweeper that misjudged could send) is dropped, not counted
     tasks.enqueue([first.id], make_app(h.settings()))
     h.start_worker("--concurrency", "2")
     done = h.wait(first.id)
     assert done.state == "done", done.error
     time.sleep(2)  # let the second chain run out
     assert h.store is not None
+    after = h.store.get_job(first.id)
+    assert after is not None and after.stage_attempts == dict.fromkeys(Stage, 1), after
     assert len(h.store.revisions(PAPER)) == 1
     assert h.store.get_card(PAPER) is not None and len(h.store.list_jobs()) == 1
     resubmitted, requeued = h.submit(PAPER)
@@ -516,23 +229,11 @@ def _at_extract_start(n: int) -> Callable[[JobView], bool]:
     """A wait condition: the job is in its n-th start of the extract stage."""
     return lambda job: job.stage == Stage.EXTRACT and job.stage_attempts.get(Stage.EXTRACT) == n
 
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
-    return [int(line) for line in found.stdout.split()]
-
-
 def test_a_task_that_keeps_killing_its_pool_process_is_failed_as_poison(world: Callable[..., Harness]) -> None:
     # a pool process killed mid-task (OOM, segfault) has its message requeued at once
-    # (task_reject_on_worker_lost); the store's count of stage starts is what ends the loop
-    h = world("sqlite", SUMMARIZER_QUEUE__MAX_ATTEMPTS="2", SUMMARIZER_QUEUE__MAX_RETRIES="1")
+    # (task_reject_on_worker_lost); the store's count of starts that never ended is what ends the loop.
+    # The next delivery takes the dead process's job lock over at once (same host, process gone)
+    h = world("sqlite", SUMMARIZER_QUEUE__MAX_CRASHES="2")
     h.model.latency_s = 1.0
     worker = h.start_worker("--concurrency", "1")
     job, _ = h.submit()
@@ -542,13 +243,13 @@ def test_a_task_that_keeps_killing_its_pool_process_is_failed_as_poison(world: C
         while len(h.model.requests) < start and time.monotonic() < deadline:  # inside a model call
             time.sleep(0.05)
         # the worker's one pool process (the local Chroma server it started is a child too)
-        children = [pid for pid in _children(worker.process.pid) if b"chroma" not in _cmdline(pid)]
-        assert len(children) == 1, children
-        os.kill(children[0], signal.SIGKILL)  # the pool process only: the worker itself lives on
+        pool = [pid for pid in children(worker.process.pid) if b"chroma" not in cmdline(pid)]
+        assert len(pool) == 1, pool
+        os.kill(pool[0], signal.SIGKILL)  # the pool process only: the worker itself lives on
     failed = h.wait(job.id)
     assert failed.state == "failed" and failed.error_permanent and failed.card_id is None
-    assert failed.error is not None and failed.error.startswith("poison: gave up after 2 attempts at stage extract")
-    assert failed.stage_attempts["extract"] == 3
+    assert failed.error == "poison: its worker died 2 times at stage extract"
+    assert failed.stage_attempts["extract"] == 3 and failed.stage_crashes["extract"] == 2
     assert worker.process.poll() is None  # the worker survived to serve other jobs
 
 
@@ -580,8 +281,58 @@ def test_a_task_killed_at_its_hard_time_limit_fails_its_job_with_the_reason(worl
     h = world("sqlite")
     job, _ = h.submit(send=False)
     assert h.store is not None
-    h.store.start_stage(job.id, Stage.EXTRACT, max_attempts=6)
+    h.store.start_stage(job.id, Stage.EXTRACT, chain="c1", max_crashes=6)
     tasks.record_hard_time_limit(h.store, "summarizer.extract", job.id, 1800)
     failed = h.store.get_job(job.id)
     assert failed is not None and failed.state == "failed" and failed.error_permanent
     assert failed.error == "extract: killed at the hard time limit of 1800 s"
+
+
+def test_a_task_longer_than_the_visibility_timeout_is_not_handed_out_twice_while_its_worker_lives(
+    world: Callable[..., Harness],
+) -> None:
+    # the mechanism, with the visibility timeout shortened to 6 s (the fault tests run the real 180 s):
+    # the worker marks the messages it holds as alive every second, so Redis never gives the running
+    # extract (well over 6 s) to anyone else
+    h = world("sqlite", SUMMARIZER_QUEUE__VISIBILITY_TIMEOUT_S="6", SUMMARIZER_QUEUE__HEARTBEAT_S="1",
+              SUMMARIZER_QUEUE__JOB_LOCK_TTL_S="2")
+    h.model.latency_s = 3.0
+    h.start_worker("--concurrency", "2")
+    job, _ = h.submit()
+    done = h.wait(job.id, lambda j: j.state == "failed" or "store" in j.timings, timeout=180)
+    assert done.state == "done", done.error
+    assert done.timings["extract"] > 12  # twice the visibility timeout
+    assert done.stage_attempts == dict.fromkeys(Stage, 1)
+    assert "another live delivery" not in h.log() and "skipped" not in h.log()
+
+
+def test_a_hung_model_endpoint_costs_one_call_per_try_and_the_soft_time_limit_still_ends_the_job(
+    world: Callable[..., Harness],
+) -> None:
+    # the mechanism with short limits: extract has 15 s (soft) and the endpoint never answers. The worker's
+    # client does not retry on its own, and no retry loop swallows the soft time limit
+    h = world("sqlite", SUMMARIZER_QUEUE__EXTRACT_TIME_LIMIT_S="20", SUMMARIZER_QUEUE__SOFT_TIME_LIMIT_MARGIN_S="5")
+    h.model.latency_s = 600
+    h.start_worker("--concurrency", "1")
+    job, _ = h.submit()
+    started = time.monotonic()
+    failed = h.wait(job.id, timeout=120)
+    assert failed.state == "failed" and failed.error == "extract: took longer than 15 s (soft time limit)"
+    assert time.monotonic() - started < 60
+    assert len(h.model.requests) == 1  # one call, not the client's three
+
+
+def test_a_model_endpoint_that_times_out_costs_one_call_per_try_until_the_outage_is_waited_out(
+    world: Callable[..., Harness],
+) -> None:
+    # a per-call timeout of 2 s and an endpoint that never answers: each try costs one call and one
+    # timeout (no retries stacked inside the client), retried by the queue until its wait (8 s here) is over
+    h = world("sqlite", SUMMARIZER_LLM__TIMEOUT_S="2", SUMMARIZER_QUEUE__MODEL_OUTAGE_S="8")
+    h.model.latency_s = 600
+    h.start_worker("--concurrency", "1")
+    job, _ = h.submit()
+    failed = h.wait(job.id, timeout=120)
+    assert failed.state == "failed" and failed.error is not None
+    assert failed.error.startswith("extract: gave up after waiting"), failed.error
+    assert 1 <= len(h.model.requests) <= failed.stage_attempts["extract"]
+    assert not any(failed.stage_crashes.values())

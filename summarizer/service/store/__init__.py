@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from summarizer.card import Card
 from summarizer.errors import CardNotFound, JobNotFound, PoisonJob, RevisionConflict
 from summarizer.ingest.ids import ArxivId
-from summarizer.jobs import FINISHED, JobState, Stage
+from summarizer.jobs import FINISHED, Delivery, JobState, Stage, StageStatus
 from summarizer.service.store.migrate import engine_for, migrate, upgrade
 from summarizer.service.store.models import CardRecord, CardRevision, Job, Paper, utcnow
 from summarizer.service.store.views import CardView, JobView, RevisionView, card_data, changed_fields
@@ -124,37 +124,71 @@ class Store:
         with self._transaction() as session:
             return [JobView.of(job) for job in session.scalars(query)]
 
-    def start_stage(self, job_id: int, stage: Stage, *, max_attempts: int) -> JobView:
-        """Mark the job running at `stage`; raise PoisonJob once that stage has been started too often.
+    def start_stage(self, job_id: int, stage: Stage, *, chain: str, max_crashes: int) -> tuple[JobView, Delivery]:
+        """Decide what a delivery of `stage` from `chain` does, and record its start when it runs.
 
-        A job that is already done or failed is returned unchanged: the (redelivered) task sees its
-        state and returns. `attempts` counts every stage start; the guard counts starts of this stage.
+        Under the job's row lock, so two deliveries cannot both decide to run (RELIABILITY §1-§2):
+        - the job is done or failed: FINISHED;
+        - another chain owns the job, or this one has moved past `stage`: STALE (a duplicate message);
+        - `stage` already finished in this chain: SKIP (a duplicate; the chain goes on);
+        - else RUN: the next stage, a retry, or a redelivery after a crash. Only the last counts toward
+          the poison guard: a start that was never ended (its worker died) is a crash, and the job fails as
+          poison (PoisonJob) when one stage has crashed `max_crashes` times.
+        The first chain to start a job that no chain owns (new, re-queued or recovered) claims it.
         """
         name = Stage(stage).value  # a str that is no stage raises ValueError here
+        order = [s.value for s in Stage]
         now = utcnow()
         with self._transaction() as session:
             job = self._lock_job(session, job_id)
             if job.state in FINISHED:
-                return JobView.of(job)
-            starts = {**job.stage_attempts, name: job.stage_attempts.get(name, 0) + 1}
-            job.stage_attempts = starts  # a new dict: JSON columns do not track in-place mutation
+                return JobView.of(job), Delivery.FINISHED
+            if job.chain is None:
+                job.chain = chain  # a new, re-queued or recovered job: the first chain to get here owns it
+            if job.chain != chain:
+                return JobView.of(job), Delivery.STALE
+            if job.stage is not None and order.index(name) < order.index(job.stage):
+                return JobView.of(job), Delivery.STALE
+            if job.stage == name and job.stage_status == StageStatus.FINISHED:
+                return JobView.of(job), Delivery.SKIP
+            crashed = job.stage == name and job.stage_status == StageStatus.STARTED
+            crashes = {**job.stage_crashes, name: job.stage_crashes.get(name, 0) + crashed}
+            # new dicts: JSON columns do not track in-place mutation
+            job.stage_crashes = crashes
+            job.stage_attempts = {**job.stage_attempts, name: job.stage_attempts.get(name, 0) + 1}
             job.attempts += 1
-            job.stage = name
-            job.updated_at = now
-            poisoned = starts[name] > max_attempts
+            job.stage, job.stage_status, job.updated_at = name, StageStatus.STARTED.value, now
+            poisoned = crashes[name] >= max_crashes
             if poisoned:
                 # RELIABILITY §1: with task_reject_on_worker_lost, a task that kills its worker comes
-                # back forever; counting starts in the database is what ends the loop
+                # back forever; counting crashes in the database is what ends the loop
                 job.state, job.error_permanent, job.finished_at = JobState.FAILED.value, True, now
-                job.error = f"poison: gave up after {max_attempts} attempts at stage {name}"
+                job.stage_status = StageStatus.FAILED.value
+                job.error = f"poison: its worker died {crashes[name]} times at stage {name}"
             else:
                 job.state = JobState.RUNNING.value
                 job.started_at = job.started_at or now
             view = JobView.of(job)
         if poisoned:
             logger.warning("job %s is poison at stage %s", job_id, stage, extra={"job_id": job_id})
-            raise PoisonJob(job_id, stage, max_attempts)
-        return view
+            raise PoisonJob(job_id, stage, crashes[name])
+        return view, Delivery.RUN
+
+    def rechain(self, job_ids: Sequence[int]) -> list[int]:
+        """Release queued or running jobs from their chain, for a new one to claim (recovery); their ids.
+
+        For jobs whose messages are gone: the new chain starts again at the first stage, whose cached
+        work makes the stages done before quick (a drafted card is kept and not drafted again).
+        """
+        live = (JobState.QUEUED.value, JobState.RUNNING.value)
+        with self._transaction() as session:
+            jobs = session.scalars(
+                select(Job).where(Job.id.in_(job_ids), Job.state.in_(live)).order_by(Job.id).with_for_update()
+            ).all()
+            for job in jobs:
+                job.chain, job.stage, job.stage_status, job.updated_at = None, None, None, utcnow()
+                job.state = JobState.QUEUED.value
+            return [job.id for job in jobs]
 
     def finish_stage(
         self, job_id: int, stage: Stage, seconds: float, *, result: dict[str, Any] | None = None
@@ -164,6 +198,8 @@ class Store:
         with self._transaction() as session:
             job = self._lock_job(session, job_id)
             job.timings = {**job.timings, name: seconds}
+            if job.stage == name:
+                job.stage_status = StageStatus.FINISHED.value
             if result is not None:
                 job.result = result
             job.updated_at = utcnow()
@@ -178,6 +214,8 @@ class Store:
                 logger.warning("ignoring failure of done job %s: %s", job_id, error, extra={"job_id": job_id})
                 return
             job.error, job.error_permanent, job.updated_at = error, permanent, now
+            if job.stage is not None:
+                job.stage_status = StageStatus.FAILED.value  # ended: its next start is no crash
             job.state = (JobState.FAILED if permanent else JobState.QUEUED).value
             job.finished_at = now if permanent else None
 
@@ -303,6 +341,7 @@ def _new_job_row(
     return {
         "key": key, "arxiv_id": arxiv_id, "version": version, "pipeline_version": pipeline_version,
         "state": JobState.QUEUED.value, "stage": None, "attempts": 0, "stage_attempts": {}, "error": None,
+        "chain": None, "stage_status": None, "stage_crashes": {},
         "error_permanent": False, "timings": {}, "result": None, "card_id": None,
         "created_at": now, "updated_at": now, "started_at": None, "finished_at": None,
     }
@@ -311,6 +350,7 @@ def _new_job_row(
 def _requeue(job: Job, now: datetime) -> None:
     """Turn a failed (or forced) job back into a fresh attempt, in place: the key stays unique."""
     job.state, job.stage, job.attempts, job.stage_attempts = JobState.QUEUED.value, None, 0, {}
+    job.chain, job.stage_status, job.stage_crashes = None, None, {}  # the next chain to start owns it
     job.error, job.error_permanent, job.timings, job.result, job.card_id = None, False, {}, None, None
     # a new attempt is listed as new (list_jobs is newest first)
     job.created_at, job.updated_at, job.started_at, job.finished_at = now, now, None, None

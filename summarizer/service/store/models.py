@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
-from summarizer.jobs import JobState, Stage, sql_one_of
+from summarizer.jobs import JobState, Stage, StageStatus, sql_one_of
 
 # Deterministic constraint names, so later migrations can drop or alter constraints by name on PostgreSQL.
 NAMING_CONVENTION = {
@@ -88,6 +88,7 @@ class Job(Base):
     __table_args__ = (
         CheckConstraint(sql_one_of("state", JobState), name="state"),
         CheckConstraint("stage IS NULL OR " + sql_one_of("stage", Stage), name="stage"),
+        CheckConstraint("stage_status IS NULL OR " + sql_one_of("stage_status", StageStatus), name="stage_status"),
         # list_jobs filters by state and orders newest first
         Index("ix_jobs_state_created_at", "state", "created_at"),
     )
@@ -99,9 +100,13 @@ class Job(Base):
     state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED.value)
     stage: Mapped[str | None] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # starts per stage: the poison guard counts one stage's restarts, so a healthy four-stage run
-    # never trips a max_attempts below four
-    stage_attempts: Mapped[dict[str, int]] = mapped_column(json_type(), default=dict)
+    stage_attempts: Mapped[dict[str, int]] = mapped_column(json_type(), default=dict)  # starts per stage
+    # the chain of messages that owns the job (Celery's root task id), claimed by its first stage: a
+    # delivery from any other chain is a duplicate (workers/tasks.py)
+    chain: Mapped[str | None] = mapped_column(String(64))
+    stage_status: Mapped[str | None] = mapped_column(String(16))  # of `stage`: a StageStatus
+    # starts per stage that never ended (their worker died): the poison guard counts these, not retries
+    stage_crashes: Mapped[dict[str, int]] = mapped_column(json_type(), default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     error_permanent: Mapped[bool] = mapped_column(Boolean, default=False)
     timings: Mapped[dict[str, float]] = mapped_column(json_type(), default=dict)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from summarizer.card import Card
-from summarizer.jobs import JobState, Stage
+from summarizer.jobs import JobState, Stage, StageStatus
 from summarizer.service.store.models import CardRecord, CardRevision, Job
 
 
@@ -25,6 +25,9 @@ class JobView(BaseModel):
     stage: Stage | None
     attempts: int
     stage_attempts: dict[str, int]
+    stage_crashes: dict[str, int]
+    chain: str | None
+    stage_status: StageStatus | None
     error: str | None
     error_permanent: bool
     timings: dict[str, float]
