@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 from collections.abc import Callable, Iterator
@@ -52,17 +53,25 @@ def tiny_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def redis_db() -> Iterator[int]:
-    """A Redis database of its own for this session (5-15), emptied at the start and the end."""
-    db = random.randint(5, 15)
-    client = redis.Redis(REDIS_HOST, REDIS_PORT, db=db)
+    """A Redis database of this session's own (5-15), emptied at the start and the end. Claimed in db 0,
+    which no test empties, so that test sessions running at the same time never share one."""
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    claims = redis.Redis(REDIS_HOST, REDIS_PORT, db=0)
     try:
-        client.ping()
+        db = next((db for db in random.sample(range(5, 16), 11)
+                   if claims.set(f"summarizer-test-claim:{db}", token, nx=True, ex=6 * 3600)), None)
     except redis.RedisError as error:
         pytest.fail(f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable: {error}")
+    if db is None:
+        pytest.fail("every Redis database 5-15 is claimed by another test session")
+    client = redis.Redis(REDIS_HOST, REDIS_PORT, db=db)
     client.flushdb()
     yield db
     client.flushdb()
     client.close()
+    if claims.get(f"summarizer-test-claim:{db}") == token.encode():
+        claims.delete(f"summarizer-test-claim:{db}")
+    claims.close()
 
 
 @pytest.fixture(scope="session")

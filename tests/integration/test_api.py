@@ -33,7 +33,7 @@ from tests.integration.test_store import POSTGRES_URL, PostgresSchemas
 pytestmark = pytest.mark.integration
 
 HOSTILE = "<script>alert(1)</script>"
-REDIS_HOST = "redis://127.0.0.1:6379"
+REDIS_SERVER = "redis://127.0.0.1:6379"
 
 
 class RecordingQueue:
@@ -372,35 +372,18 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
                           text=True, timeout=120, check=False)
 
 
-@pytest.fixture(scope="module")
-def redis_db() -> Iterator[int]:
-    """An empty Redis database index on 127.0.0.1:6379 for this module; flushed at the end."""
-    import redis
-
-    for index in range(15, 0, -1):
-        connection = redis.Redis.from_url(f"{REDIS_HOST}/{index}")
-        if connection.dbsize() == 0:
-            break
-        connection.close()
-    else:
-        pytest.fail("no empty Redis database index between 1 and 15 on 127.0.0.1:6379")
-    yield index
-    connection.flushdb()
-    connection.close()
-
-
 @pytest.fixture
 def cli_env(tmp_path: Path, redis_db: int) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
     return {**base, "SUMMARIZER_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-            "SUMMARIZER_REDIS_URL": f"{REDIS_HOST}/{redis_db}", "SUMMARIZER_DATA_DIR": str(tmp_path / "data")}
+            "SUMMARIZER_REDIS_URL": f"{REDIS_SERVER}/{redis_db}", "SUMMARIZER_DATA_DIR": str(tmp_path / "data")}
 
 
 def queued_messages(redis_db: int) -> int:
     """Messages waiting in any queue (kombu keeps each queue as a Redis list) of the test's database."""
     import redis
 
-    with redis.Redis.from_url(f"{REDIS_HOST}/{redis_db}") as connection:
+    with redis.Redis.from_url(f"{REDIS_SERVER}/{redis_db}") as connection:
         return sum(connection.llen(key) for key in connection.scan_iter() if connection.type(key) == b"list")
 
 

@@ -10,13 +10,11 @@ test_workers.py).
 from __future__ import annotations
 
 import os
-import random
 import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,41 +27,15 @@ from summarizer.service.intake import Intake
 from summarizer.service.store import JobView, Store
 from summarizer.settings import load
 from tests.fakes.fake_arxiv import FakeArxiv
+from tests.integration.queue_harness import PAPER, REDIS_HOST, REDIS_PORT, ROOT
 from workers import tasks
 from workers.celery_app import make_app
+from workers.liveness import pid_alive
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-PAPER = "hep-th/9901001"
 JOB_TIMEOUT_S = 8 * 60
 SHUTDOWN_TIMEOUT_S = 90  # warm shutdown: the pool process stops its llama.cpp server (up to 15 s) first
-
-
-@pytest.fixture()
-def redis_db() -> Iterator[int]:
-    """A Redis database of its own (5-15; an empty one when there is one), flushed before and after."""
-    client = redis.Redis(REDIS_HOST, REDIS_PORT)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        pytest.fail(f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable: {error}")
-    finally:
-        client.close()
-    candidates = list(range(5, 16))
-    random.shuffle(candidates)
-    empty = []
-    for db in candidates:
-        with redis.Redis(REDIS_HOST, REDIS_PORT, db=db) as probe:
-            if probe.dbsize() == 0:
-                empty.append(db)
-    db = (empty or candidates)[0]
-    client = redis.Redis(REDIS_HOST, REDIS_PORT, db=db)
-    client.flushdb()
-    yield db
-    client.flushdb()
-    client.close()
 
 
 def _cmdline(pid: int) -> str:
@@ -85,15 +57,6 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def _llama_servers(pattern: str) -> list[int]:
     out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True, check=False)
     return [int(line) for line in out.stdout.split() if int(line) != os.getpid()]
@@ -104,6 +67,7 @@ def test_a_worker_on_the_real_tiny_model_makes_a_card_and_stops_its_model_server
     tmp_path: Path, redis_db: int, fake_arxiv: FakeArxiv,
 ) -> None:
     fake_arxiv.reset()
+    redis.Redis(REDIS_HOST, REDIS_PORT, db=redis_db).flushdb()  # no message of an earlier test survives
     base = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
     env = {
         **base,
@@ -187,16 +151,16 @@ def test_a_worker_on_the_real_tiny_model_makes_a_card_and_stops_its_model_server
             worker.wait(timeout=10)
             pytest.fail(f"the worker ignored SIGTERM for {SHUTDOWN_TIMEOUT_S} s:\n{worker_log()[-4000:]}")
         deadline = time.monotonic() + 20  # an orphan would live on; allow the kernel a moment to reap
-        while time.monotonic() < deadline and (any(_alive(pid) for pid in servers) or _llama_servers(pattern)):
+        while time.monotonic() < deadline and (any(pid_alive(pid) for pid in servers) or _llama_servers(pattern)):
             time.sleep(0.5)
-        assert not any(_alive(pid) for pid in servers), f"llama.cpp server {servers} outlived its worker"
+        assert not any(pid_alive(pid) for pid in servers), f"llama.cpp server {servers} outlived its worker"
         assert _llama_servers(pattern) == [], "a llama.cpp server on the worker's port outlived it"
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
         for pid in servers:  # never leave a model server behind, whatever failed above
-            if _alive(pid):
+            if pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)
         chroma_server.stop(Path(env["SUMMARIZER_DATA_DIR"]))  # the local Chroma server outlives workers
         store.close()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +25,7 @@ from tests.integration.queue_harness import (
     PAPER,
     REDIS_HOST,
     REDIS_PORT,
+    ROOT,
     Harness,
     RedisServer,
     children,
@@ -336,3 +339,37 @@ def test_a_model_endpoint_that_times_out_costs_one_call_per_try_until_the_outage
     assert failed.error.startswith("extract: gave up after waiting"), failed.error
     assert 1 <= len(h.model.requests) <= failed.stage_attempts["extract"]
     assert not any(failed.stage_crashes.values())
+
+
+def _cli(h: Harness, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "summarizer.cli", *args], env=h.env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_failed_jobs_are_retried_in_bulk_and_lost_messages_re_sent_from_the_command_line(
+    world: Callable[..., Harness], redis_db: int,
+) -> None:
+    h = world("sqlite")
+    h.start_worker()
+    unknown = ["2501.99998", "2501.99999"]  # the fake arXiv has no such papers, yet
+    failed = [h.wait(h.submit(ident)[0].id) for ident in unknown]
+    assert [job.state for job in failed] == ["failed", "failed"]
+    for ident in unknown:  # published since
+        h.fake_arxiv.papers[ident] = {**h.fake_arxiv.papers[PAPER], "id": ident, "version": 1}
+    retried = _cli(h, "retry", "--failed", "--matching", "no paper")
+    assert retried.returncode == 0, retried.stderr
+    assert len(retried.stdout.splitlines()) == 2 and "[done] 2 queued again, 0 refused" in retried.stderr
+    assert [h.wait(job.id).state for job in failed] == ["done", "done"]
+    refused = _cli(h, "retry", str(failed[0].id), "9999")
+    assert refused.returncode == 1 and "[done] 0 queued again, 2 refused" in refused.stderr
+    assert f"job {failed[0].id} is done, not failed" in refused.stdout and "9999" in refused.stdout, refused.stdout
+
+    # a queued job whose message Redis lost is sent again by `summarizer recover`
+    for worker in h.workers:
+        worker.stop()
+    lost, _ = h.submit(PAPER)
+    redis.Redis(REDIS_HOST, REDIS_PORT, db=redis_db).flushdb()
+    recovered = _cli(h, "recover", "--older-than", "0")
+    assert recovered.returncode == 0 and f"{lost.id:>7}  re-sent" in recovered.stdout, recovered.stderr
+    h.start_worker()
+    assert h.wait(lost.id).state == "done"
