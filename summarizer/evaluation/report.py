@@ -20,7 +20,10 @@ Value = float | bool | None
 Key = tuple[str, str]  # (system, tier)
 
 # The columns a reader scans first; every other metric still appears in the side-by-side section.
-TABLE_METRICS = ("grounding_precision", "key_number_recall", "table_cell_recall", "title_exact", "author_f1",
+# Key numbers: the strict pair (the card's first k key numbers, k = the reference's count) before the
+# lenient "anywhere in the card" recall, which listing every number of a paper would win
+TABLE_METRICS = ("grounding_precision", "key_numbers_recall_at_k", "key_numbers_precision_at_k",
+                 "key_number_recall_anywhere", "table_cell_recall", "title_exact", "author_f1",
                  "must_mention", "rouge_l_method", "prompt_tokens", "seconds_total")
 SYSTEM_ORDER = ("pipeline", "baseline", "cards")
 TIER_ORDER = ("full", "abstract")

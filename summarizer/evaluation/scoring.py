@@ -138,14 +138,79 @@ def _key_number_hits(card: CardLike, reference: Mapping[str, Any], *, with_basel
     return hits / len(wanted)
 
 
-def key_number_recall(card: CardLike, reference: Mapping[str, Any]) -> float | None:
-    """Share of the reference's key numbers whose value the card states anywhere (None: reference has none)."""
+def key_number_recall_anywhere(card: CardLike, reference: Mapping[str, Any]) -> float | None:
+    """Lenient: share of the reference's key numbers whose digits the card states anywhere (prose, any table
+    cell, any baseline). A card that lists every number of the paper scores high here: read it beside
+    key_numbers_at_k, never alone (None: the reference has none)."""
     return _key_number_hits(card, reference, with_baseline=False)
 
 
-def key_number_recall_with_baseline(card: CardLike, reference: Mapping[str, Any]) -> float | None:
-    """As key_number_recall, but a key number with a baseline also needs every ';'-part of it stated."""
+def key_number_recall_anywhere_with_baseline(card: CardLike, reference: Mapping[str, Any]) -> float | None:
+    """As key_number_recall_anywhere, but a key number with a baseline also needs every ';'-part of it."""
     return _key_number_hits(card, reference, with_baseline=True)
+
+
+# the words a value is phrased with, which do not change what it says ("up to 50x", "approximately 20")
+_HEDGES = frozenset({
+    "about", "approximately", "around", "roughly", "nearly", "almost", "over", "under", "above", "below",
+    "up", "to", "more", "less", "than", "fewer", "at", "least", "most", "by", "only",
+})
+_NUMBER_WORDS = {word: str(n) for n, word in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+))}
+_PERCENT = re.compile(r"%|\bper ?cent\b")
+_FACTOR = re.compile(r"\d\s*(?:×|x\b)|\btimes\b|\bfold\b")
+_POINTS = re.compile(r"\bpp\b|\bpercentage points?\b|\bpoints?\b")
+_MAGNITUDE = re.compile(r"\d\s*([kmbt])\b")  # 35M, 1.5B, 4k (casefolded)
+_SIGNED_NUMBER = re.compile(r"(?<![\w.])([-+]?)(\d[\d,]*(?:\.\d+)?)")
+
+
+def value_form(value: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """What a key number's value says, for a whole-value match: its numbers in order, each with its sign
+    ("-2.1" is not "2.1"), and its units (percent, factor, points, K/M/B/T magnitude). A value without
+    digits ("three") is its words, number words as digits; phrasing ("up to", "approximately") is ignored."""
+    text = normalize_text(value).casefold()
+    words = [_NUMBER_WORDS.get(word, word) for word in _WORD.findall(text)]
+    text = " ".join(_NUMBER_WORDS.get(word, word) for word in text.split())
+    numbers = tuple(sign.replace("+", "") + canonical(digits) for sign, digits in _SIGNED_NUMBER.findall(text))
+    units = {unit for unit, pattern in (("%", _PERCENT), ("×", _FACTOR), ("pp", _POINTS)) if pattern.search(text)}
+    units |= set(_MAGNITUDE.findall(text))
+    if not numbers:
+        numbers = tuple(word for word in words if word not in _HEDGES)
+    return numbers, frozenset(units)
+
+
+def _baseline_numbers(baseline: str | None) -> set[str]:
+    return {number for part in _baseline_parts(baseline) for number in value_form(part)[0]}
+
+
+def _same_entry(card_kn: Mapping[str, Any], ref_kn: Mapping[str, Any]) -> bool:
+    """The card's key number says what the reference's does: the whole value, and the baseline's numbers
+    among the card entry's own baseline when the reference gives one."""
+    if value_form(str(card_kn.get("value") or "")) != value_form(str(ref_kn.get("value") or "")):
+        return False
+    wanted = _baseline_numbers(ref_kn.get("baseline"))
+    return wanted <= _baseline_numbers(card_kn.get("baseline"))
+
+
+def key_numbers_at_k(card: CardLike, reference: Mapping[str, Any]) -> dict[str, Score]:
+    """Strict, budget-matched: only the card's own `key_numbers`, only its first k (k = how many the
+    reference lists), each matched to at most one reference entry by `_same_entry`.
+
+    recall = reference entries matched / k; precision = matched / the card's first-k entries (None when the
+    card lists none). Listing more numbers cannot raise either: the budget is the reference's.
+    """
+    wanted = _key_numbers(reference)
+    if not wanted:
+        return {"key_numbers_recall_at_k": None, "key_numbers_precision_at_k": None}
+    offered = _key_numbers(_as_dict(card))[:len(wanted)]
+    used: set[int] = set()
+    for ref_kn in wanted:
+        match = next((i for i, kn in enumerate(offered) if i not in used and _same_entry(kn, ref_kn)), None)
+        if match is not None:
+            used.add(match)
+    return {"key_numbers_recall_at_k": len(used) / len(wanted),
+            "key_numbers_precision_at_k": len(used) / len(offered) if offered else None}
 
 
 def table_cell_recall(card: CardLike, reference: Mapping[str, Any]) -> float | None:
@@ -274,8 +339,9 @@ def score_card(card: CardLike, reference: Mapping[str, Any], pages: list[str]) -
     data = _as_dict(card)
     scores: dict[str, Score] = {
         "grounding_precision": grounding_precision(data, pages),
-        "key_number_recall": key_number_recall(data, reference),
-        "key_number_recall_with_baseline": key_number_recall_with_baseline(data, reference),
+        **key_numbers_at_k(data, reference),
+        "key_number_recall_anywhere": key_number_recall_anywhere(data, reference),
+        "key_number_recall_anywhere_with_baseline": key_number_recall_anywhere_with_baseline(data, reference),
         "table_cell_recall": table_cell_recall(data, reference),
         **metadata(data, reference),
         "must_mention": must_mention(data, reference),

@@ -299,7 +299,7 @@ def test_a_task_longer_than_the_visibility_timeout_is_not_handed_out_twice_while
     # extract (well over 6 s) to anyone else
     h = world("sqlite", SUMMARIZER_QUEUE__VISIBILITY_TIMEOUT_S="6", SUMMARIZER_QUEUE__HEARTBEAT_S="1",
               SUMMARIZER_QUEUE__JOB_LOCK_TTL_S="2")
-    h.model.latency_s = 3.0
+    h.model.latency_s = 5.0  # three or more calls: an extract of over 15 s
     h.start_worker("--concurrency", "2")
     job, _ = h.submit()
     done = h.wait(job.id, lambda j: j.state == "failed" or "store" in j.timings, timeout=180)

@@ -14,24 +14,26 @@ from summarizer.card import Card, KeyNumber, ResultsTable
 from summarizer.evaluation.scoring import (
     author_f1,
     grounding_precision,
-    key_number_recall,
-    key_number_recall_with_baseline,
+    key_number_recall_anywhere,
+    key_number_recall_anywhere_with_baseline,
+    key_numbers_at_k,
     metadata,
     must_mention,
     rouge_l,
     score_card,
     table_cell_recall,
+    value_form,
 )
-from summarizer.numbers.normalise import PaperNumbers, canonical
+from summarizer.numbers.normalise import PaperNumbers, canonical, numbers_in
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 PAPERS = SHARED / "eval" / "papers"
 FIXTURES = SHARED / "fixtures"
 
 PAGES = [
-    "Abstract. We collect 16, 464 real-world APIs spanning 49 categories.",
-    "Table 3: pass rate. ReACT 43.98 29.34\nDFSDT 54.10 48.75\nFID drops by \u221244.6%",
-    "ToolLLaMA reaches 61.0 average pass rate with the API retriever.",
+    "Abstract. We collect 23, 817 real-world APIs spanning 37 categories.",
+    "Table 3: pass rate. ReACT 41.06 27.58\nDFSDT 52.31 46.92\nFID drops by \u221238.3%",
+    "ToolLLaMA reaches 57.0 average pass rate with the API retriever.",
 ]
 
 REFERENCE: dict[str, Any] = {
@@ -46,15 +48,15 @@ REFERENCE: dict[str, Any] = {
     "method": "DFSDT searches a decision tree of API calls.",
     "verdict": "Read it if you build tool-using LLMs.",
     "key_numbers": [
-        {"metric": "APIs", "value": "16,464", "baseline": None, "page": 1},
-        {"metric": "pass rate", "value": "48.75", "baseline": "29.34; 43.98", "page": 2},
-        {"metric": "average pass rate", "value": "61", "baseline": None, "page": 3},
-        {"metric": "FID change", "value": "\u221244.6%", "baseline": None, "page": 2},
+        {"metric": "APIs", "value": "23,817", "baseline": None, "page": 1},
+        {"metric": "pass rate", "value": "46.92", "baseline": "27.58; 41.06", "page": 2},
+        {"metric": "average pass rate", "value": "57", "baseline": None, "page": 3},
+        {"metric": "FID change", "value": "\u221238.3%", "baseline": None, "page": 2},
     ],
     "results_tables": [{
         "caption": "Table 3: pass rate",
         "columns": ["Method", "I1", "Average"],
-        "rows": [["ReACT", "43.98", "29.34"], ["DFSDT", "54.10", "48.75"], ["Vicuna", "-", "\u2014"]],
+        "rows": [["ReACT", "41.06", "27.58"], ["DFSDT", "52.31", "46.92"], ["Vicuna", "-", "\u2014"]],
     }],
     "must_mention": ["ToolBench", "DFSDT", "API retriever", "depth-first search decision tree"],
 }
@@ -71,10 +73,10 @@ def make_card(**changes: Any) -> Card:
         "core_problem": "Open-source LLMs are poor at calling external tools.",
         "method": "DFSDT searches a decision tree of API calls.",
         "verdict": "Read it if you build tool-using LLMs.",
-        "results_text": "ToolLLaMA reaches 61.0 average pass rate on 16,464 APIs.",
-        "key_numbers": [KeyNumber(metric="pass rate", value="48.75", baseline="29.34; 43.98", page=2)],
+        "results_text": "ToolLLaMA reaches 57.0 average pass rate on 23,817 APIs.",
+        "key_numbers": [KeyNumber(metric="pass rate", value="46.92", baseline="27.58; 41.06", page=2)],
         "results_tables": [ResultsTable(caption="Table 3", columns=["Method", "I1", "Average"],
-                                        rows=[["ReACT", "43.98", "29.34"], ["DFSDT", "54.10", "48.75"]])],
+                                        rows=[["ReACT", "41.06", "27.58"], ["DFSDT", "52.31", "46.92"]])],
     }
     fields.update(changes)
     return Card(**fields)
@@ -83,8 +85,8 @@ def make_card(**changes: Any) -> Card:
 # ------------------------------------------------------------------------------------------- grounding
 
 def test_one_invented_number_among_four_costs_exactly_a_quarter() -> None:
-    grounded = Card(title="t", results_text="Pass rate 61.0 on 16,464 APIs; 48.75 vs 29.34.")
-    invented = Card(title="t", results_text="Pass rate 61.0 on 16,464 APIs; 48.75 vs 77.77.")
+    grounded = Card(title="t", results_text="Pass rate 57.0 on 23,817 APIs; 46.92 vs 27.58.")
+    invented = Card(title="t", results_text="Pass rate 57.0 on 23,817 APIs; 46.92 vs 77.77.")
     assert grounding_precision(grounded, PAGES) == 1.0
     assert grounding_precision(invented, PAGES) == 0.75
 
@@ -92,39 +94,39 @@ def test_one_invented_number_among_four_costs_exactly_a_quarter() -> None:
 def test_grounding_counts_key_numbers_baselines_and_table_cells() -> None:
     card = Card(
         title="t",
-        key_numbers=[KeyNumber(metric="m", value="48.75", baseline="29.34; 12.5")],  # 12.5 invented
-        results_tables=[ResultsTable(caption="c", columns=["a", "b"], rows=[["ReACT", "43.98"], ["X", "99.9"]])],
+        key_numbers=[KeyNumber(metric="m", value="46.92", baseline="27.58; 12.5")],  # 12.5 invented
+        results_tables=[ResultsTable(caption="c", columns=["a", "b"], rows=[["ReACT", "41.06"], ["X", "99.9"]])],
     )
-    assert grounding_precision(card, PAGES) == 0.6  # 48.75, 29.34, 43.98 held; 12.5, 99.9 not
+    assert grounding_precision(card, PAGES) == 0.6  # 46.92, 27.58, 41.06 held; 12.5, 99.9 not
 
 
 def test_grounding_is_none_without_numbers_and_accepts_dicts() -> None:
     assert grounding_precision(Card(title="t", method="No numbers here."), PAGES) is None
-    assert grounding_precision({"title": "t", "results_text": "61 and \u221244.6%"}, PAGES) == 1.0
+    assert grounding_precision({"title": "t", "results_text": "57 and \u221238.3%"}, PAGES) == 1.0
 
 
 # ------------------------------------------------------------------------------------------- key numbers
 
 def test_key_number_recall_drops_one_of_four() -> None:
-    assert key_number_recall(make_card(results_text="Reaches 61.0 on 16,464 APIs; FID -44.6%."), REFERENCE) == 1.0
-    assert key_number_recall(make_card(results_text="Reaches 61.0 on 16,464 APIs."), REFERENCE) == 0.75
+    assert key_number_recall_anywhere(make_card(results_text="Reaches 57.0 on 23,817 APIs; FID -38.3%."), REFERENCE) == 1.0
+    assert key_number_recall_anywhere(make_card(results_text="Reaches 57.0 on 23,817 APIs."), REFERENCE) == 0.75
 
 
 def test_key_number_recall_normalises_spellings() -> None:
-    reference = {"key_numbers": [{"value": "61.0"}, {"value": "16,464"}, {"value": "\u221244.6"}]}
-    card = {"title": "t", "key_numbers": [{"metric": "m", "value": "61"}],
-            "results_tables": [{"caption": "c", "columns": ["a", "b"], "rows": [["x", "16464"]]}],
-            "method": "A change of -44.6 points."}
-    assert key_number_recall(card, reference) == 1.0
-    assert key_number_recall(Card(title="t"), {"key_numbers": []}) is None
+    reference = {"key_numbers": [{"value": "57.0"}, {"value": "23,817"}, {"value": "\u221238.3"}]}
+    card = {"title": "t", "key_numbers": [{"metric": "m", "value": "57"}],
+            "results_tables": [{"caption": "c", "columns": ["a", "b"], "rows": [["x", "23817"]]}],
+            "method": "A change of -38.3 points."}
+    assert key_number_recall_anywhere(card, reference) == 1.0
+    assert key_number_recall_anywhere(Card(title="t"), {"key_numbers": []}) is None
 
 
 def test_key_number_recall_with_baseline_needs_every_part() -> None:
-    card = make_card(results_text="Reaches 61.0 on 16,464 APIs; FID -44.6%.", key_numbers=[],
-                     results_tables=[ResultsTable(caption="c", columns=["a", "b"], rows=[["DFSDT", "48.75"]])])
-    assert key_number_recall(card, REFERENCE) == 1.0
-    assert key_number_recall_with_baseline(card, REFERENCE) == 0.75  # 29.34 and 43.98 not stated
-    assert key_number_recall_with_baseline(make_card(results_text="61.0, 16,464, -44.6"), REFERENCE) == 1.0
+    card = make_card(results_text="Reaches 57.0 on 23,817 APIs; FID -38.3%.", key_numbers=[],
+                     results_tables=[ResultsTable(caption="c", columns=["a", "b"], rows=[["DFSDT", "46.92"]])])
+    assert key_number_recall_anywhere(card, REFERENCE) == 1.0
+    assert key_number_recall_anywhere_with_baseline(card, REFERENCE) == 0.75  # 27.58 and 41.06 not stated
+    assert key_number_recall_anywhere_with_baseline(make_card(results_text="57.0, 23,817, -38.3"), REFERENCE) == 1.0
 
 
 # ------------------------------------------------------------------------------------------- tables
@@ -132,9 +134,9 @@ def test_key_number_recall_with_baseline_needs_every_part() -> None:
 def test_table_cell_recall_on_a_small_table() -> None:
     assert table_cell_recall(make_card(), REFERENCE) == 1.0  # "-" and "—" cells are skipped
     partial = make_card(results_tables=[ResultsTable(caption="c", columns=["a", "b", "c"],
-                                                     rows=[["ReACT", "43.98", "29.340"]])])
+                                                     rows=[["ReACT", "41.06", "27.580"]])])
     assert table_cell_recall(partial, REFERENCE) == 0.5
-    prose_only = make_card(results_tables=[], results_text="54.10 and 48.75")
+    prose_only = make_card(results_tables=[], results_text="52.31 and 46.92")
     assert table_cell_recall(prose_only, REFERENCE) == 0.0
     assert table_cell_recall(make_card(), {"results_tables": []}) is None
 
@@ -224,8 +226,8 @@ def test_reference_card_scored_against_itself(path: Path) -> None:
     pages = pdf_pages(reference["source_pdf"])
     card = reference_as_card(reference)
     scores = score_card(card, reference, pages)
-    assert scores["key_number_recall"] == 1.0
-    assert scores["key_number_recall_with_baseline"] == 1.0
+    assert scores["key_number_recall_anywhere"] == 1.0
+    assert scores["key_number_recall_anywhere_with_baseline"] == 1.0
     assert scores["table_cell_recall"] in (1.0, None)
     assert scores["title_exact"] is True
     assert scores["author_f1"] == 1.0
@@ -250,3 +252,65 @@ def _all_card_numbers(card: Card) -> list[str]:
     from summarizer.evaluation.scoring import _stated_numbers
 
     return _stated_numbers(card.model_dump())
+
+
+# --- key numbers, strictly -------------------------------------------------------------------------------
+
+
+def _kn(value: str, baseline: str | None = None) -> KeyNumber:
+    return KeyNumber(metric="m", value=value, baseline=baseline)
+
+
+def test_a_whole_value_matches_in_every_spelling_but_not_with_another_sign_unit_or_scale() -> None:
+    same = [("57.0", "57"), ("23,817", "23817"), ("\u221238.3%", "-38.3 %"), ("up to 12\u00d7 fewer", "12x"),
+            ("approximately 20 times fewer", "20\u00d7"), ("35M", "35 M"), ("5:1:4", "5 : 1 : 4"),
+            ("three", "3"), ("9 percent", "9%")]
+    for a, b in same:
+        assert value_form(a) == value_form(b), (a, b)
+    different = [("-38.3%", "38.3%"), ("38.3%", "38.3"), ("12\u00d7", "12"), ("35M", "35B"), ("5:1:4", "5:4:1"),
+                 ("2.5 pp", "2.5%"), ("57.0", "57.01")]
+    for a, b in different:
+        assert value_form(a) != value_form(b), (a, b)
+
+
+def test_only_the_first_k_key_numbers_count_and_precision_is_of_those() -> None:
+    reference = {"key_numbers": [{"value": "57.0"}, {"value": "23,817"}]}  # k = 2
+    right_first = {"key_numbers": [_kn("57"), _kn("23,817"), _kn("1.5")]}
+    assert key_numbers_at_k(right_first, reference) == {"key_numbers_recall_at_k": 1.0,
+                                                        "key_numbers_precision_at_k": 1.0}
+    right_late = {"key_numbers": [_kn("1.5"), _kn("57"), _kn("23,817")]}  # the third is past the budget
+    assert key_numbers_at_k(right_late, reference) == {"key_numbers_recall_at_k": 0.5,
+                                                       "key_numbers_precision_at_k": 0.5}
+    twice = {"key_numbers": [_kn("57"), _kn("57.0")]}  # one reference entry is matched once
+    assert key_numbers_at_k(twice, reference)["key_numbers_recall_at_k"] == 0.5
+    assert key_numbers_at_k({"key_numbers": []}, reference) == {"key_numbers_recall_at_k": 0.0,
+                                                                "key_numbers_precision_at_k": None}
+    assert key_numbers_at_k(right_first, {"key_numbers": []})["key_numbers_recall_at_k"] is None
+
+
+def test_a_reference_baseline_must_be_the_same_entrys_baseline() -> None:
+    reference = {"key_numbers": [{"value": "46.92", "baseline": "27.58; 41.06"}]}
+    assert key_numbers_at_k({"key_numbers": [_kn("46.92", "41.06; 27.58")]}, reference)["key_numbers_recall_at_k"] == 1.0
+    assert key_numbers_at_k({"key_numbers": [_kn("46.92", "41.06")]}, reference)["key_numbers_recall_at_k"] == 0.0
+    assert key_numbers_at_k({"key_numbers": [_kn("46.92")]}, reference)["key_numbers_recall_at_k"] == 0.0
+    # the baseline stated elsewhere in the card (prose, a table) does not make this entry right
+    card = make_card(key_numbers=[_kn("46.92")], results_text="ReACT reaches 27.58 and 41.06.")
+    assert key_numbers_at_k(card, reference)["key_numbers_recall_at_k"] == 0.0
+    assert key_number_recall_anywhere_with_baseline(card, reference) == 1.0
+
+
+def test_a_card_listing_every_number_of_the_paper_scores_low_on_the_strict_metric() -> None:
+    # a "card" with no judgement: every number the paper prints, in reading order, as a key number
+    pages = ["We run 3 seeds on 4 benchmarks with 2 model sizes at 512 px, batch 64, for 100 epochs.",
+             "Table 1 (Section 4.2): ours 71.4 vs 65.2 [12]; FID 9.8 vs 12.1; 1.7\u00d7 faster; params 350M."]
+    reference = {"key_numbers": [{"value": "71.4", "baseline": "65.2"}, {"value": "9.8", "baseline": "12.1"},
+                                 {"value": "1.7\u00d7"}]}
+    everything = [_kn(number) for page in pages for number in numbers_in(page)]
+    assert len(everything) > 10
+    volume = {"title": "t", "key_numbers": everything}
+    assert key_number_recall_anywhere(volume, reference) == 1.0  # the lenient figure is fooled
+    strict = key_numbers_at_k(volume, reference)
+    assert strict == {"key_numbers_recall_at_k": 0.0, "key_numbers_precision_at_k": 0.0}
+    chosen = {"title": "t", "key_numbers": [_kn("71.4", "65.2"), _kn("9.8", "12.1"), _kn("1.7\u00d7")]}
+    assert key_numbers_at_k(chosen, reference) == {"key_numbers_recall_at_k": 1.0,
+                                                   "key_numbers_precision_at_k": 1.0}
