@@ -1,5 +1,6 @@
-"""Files: written atomically for other processes to read (the arXiv cache, parsed documents), and the
-hash of the source files whose behaviour keys a cache or a card's pipeline version."""
+"""Files and processes of this machine: files written atomically for other processes to read (the arXiv
+cache, parsed documents), the hash of the source files whose behaviour keys a cache or a card's pipeline
+version, and whether a process named in a record or a lock is still alive."""
 
 from __future__ import annotations
 
@@ -55,3 +56,18 @@ def _without_docstrings(tree: ast.Module) -> ast.Module:
                     and isinstance(body[0].value.value, str):
                 node.body = body[1:] or [ast.Pass()]
     return tree
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this machine is alive; a zombie (exited, not yet reaped) is not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    try:
+        # /proc/<pid>/stat is "pid (comm) state ...", and comm may hold spaces and parentheses
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

@@ -16,13 +16,14 @@ import socket
 import threading
 import time
 import uuid
-from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 import redis
 
-__all__ = ["JobLock", "backoff", "pid_alive"]
+from summarizer.files import pid_alive
+
+__all__ = ["JobLock", "backoff"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,21 +35,6 @@ _TAKE_OVER = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end"
     " return false"
 )
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process of this host is alive (a zombie, killed and not yet reaped, is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    try:
-        # /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces and parentheses
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 class JobLock:

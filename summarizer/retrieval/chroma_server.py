@@ -25,6 +25,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from summarizer.errors import ConfigError, UpstreamUnavailable
+from summarizer.files import pid_alive
 from summarizer.model.server import free_port
 
 logger = logging.getLogger(__name__)
@@ -82,9 +83,9 @@ def stop(data_dir: Path) -> ServerRecord | None:
             return None
         os.kill(record.pid, signal.SIGTERM)
         deadline = time.monotonic() + 20
-        while _pid_alive(record.pid) and time.monotonic() < deadline:
+        while pid_alive(record.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if _pid_alive(record.pid):
+        if pid_alive(record.pid):
             os.kill(record.pid, signal.SIGKILL)
         (home / "server.json").unlink(missing_ok=True)
         return record
@@ -115,26 +116,12 @@ def _start(home: Path) -> ServerRecord:
 
 
 def _alive(record: ServerRecord) -> bool:
-    if not _pid_alive(record.pid):
+    if not pid_alive(record.pid):
         return False
     try:
         return httpx.get(f"{record.url}/api/v2/heartbeat", timeout=HEARTBEAT_TIMEOUT_S).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a server that exited but was never waited for (its starter is gone) is a zombie until reaped
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 @contextmanager

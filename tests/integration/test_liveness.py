@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from summarizer.files import pid_alive
 from tests.integration.queue_harness import REDIS_HOST, REDIS_PORT
-from workers.liveness import HOST, JobLock, backoff, pid_alive
+from workers.liveness import HOST, JobLock, backoff
 
 pytestmark = pytest.mark.integration
 

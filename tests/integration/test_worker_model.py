@@ -21,6 +21,7 @@ import pytest
 import redis
 
 from summarizer.card import Card
+from summarizer.files import pid_alive
 from summarizer.model import llm
 from summarizer.retrieval import chroma_server
 from summarizer.service.intake import Intake
@@ -30,7 +31,6 @@ from tests.fakes.fake_arxiv import FakeArxiv
 from tests.integration.queue_harness import PAPER, REDIS_HOST, REDIS_PORT, ROOT
 from workers import tasks
 from workers.celery_app import make_app
-from workers.liveness import pid_alive
 
 pytestmark = pytest.mark.integration
 
