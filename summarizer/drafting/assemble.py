@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from summarizer.card import Card, Evidence
@@ -24,6 +25,8 @@ LEADING_TABLE_NUMBERS = 6
 LEADING_PROSE_NUMBERS = 4
 # a title whose part before the colon has at most this many words names the method ("ToolLLM: ...")
 SHORT_NAME_MAX_WORDS = 4
+# the longest headline the model may give (drafting/extract.py): an answer this long was cut there
+HEADLINE_CUT_CHARS = 90
 # instructions aimed at a model, in the paper's own text: the card is flagged for an editor's review
 _INJECTION = re.compile(r"""
     ignore\ (?:all\ |any\ )?(?:the\ )?(?:previous|prior|above|earlier)\ (?:instructions|prompts?)
@@ -70,7 +73,7 @@ def card(
         evidence.append(Evidence(field=prose_field, pages=context_pages, chunk_ids=context_ids, source="model"))
 
     title = record.title if record else (doc.title or "Untitled")
-    name = short_name(title)
+    name = short_name(title, doc.text)
     main = next((o for o in options if o.id == answers.main_table), None)
     anchor_words = results.anchors(name, title, answers.method)
     tables, table_numbers = results.collect(main, answers.proposed_row, options, anchor_words,
@@ -96,7 +99,7 @@ def card(
         needs_review.append("possible prompt injection in the paper text")
     return Card(
         arxiv_id=record.arxiv_id if record else doc.arxiv_id, version=f"v{record.version}" if record else None,
-        name=name, headline=answers.headline, title=title, authors=authors,
+        name=name, headline=tagline(answers.headline, name, title), title=title, authors=authors,
         institutions=institutions, categories=record.categories if record else [],
         submitted=record.published if record else None, updated=record.updated if record else None,
         arxiv_comment=comment, venue=venue_name, peer_review_status=status, peer_review_text=review_text,
@@ -108,10 +111,38 @@ def card(
     )
 
 
-def short_name(title: str) -> str | None:
-    """The method's name when the title leads with one ("ToolLLM: Facilitating ..."), else None."""
+def short_name(title: str, text: str = "") -> str | None:
+    """The method's name when the title leads with one ("ToolLLM: Facilitating ..."), else None.
+
+    A title set in capitals ("TOOLLLM: ...") gives the name as the paper's text spells it most often
+    ("ToolLLM"), when the text has it in mixed case.
+    """
     head = title.split(":", 1)[0].strip()
-    return head if ":" in title and len(head.split()) <= SHORT_NAME_MAX_WORDS else None
+    if ":" not in title or len(head.split()) > SHORT_NAME_MAX_WORDS:
+        return None
+    if head.isupper() and text:
+        spellings = Counter(m.group(0) for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", text, re.IGNORECASE)
+                            if not m.group(0).isupper())
+        if spellings:
+            return spellings.most_common(1)[0][0]
+    return head
+
+
+def tagline(headline: str | None, name: str | None, title: str) -> str | None:
+    """The one-line tagline the heading shows after the name: the model's, without the name or the title
+    repeated in front and ended at a whole word when the answer's length limit cut it; when nothing is
+    left of it, the title's own words after the name ("GPJax: A Gaussian Process Framework in JAX")."""
+    subtitle = title.split(":", 1)[1].strip() if name and ":" in title else None
+    if not headline:
+        return subtitle
+    text = " ".join(headline.split())
+    for prefix in (title, name):
+        if prefix and text.casefold().startswith(prefix.casefold()):
+            text = text[len(prefix):].lstrip(" :-–—,")
+    if len(headline) >= HEADLINE_CUT_CHARS:  # cut by the length limit: drop the broken last word
+        text = text.rsplit(" ", 1)[0] if " " in text else text
+        text = re.sub(r"[\s,;:–—-]+(?:and|or|of|the|a|an|for|to|with|in|on)?$", "", text, flags=re.IGNORECASE)
+    return text or subtitle
 
 
 def byline_names(candidates: list[str], front: str) -> list[str]:

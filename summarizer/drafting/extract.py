@@ -61,8 +61,8 @@ _RESULTS_TEXT_MAX_CHARS = 400
 _VERDICT_MAX_CHARS = 300
 # a headline shorter than this is a word or two, not a claim
 _HEADLINE_MIN_CHARS = 5
-# a headline fits one line of the card
-_HEADLINE_MAX_CHARS = 90
+# a headline fits one line of the card (assemble.tagline ends a cut one at a whole word)
+_HEADLINE_MAX_CHARS = assemble.HEADLINE_CUT_CHARS
 # a shorter name is an initial or a stray character, not an author or institution
 _NAME_MIN_CHARS = 2
 # a longer "name" is a run of byline text (several names or an address), not one name

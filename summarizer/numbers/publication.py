@@ -56,10 +56,7 @@ _SELF_CITATION = re.compile(
     \((\d{4})\)\.\s+                                  # the year: "(2022). "
     (?P<title>[^()]{10,300}?)\.\s+                    # the title: "GPJax: A Gaussian Process ... JAX. "
     (?P<journal>[A-Z][A-Za-z&:,'\ -]{3,120}?),\s*     # the journal: "Journal of Open Source Software, "
-    (?:
-        (?P<volume>\d+)\s?\((?P<issue>\d+)\),\s*(?P<article>\d+)  # volume (issue), article: "7(75), 4455"
-        |¿VOL\?                                       # a draft's placeholder for them
-    )
+    (?P<volume>\d+)\s?\((?P<issue>\d+)\),\s*(?P<article>\d+)  # volume (issue), article: "7(75), 4455"
     """,
     re.VERBOSE,
 )
@@ -86,10 +83,6 @@ _GRANT_ID = re.compile(
     """,
     re.VERBOSE,
 )
-# a named programme and its year: "Horizon 2020 programme" (group 1: "Horizon 2020")
-_PROGRAMME = re.compile(r"\b([A-Z][a-z]+ (?:19|20)\d\d)\s+(?:program|programme|strategy|plan)\b")
-# a funding period: "(2019-2023)"
-_PERIOD = re.compile(r"\((?:19|20)\d\d-(?:19|20)\d\d\)")
 
 
 def facts(doc: Document) -> list[KeyNumber]:
@@ -116,10 +109,9 @@ def facts(doc: Document) -> list[KeyNumber]:
         if (cite := _self_citation(text, doc.title)) is not None:
             context = cite.group(0)
             add("citation year", cite.group(1), page.number, context)
-            if cite.group("volume"):
-                volume = f"{cite.group('volume')} ({cite.group('issue')})"
-                add(f"volume (issue), {cite.group('journal')}", volume, page.number, context)
-                add("article number", cite.group("article"), page.number, context)
+            volume = f"{cite.group('volume')} ({cite.group('issue')})"
+            add(f"volume (issue), {cite.group('journal')}", volume, page.number, context)
+            add("article number", cite.group("article"), page.number, context)
             break
     for section in doc.sections:
         # an acknowledgements or funding section
@@ -130,10 +122,8 @@ def facts(doc: Document) -> list[KeyNumber]:
             for sentence in re.split(r"(?<=[.!?])\s+", normalize_text(part.text)):
                 if not _FUNDING_SENTENCE.search(sentence):
                     continue
-                for match in (*_PROGRAMME.finditer(sentence), *_GRANT_ID.finditer(sentence),
-                              *_PERIOD.finditer(sentence)):
-                    value = match.group(1) if match.re is _PROGRAMME else match.group(0)
-                    add("funding", value, part.page, sentence)
+                for match in _GRANT_ID.finditer(sentence):  # grant ids only: a programme's name is no number
+                    add("funding", match.group(0), part.page, sentence)
     return found
 
 

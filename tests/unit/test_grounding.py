@@ -7,36 +7,36 @@ from summarizer.numbers.grounding import check
 from summarizer.numbers.normalise import PaperNumbers, canonical, normalize_text, numbers_in
 
 PAGES = [
-    "Abstract. We collect 16, 464 real-world APIs spanning 49 categories.",
-    "Table 3: pass rate. ReACT 43.98 23.62 20.42 29.34\nDFSDT 54.10 47.35 44.80 48.75\nFID drops by \u221244.6%",
-    "ToolLLaMA reaches 61.0 average pass rate; GPT-4 and ResNet-50 are mentioned. Split 46 .0 cell.",
+    "Abstract. We collect 23, 817 real-world APIs spanning 37 categories.",
+    "Table 3: pass rate. ReACT 41.06 21.17 19.93 27.58\nDFSDT 52.31 45.16 42.71 46.92\nFID drops by \u221238.3%",
+    "ToolLLaMA reaches 57.0 average pass rate; GPT-4 and ResNet-50 are mentioned. Split 46 .0 cell.",
 ]
 
 
 def test_normaliser_joins_thousands_minus_and_split_decimals() -> None:
-    assert "16,464" in normalize_text(PAGES[0])
-    assert "-44.6%" in normalize_text(PAGES[1])
+    assert "23,817" in normalize_text(PAGES[0])
+    assert "-38.3%" in normalize_text(PAGES[1])
     assert "46.0" in normalize_text(PAGES[2])
-    assert canonical("61.0") == canonical("61") == "61"
-    assert canonical("16,464") == canonical("16464")
-    assert canonical("\u221244.6") == canonical("44.6")
+    assert canonical("57.0") == canonical("57") == "57"
+    assert canonical("23,817") == canonical("23817")
+    assert canonical("\u221238.3") == canonical("38.3")
 
 
 def test_numbers_in_prose_skips_model_names() -> None:
-    assert numbers_in("GPT-4 and ResNet-50 reach 61.0 and 75.8% with 7B parameters") == ["61.0", "75.8", "7"]
+    assert numbers_in("GPT-4 and ResNet-50 reach 57.0 and 73.4% with 7B parameters") == ["57.0", "73.4", "7"]
 
 
 def test_paper_numbers_know_their_pages() -> None:
     paper = PaperNumbers(PAGES)
-    assert paper.page_of("48.75") == 2
-    assert paper.on_page("61", 3)
-    assert not paper.on_page("61.0", 1)
-    assert not paper.has("0.0")  # "0.0" is not inside 60.0 or 20.42
+    assert paper.page_of("46.92") == 2
+    assert paper.on_page("57", 3)
+    assert not paper.on_page("57.0", 1)
+    assert not paper.has("0.0")  # "0.0" is not inside 60.0 or 19.93
 
 
 def _card(**fields: object) -> Card:
-    base: dict[str, object] = {"title": "T", "core_problem": "APIs: 16,464 of them.",
-                               "method": "DFSDT search.", "results_text": "Pass rate 48.75 vs 29.34."}
+    base: dict[str, object] = {"title": "T", "core_problem": "APIs: 23,817 of them.",
+                               "method": "DFSDT search.", "results_text": "Pass rate 46.92 vs 27.58."}
     base.update(fields)
     return Card.model_validate(base)
 
@@ -55,25 +55,25 @@ def test_flagging_instead_of_removing_keeps_the_number_marked() -> None:
 
 
 def test_a_grounded_card_keeps_everything() -> None:
-    kn = KeyNumber(metric="pass rate", value="48.75", baseline="29.34", page=2)
-    table = ResultsTable(caption="Table 3", columns=["Method", "Avg"], rows=[["DFSDT", "48.75"]], page=2)
+    kn = KeyNumber(metric="pass rate", value="46.92", baseline="27.58", page=2)
+    table = ResultsTable(caption="Table 3", columns=["Method", "Avg"], rows=[["DFSDT", "46.92"]], page=2)
     card = check(_card(key_numbers=[kn], results_tables=[table]), PAGES)
     assert card.grounding.rate == 1.0
-    assert card.key_numbers == [kn] and card.results_tables[0].rows == [["DFSDT", "48.75"]]
+    assert card.key_numbers == [kn] and card.results_tables[0].rows == [["DFSDT", "46.92"]]
 
 
 def test_key_number_on_the_wrong_page_or_invented_is_removed() -> None:
-    wrong_page = KeyNumber(metric="pass rate", value="48.75", page=1)
+    wrong_page = KeyNumber(metric="pass rate", value="46.92", page=1)
     invented = KeyNumber(metric="pass rate", value="99.9", page=2)
     card = check(_card(key_numbers=[wrong_page, invented]), PAGES)
     assert card.key_numbers == []
-    assert {f.number for f in card.grounding.flagged} == {"48.75", "99.9"}
+    assert {f.number for f in card.grounding.flagged} == {"46.92", "99.9"}
 
 
 def test_table_rows_with_invented_cells_are_dropped() -> None:
-    table = ResultsTable(caption="t", columns=["M", "A"], rows=[["DFSDT", "48.75"], ["X", "77.7"]], page=2)
+    table = ResultsTable(caption="t", columns=["M", "A"], rows=[["DFSDT", "46.92"], ["X", "77.7"]], page=2)
     card = check(_card(results_tables=[table]), PAGES)
-    assert card.results_tables[0].rows == [["DFSDT", "48.75"]]
+    assert card.results_tables[0].rows == [["DFSDT", "46.92"]]
     assert card.grounding.held == card.grounding.checked - 1
 
 

@@ -18,7 +18,7 @@ def test_under_review_is_a_preprint() -> None:
 def test_pdf_headers() -> None:
     assert venue.detect(None, None, "Preprint\nToolLLM: ...")[1] == "preprint"
     assert venue.detect(None, None, "Published as a conference paper at ICLR 2024\n")[:2] == ("ICLR 2024", "accepted")
-    joss = "Journal of Open Source Software DOI: 10.21105/joss.04455 Published: 26 July 2022"
+    joss = "Journal of Open Source Software DOI: 10.5555/jss.01234 Published: 26 July 2022"
     assert venue.detect(None, None, joss)[:2] == ("Journal of Open Source Software", "accepted")
     draft = "Journal of Open Source Software DOI: 10.xxxxxx/draft Published: unpublished"
     assert venue.detect(None, None, draft)[1] == "preprint"

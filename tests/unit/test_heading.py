@@ -1,0 +1,28 @@
+"""The card's heading: the paper's short name and a one-line tagline (synthetic titles and answers)."""
+
+from __future__ import annotations
+
+from summarizer.drafting.assemble import HEADLINE_CUT_CHARS, short_name, tagline
+
+
+def test_the_short_name_is_the_title_head_spelled_as_the_paper_spells_it() -> None:
+    assert short_name("Zephyr: Fast Widgets for Everyone") == "Zephyr"
+    assert short_name("A Study of Widgets and Their Many Uses in Practice") is None  # no name in front
+    assert short_name("A Very Long Lead Phrase Here: And More") is None  # five words: a phrase, not a name
+    text = "We present ZePHyr. ZePHyr is fast; ZEPHYR (in capitals) appears once; zephyr winds."
+    assert short_name("ZEPHYR: FAST WIDGETS FOR EVERYONE", text) == "ZePHyr"  # the paper's most common spelling
+    assert short_name("ZEPHYR: FAST WIDGETS FOR EVERYONE", "ZEPHYR only in capitals") == "ZEPHYR"
+
+
+def test_the_tagline_drops_a_repeated_name_or_title_and_ends_at_a_whole_word() -> None:
+    title = "Zephyr: Fast Widgets for Everyone"
+    assert tagline("Widgets at the speed of light", "Zephyr", title) == "Widgets at the speed of light"
+    assert tagline("Zephyr: widgets at the speed of light", "Zephyr", title) == "widgets at the speed of light"
+    # the title again, or nothing: the title's own words after the name
+    assert tagline("Zephyr: Fast Widgets for Everyone", "Zephyr", title) == "Fast Widgets for Everyone"
+    assert tagline(None, "Zephyr", title) == "Fast Widgets for Everyone"
+    assert tagline(None, None, "A Study of Widgets") is None
+    # an answer cut at the length limit in the middle of a word loses the broken word and a dangling "of"
+    cut = ("Predicting the long-term behaviour of widget swarms under heavy load with a model of "
+           "pressureless gas")[:HEADLINE_CUT_CHARS]
+    assert tagline(cut, "Zephyr", title) == "Predicting the long-term behaviour of widget swarms under heavy load with a model"
