@@ -49,6 +49,7 @@ class Worker:
 
     def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
         self.log = log
+        self.args = args
         with log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "summarizer.cli", "worker", "--loglevel", "INFO", *args],
@@ -106,6 +107,15 @@ class Harness:
         worker = Worker(self.env, self.tmp_path / "worker.log", *args)
         self.workers.append(worker)
         return worker
+
+    def restart_exited_workers(self) -> int:
+        """Start again every worker whose process has exited, as a supervisor does (compose's restart
+        policy, systemd); how many were restarted."""
+        exited = [w for w in self.workers if w.process.poll() is not None]
+        for worker in exited:
+            self.workers.remove(worker)
+            self.start_worker(*worker.args)
+        return len(exited)
 
     def wait(self, job_id: int, until: Callable[[JobView], bool] = lambda j: j.state in ("done", "failed"),
              timeout: float = 60.0) -> JobView:
