@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 PeerReview = Literal["accepted", "preprint", "unknown"]
 CodeStatus = Literal["released", "none", "unknown"]
 Section = Literal["table", "results", "method", "core_problem", "headline", "metadata"]
+# the key numbers an entry shows: an editor keeps 8 to 19; more is a list nobody reads
+MAX_KEY_NUMBERS = 12
 
 
 class KeyNumber(BaseModel):
@@ -126,7 +128,8 @@ class Card(BaseModel):
     method: str = Field(default="", max_length=2000)
     results_text: str | None = Field(default=None, max_length=2000)
     results_tables: list[ResultsTable] = []
-    key_numbers: list[KeyNumber] = []
+    key_numbers: list[KeyNumber] = []  # ranked, the best first; drafts hold at most MAX_KEY_NUMBERS
+    more_numbers: list[KeyNumber] = []  # further numbers worth keeping, ranked: the editor draws from them
     quotes: list[str] = []
     novelty: str | None = None
     credibility: str | None = None

@@ -31,12 +31,9 @@ _ENV.filters["md"] = md_escape
 _ENV.filters["cell"] = md_cell
 
 
-SHOWN_NUMBERS = 10  # the card keeps every key number; the entry shows the first ones (the best)
-
-
-def markdown(card: Card, shown_numbers: int = SHOWN_NUMBERS) -> str:
+def markdown(card: Card) -> str:
     """One digest entry: heading, byline, problem, method, results table, resources, why read it."""
-    text = _ENV.get_template("card.md.j2").render(card=card, shown_numbers=shown_numbers)
+    text = _ENV.get_template("card.md.j2").render(card=card)
     # paragraphs are separated by one blank line; table and list lines stay together
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 

@@ -11,7 +11,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from summarizer.card import Card, Evidence
+from summarizer.card import MAX_KEY_NUMBERS, Card, Evidence, KeyNumber
 from summarizer.document import ArxivRecord, Chunk, Document
 from summarizer.drafting import venue
 from summarizer.ingest import links
@@ -77,17 +77,16 @@ def card(
     main = next((o for o in options if o.id == answers.main_table), None)
     anchor_words = results.anchors(name, title, answers.method)
     tables, table_numbers = results.collect(main, answers.proposed_row, options, anchor_words,
-                                            max_rows=settings.max_table_rows)
+                                            max_rows=settings.max_table_rows,
+                                            name_words=results.anchors(name) if name else set())
     prose_numbers = claims.key_numbers(doc, record.abstract if record else None, limit=settings.max_prose_numbers)
-    # the headline numbers first (main table, best prose claims), then the rest, then publication facts
-    key_numbers = (table_numbers[:LEADING_TABLE_NUMBERS] + prose_numbers[:LEADING_PROSE_NUMBERS]
-                   + table_numbers[LEADING_TABLE_NUMBERS:] + prose_numbers[LEADING_PROSE_NUMBERS:]
-                   + publication.facts(doc))
+    key_numbers, more_numbers = rank_numbers(table_numbers, prose_numbers, publication.facts(doc))
     if tables:
         evidence.append(Evidence(field="results_tables", pages=[t.page for t in tables if t.page],
                                  source="parsed_table"))
-    evidence.append(Evidence(field="key_numbers", pages=sorted({k.page for k in key_numbers if k.page}),
-                             source="parsed_table"))
+    for number_field, numbers in (("key_numbers", key_numbers), ("more_numbers", more_numbers)):
+        evidence.append(Evidence(field=number_field, pages=sorted({k.page for k in numbers if k.page}),
+                                 source="parsed_table"))
 
     comment = record.comment if record else None
     journal = record.journal_ref if record else None
@@ -104,11 +103,27 @@ def card(
         submitted=record.published if record else None, updated=record.updated if record else None,
         arxiv_comment=comment, venue=venue_name, peer_review_status=status, peer_review_text=review_text,
         core_problem=answers.core_problem, method=answers.method, results_text=answers.results_text,
-        results_tables=tables, key_numbers=key_numbers, verdict=answers.verdict,
+        results_tables=tables, key_numbers=key_numbers, more_numbers=more_numbers, verdict=answers.verdict,
         code_url=_bare(code[0].url) if code else None, code_urls=[_bare(link.url) for link in code],
         project_page=_bare(project.url) if project else None,
         code_status="released" if code else "unknown", needs_review=needs_review, evidence=evidence,
     )
+
+
+def rank_numbers(table: list[KeyNumber], prose: list[KeyNumber],
+                 facts: list[KeyNumber]) -> tuple[list[KeyNumber], list[KeyNumber]]:
+    """(key numbers, more numbers): the headline numbers first (the main tables' best cells, the best prose
+    claims), then the rest, then publication facts; the card shows the first MAX_KEY_NUMBERS and keeps the
+    others, still ranked, for the editor to draw from. A value already ranked higher from the same page (a
+    table cell the prose repeats) is not listed again."""
+    ranked: list[KeyNumber] = []
+    seen: set[tuple[str, int | None]] = set()
+    for number in (table[:LEADING_TABLE_NUMBERS] + prose[:LEADING_PROSE_NUMBERS]
+                   + table[LEADING_TABLE_NUMBERS:] + prose[LEADING_PROSE_NUMBERS:] + facts):
+        if number.section == "table" or (number.value, number.page) not in seen:
+            ranked.append(number)
+        seen.add((number.value, number.page))
+    return ranked[:MAX_KEY_NUMBERS], ranked[MAX_KEY_NUMBERS:]
 
 
 def short_name(title: str, text: str = "") -> str | None:

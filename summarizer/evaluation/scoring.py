@@ -49,6 +49,11 @@ def _key_numbers(card: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [_item(kn) for kn in card.get("key_numbers") or []]
 
 
+def _ranked_numbers(card: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The card's numbers in rank order: its key numbers, then the further ones kept for the editor."""
+    return _key_numbers(card) + [_item(kn) for kn in card.get("more_numbers") or []]
+
+
 def _tables(card: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [_item(t) for t in card.get("results_tables") or []]
 
@@ -185,17 +190,21 @@ def _baseline_numbers(baseline: str | None) -> set[str]:
 
 
 def _same_entry(card_kn: Mapping[str, Any], ref_kn: Mapping[str, Any]) -> bool:
-    """The card's key number says what the reference's does: the whole value, and the baseline's numbers
-    among the card entry's own baseline when the reference gives one."""
+    """The card's key number says what the reference's does: the whole value and, when the reference
+    compares it with baselines, one of those baselines in the card entry's own baseline (a card names the
+    strongest competitor; a reference may list several). A card baseline listing more numbers than the
+    reference's does not match: every rival's value in one entry would otherwise always hit."""
     if value_form(str(card_kn.get("value") or "")) != value_form(str(ref_kn.get("value") or "")):
         return False
     wanted = _baseline_numbers(ref_kn.get("baseline"))
-    return wanted <= _baseline_numbers(card_kn.get("baseline"))
+    offered = _baseline_numbers(card_kn.get("baseline"))
+    return not wanted or (bool(wanted & offered) and len(offered) <= len(wanted))
 
 
 def key_numbers_at_k(card: CardLike, reference: Mapping[str, Any]) -> dict[str, Score]:
-    """Strict, budget-matched: only the card's own `key_numbers`, only its first k (k = how many the
-    reference lists), each matched to at most one reference entry by `_same_entry`.
+    """Strict, budget-matched: only the card's own numbers (`key_numbers`, then `more_numbers`: one ranked
+    list), only its first k (k = how many the reference lists), each matched to at most one reference entry
+    by `_same_entry`.
 
     recall = reference entries matched / k; precision = matched / the card's first-k entries (None when the
     card lists none). Listing more numbers cannot raise either: the budget is the reference's.
@@ -203,7 +212,7 @@ def key_numbers_at_k(card: CardLike, reference: Mapping[str, Any]) -> dict[str, 
     wanted = _key_numbers(reference)
     if not wanted:
         return {"key_numbers_recall_at_k": None, "key_numbers_precision_at_k": None}
-    offered = _key_numbers(_as_dict(card))[:len(wanted)]
+    offered = _ranked_numbers(_as_dict(card))[:len(wanted)]
     used: set[int] = set()
     for ref_kn in wanted:
         match = next((i for i, kn in enumerate(offered) if i not in used and _same_entry(kn, ref_kn)), None)

@@ -405,7 +405,28 @@ def _header(
     if len(tokens) < width and i - 1 >= 0 and i - 1 != caption_line and split_row(lines[i - 1]) is None:
         i -= 1
         tokens = header_tokens(lines[i]) + tokens  # a two-line header (groups over sub-columns)
-    return i, align_header(tokens, width)
+        return i, align_header(tokens, width)
+    columns = align_header(tokens, width)
+    groups = _group_header(lines, i - 1, width, caption_line)
+    if columns and groups:  # benchmarks above, metrics below: "MMBench SEED" over "Acc F1 Acc F1"
+        return i - 1, [f"{groups[j * len(groups) // width]} {name}" for j, name in enumerate(columns)]
+    return i, columns
+
+
+def _group_header(lines: list[str], i: int, width: int, caption_line: int | None) -> list[str] | None:
+    """The upper row of a two-row header: names each spanning an equal share of the columns, on the line
+    above the lower row (not a row, not the caption or its unfinished sentence); None when there is none."""
+    if i < 0 or i == caption_line or split_row(lines[i]) is not None or lines[i].rstrip().endswith("."):
+        return None
+    if caption_line is not None and caption_line < i and not _SENTENCE_END.search(" ".join(lines[caption_line:i])):
+        return None  # the caption's sentence runs on to this line
+    names = header_tokens(lines[i])
+    if len(names) > MIN_GROUP_REPEATS and width % (len(names) - 1) == 0 and width % len(names):
+        names = names[1:]  # the label column's own header ("Method") heads the line
+    if not MIN_GROUP_REPEATS <= len(names) < width or width % len(names):
+        return None
+    # names, not a sentence or a numbered section heading ("4 Experiments")
+    return names if all(n[:1].isupper() for n in names) else None
 
 
 def header_tokens(line: str) -> list[str]:

@@ -104,6 +104,29 @@ _SIZE_BEFORE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# words that end the noun phrase naming a value: function words, pronouns, auxiliaries, reporting verbs
+_PHRASE_STOP = re.compile(
+    r"""
+    and|or|but|nor|which|that|who|whom|where|while|when|than|as|so|if|then|thus   # conjunctions
+    |by|to|in|on|at|for|from|with|over|under|into|per|vs|via|across|between|of     # prepositions
+    |after|before|during|since|within|without|against|among|compared|respectively
+    |is|are|was|were|be|been|being|has|have|had|can|could|will|would|may|might|do|does|did
+    |we|it|this|these|those|our|their|its|they|he|she|a|an|the|such|each|both
+    |achieve[sd]?|reach(?:es|ed)?|obtain(?:s|ed)?|show(?:s|ed)?|outperform(?:s|ed)?|improve[sd]?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# a verb form opening a clause after the noun: "tools retained after", "APIs spanning", "pairs used to"
+_CLAUSE_VERB = re.compile(r"[a-z]{3,}(?:ing|ed)", re.IGNORECASE)
+# the link between a named quantity and its value: "size of 16,384", "accuracy is 91%", "reaches 57"
+_LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|reaches|reached|achieves|achieved|over|about|nearly"
+                   r"|approximately|around|only|up|than|more|less|of|with", re.IGNORECASE)
+# a word naming only that there is a quantity: "size", "number", "total"; the noun it belongs to says what
+_GENERIC_QUANTITY = re.compile(r"size|number|total|count|length|amount|dimension", re.IGNORECASE)
+# prepositions that may join a name to the phrase: "accuracy on ImageNet", "the test set of ToolBench"
+_NAME_PREPOSITIONS = frozenset({"on", "of", "in"})
+# a DOI, a URL or an arXiv identifier the number is part of: "doi:10.1145/...", "https://...", "arXiv 2401.01234"
+_REFERENCE = re.compile(r"(?:\bdoi|\barxiv|https?://|www\.)[:\s]?\S*$", re.IGNORECASE)
 # a significance level: "p < 0.05", "p=0.3", "p ≤ 0.01"
 _P_VALUE = re.compile(r"\bp\s?[<=≤]\s?$")
 # numbers that point somewhere or are labels, not claims
@@ -174,6 +197,10 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         return None  # scientific notation: "2.2 × 10-4" is a learning rate, not a factor
     if before.endswith("[") and after.startswith(("]", ",")) and "." not in value:
         return None  # a citation [12]
+    if value.startswith("[") and "." not in value:
+        return None  # citations "[27, 35]": an interval of results has decimals ("[0.93, 1.18]")
+    if _REFERENCE.search(before):
+        return None  # part of a DOI, a URL or an arXiv identifier
     glued_after = after[:1].isalpha() and not (_SCALE.match(after) or _RELATIVE.match(after))
     # "\w-$": a word and a hyphen right before the value ("GPT-4")
     if before[-1:].isalpha() or re.search(r"\w-$", before) or glued_after:
@@ -233,16 +260,55 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
             unit = _RELATIVE.match(after) or _SCALE.match(after)
             value = match.group() + unit.group(0).rstrip() if unit else match.group()
-            # the metric: the words after the value (with %, ×, brackets), else the words before it
-            words = re.findall(r"[\w%×()-]+", after[unit.end():] if unit else after)[:_METRIC_WORDS]
-            metric = (" ".join(words) or " ".join(re.findall(r"[\w-]+", before)[-_METRIC_WORDS:])
-                      or sentence[:_METRIC_FALLBACK_CHARS])
+            metric = label(before, after[unit.end():] if unit else after) or sentence[:_METRIC_FALLBACK_CHARS]
             if (p_value := _P_VALUE.search(before)) is not None:
                 value, metric = p_value.group(0) + value, "significance level"
             found.append(Claim(value=value, metric=metric, sentence=sentence,
                                page=page, section=section, score=score + weight,
                                position=position + len(found)))
     return found
+
+
+def label(before: str, after: str) -> str:
+    """A short noun phrase for what a value measures: the quantity named just before it ("a codebook size
+    of 16,384" -> "codebook size"), else the words right after it up to the end of the phrase ("3,451
+    high-quality tools retained" -> "high-quality tools"), else the words before it; "" when none."""
+    before_words = _phrase_tokens(before)[::-1]
+    while before_words and (_LINK.fullmatch(before_words[0]) or before_words[0] == "("):
+        before_words.pop(0)  # "size of", "accuracy is", "DALL-E 3 (": the link, not the quantity
+    named_before = _noun_phrase(before_words)[::-1]
+    if (len(named_before) == 1 and _GENERIC_QUANTITY.fullmatch(named_before[0])
+            and before_words[1:2] == ["of"] and len(before_words) > 2 and not _PHRASE_STOP.fullmatch(before_words[2])):
+        named_before = [before_words[2], named_before[0]]  # "a codebook of size 16,384" -> "codebook size"
+    named_after = _noun_phrase(_phrase_tokens(after), of_names=True)
+    generic = len(named_before) == 1 and _GENERIC_QUANTITY.fullmatch(named_before[0])
+    if _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]) and named_before and not (generic and named_after):
+        return " ".join(named_before)
+    return " ".join(named_after or named_before)  # "a total of 3,981 scan pairs" -> "scan pairs"
+
+
+def _phrase_tokens(text: str) -> list[str]:
+    """Words (hyphens, brackets, %, × kept inside) and the punctuation that ends a phrase."""
+    return re.findall(r"[\w%×'/-]+|[,;:.!?()\[\]=]", text)
+
+
+def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:
+    """The leading words up to a function word, a verb form starting a clause or punctuation, at most
+    _METRIC_WORDS; with `of_names`, "on ImageNet" and "of GenEval" (a preposition before a name) go on."""
+    phrase: list[str] = []
+    i = 0
+    while i < len(tokens) and len(phrase) < _METRIC_WORDS:
+        word = tokens[i]
+        if (of_names and phrase and word.lower() in _NAME_PREPOSITIONS and i + 1 < len(tokens)
+                and tokens[i + 1][:1].isupper()):
+            phrase += [word, tokens[i + 1]]
+            i += 2
+            continue
+        if not re.match(r"[\w%×]", word) or _PHRASE_STOP.fullmatch(word) or (phrase and _CLAUSE_VERB.fullmatch(word)):
+            break
+        phrase.append(word)
+        i += 1
+    return phrase[:_METRIC_WORDS]
 
 
 def find(doc: Document, abstract: str | None = None) -> list[Claim]:

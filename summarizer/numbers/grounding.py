@@ -34,20 +34,22 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
             flagged.append(FlaggedNumber(field=field, number=number, action=action))
             text = _mark(text, number, remove=remove_ungrounded)
         updates[field] = text
-    key_numbers: list[KeyNumber] = []
-    for kn in card.key_numbers:
-        parts = [kn.value] + (re.split(r";\s*", kn.baseline) if kn.baseline else [])
-        found = [(part, numbers_in(part)) for part in parts]
-        values = [n for _, numbers in found for n in numbers]
-        words = [part for part, numbers in found if not numbers]  # "unpublished", a grant id: as printed
-        ok = (all(paper.on_page(v, kn.page) or (kn.page is None and paper.has(v)) for v in values)
-              and all(paper.prints(w, kn.page) for w in words))
-        checked += 1
-        held += ok
-        if ok:
-            key_numbers.append(kn)
-        else:
-            flagged.append(FlaggedNumber(field="key_numbers", number=kn.value, action="removed"))
+    for number_field in ("key_numbers", "more_numbers"):
+        kept: list[KeyNumber] = []
+        for kn in getattr(card, number_field):
+            parts = [kn.value] + (re.split(r";\s*", kn.baseline) if kn.baseline else [])
+            found = [(part, numbers_in(part)) for part in parts]
+            values = [n for _, numbers in found for n in numbers]
+            words = [part for part, numbers in found if not numbers]  # "unpublished", a grant id: as printed
+            ok = (all(paper.on_page(v, kn.page) or (kn.page is None and paper.has(v)) for v in values)
+                  and all(paper.prints(w, kn.page) for w in words))
+            checked += 1
+            held += ok
+            if ok:
+                kept.append(kn)
+            else:
+                flagged.append(FlaggedNumber(field=number_field, number=kn.value, action="removed"))
+        updates[number_field] = kept
     tables: list[ResultsTable] = []
     for table in card.results_tables:
         rows = []
@@ -69,7 +71,7 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
     if flagged and "ungrounded numbers" not in needs_review:
         needs_review.append("ungrounded numbers")
     return card.model_copy(update={
-        **updates, "key_numbers": key_numbers, "results_tables": tables, "needs_review": needs_review,
+        **updates, "results_tables": tables, "needs_review": needs_review,
         "grounding": Grounding(checked=checked, held=held, flagged=flagged),
     })
 

@@ -7,6 +7,7 @@ rules rank what it is offered and carry its choice over to the paper's other res
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from summarizer.card import KeyNumber, ResultsTable
@@ -15,7 +16,7 @@ from summarizer.numbers.normalise import numbers_in
 
 # How much a table looks like a results table (added to the share of its cells that hold numbers)
 _RESULTS_CAPTION_BONUS = 2  # a caption saying results, comparison, a metric: what the card wants most
-_ABLATION_CAPTION_BONUS = 1  # an ablation holds results, but rarely the headline ones
+_SIDE_CAPTION_BONUS = 1  # an ablation or an appendix table holds results, but rarely the headline ones
 _OTHER_CAPTION_PENALTY = 1  # a configuration or prompt table, or no caption at all: rarely results
 _OUR_ROW_BONUS = 1  # a row naming the authors' method: their results are in this table
 _OTHER_TABLE_MIN_SCORE = 2  # a results caption's worth: a further table must clearly hold results
@@ -31,11 +32,12 @@ _MIN_STEM_CHARS = 3  # a label that is little more than a size ("T5-3B" -> "t5")
 _CAPITALS_SHARE = 0.8  # more capitals than this: a title set in capitals, not a coined name
 
 # What the card shows
-_SETTING_CHARS = 120  # a key number's setting: the caption's start, not a paragraph
+_CONTEXT_CHARS = 240  # a key number's context: the comparison and the caption, cut to a card's line
 _TABLE_KEY_NUMBERS = 8  # key numbers from one row: its main metrics, not every cell of a wide table
 _MAX_TABLES = 4  # results tables on a card: the main one and a few more
 _MAX_NUMBERS = 30  # key numbers from all tables together
 _ROWS_PER_TABLE = 2  # rows of ours per table giving key numbers: the largest model and the next
+_CHOSEN_TABLE_TURN = 2  # key numbers the chosen (headline) table gives per turn; every other table gives one
 
 # words of a results table's caption
 _RESULTS = re.compile(
@@ -48,7 +50,18 @@ _RESULTS = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_ABLATION = re.compile(r"ablation|analys[ie]s|variant", re.IGNORECASE)  # results, but rarely the headline table
+# the headline comparison says so: "Main results", "Comparison with state-of-the-art methods"
+_HEADLINE = re.compile(r"\bmain\b|state[-\ ]of[-\ ]the[-\ ]art|\bsota\b|compar\w*\ with", re.IGNORECASE)
+# side tables: results, but rarely the headline ones (ablations, analyses, distillation or continual-learning
+# set-ups, supplementary and per-class breakdowns)
+_SIDE = re.compile(
+    r"""
+    ablation|analys[ie]s|variant|sensitivity|breakdown|per-class   # taking the method apart
+    |distill|continual|incremental|transfer|fine-?tun               # other set-ups than the headline one
+    |additional|supplementa|more\ results|further\ results        # the appendix's extra tables
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
 # words of a caption of a table that describes the setup, not results
 _NOT_RESULTS = re.compile(
     r"""
@@ -67,6 +80,23 @@ _LOWER_BETTER = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# a column summing up the others: the figure a reader quotes first ("Overall", "Average", "Avg.", "Mean")
+_SUMMARY_COLUMN = re.compile(r"\b(?:overall|average|avg|mean|total|all)\b", re.IGNORECASE)
+# a column describing the compared systems rather than measuring them: their size, data, date or kind
+_PROPERTY_COLUMN = re.compile(
+    r"""
+    ^\#|\#\s?\w                                  # a count of something: "# Params", "#Images"
+    |\bparam(?:eter)?s?\b|\bsize\b|\byear\b       # the model's size, the date
+    |\btype\b|\bbackbone\b|\barch(?:itecture)?\b   # what kind of model it is
+    |\bresolution\b|\bres\.                       # what it was run at
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# a benchmark a caption names: a coined word after "on" or "of" ("Performances on DPG-Bench",
+# "on the GenEval benchmark", "the test set of ToolBench")
+_CAPTION_BENCHMARK = re.compile(r"\b(?:on|of)\s+(?:the\s+)?([A-Za-z][\w-]*)")
+# direction arrows after a metric's name: they say which way is better, not what is measured
+_ARROW_MARKS = "↑↓⇑⇓▲▼ "
 # the authors marking their own row
 _OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.IGNORECASE)
 # a plural acronym: "APIs", "LLMs" (vocabulary of the field, not a coined name)
@@ -92,13 +122,16 @@ def _numeric_share(table: Table) -> float:
     return sum(bool(numbers_in(c)) for c in cells) / len(cells) if cells else 0.0
 
 
-def results_score(table: Table, anchors: set[str]) -> float:
-    """How much a table looks like a results table: caption words, numeric cells, a row that is ours."""
+def results_score(table: Table, anchors: set[str], appendix_from: int | None = None) -> float:
+    """How much a table looks like the headline results table: caption words, numeric cells, a row that is
+    ours. A side table (an ablation, a distillation or continual-learning set-up, anything past
+    `appendix_from`, the page the references or appendix start on) ranks below a results table."""
     score = _numeric_share(table)
-    if _RESULTS.search(table.caption):
+    side = _SIDE.search(table.caption) or (appendix_from is not None and table.page > appendix_from)
+    if _HEADLINE.search(table.caption) or (_RESULTS.search(table.caption) and not side):
         score += _RESULTS_CAPTION_BONUS
-    elif _ABLATION.search(table.caption):
-        score += _ABLATION_CAPTION_BONUS
+    elif side:
+        score += _SIDE_CAPTION_BONUS
     elif _NOT_RESULTS.search(table.caption) or not table.caption:
         score -= _OTHER_CAPTION_PENALTY
     if our_row(table, anchors) is not None:
@@ -106,13 +139,30 @@ def results_score(table: Table, anchors: set[str]) -> float:
     return score
 
 
-def options(tables: list[Table], anchors: set[str], limit: int) -> list[TableOption]:
-    """The tables offered to the model, most results-like first (T1 is the best guess)."""
-    usable = [t for t in tables if len(t.rows) >= _MIN_ROWS and _numeric_share(t) > 0]
+def options(tables: list[Table], anchors: set[str], limit: int,
+            appendix_from: int | None = None) -> list[TableOption]:
+    """The tables offered to the model, most results-like first (T1 is the best guess), each turned so that
+    methods are its rows (see `oriented`)."""
+    turned = [oriented(t, anchors) for t in tables]
+    usable = [t for t in turned if len(t.rows) >= _MIN_ROWS and _numeric_share(t) > 0]
     # a software paper may have only a feature table (check marks): offer it rather than nothing
-    usable = usable or [t for t in tables if len(t.rows) >= _MIN_ROWS]
-    usable.sort(key=lambda t: (-results_score(t, anchors), t.page))
+    usable = usable or [t for t in turned if len(t.rows) >= _MIN_ROWS]
+    usable.sort(key=lambda t: (-results_score(t, anchors, appendix_from), t.page))
     return [TableOption(f"T{i + 1}", t) for i, t in enumerate(usable[:limit])]
+
+
+def oriented(table: Table, anchor_words: set[str]) -> Table:
+    """The table with methods as rows: a table printing them as columns ("Metric | SDXL | Ours") is
+    transposed when a column names the authors' method and no row does."""
+    width = max((len(r.cells) for r in table.rows), default=0)
+    if len(table.columns) != width or width < _MIN_ROWS or our_row(table, anchor_words) is not None:
+        return table
+    as_rows = [TableRow(label=name, cells=[]) for name in table.columns]
+    if not any(_strength(row, anchor_words) for row in as_rows):
+        return table
+    return Table(caption=table.caption, page=table.page, columns=[r.label for r in table.rows],
+                 rows=[TableRow(label=name, cells=[r.cells[j] if j < len(r.cells) else "-" for r in table.rows])
+                       for j, name in enumerate(table.columns)])
 
 
 def anchors(*texts: str | None) -> set[str]:
@@ -199,30 +249,60 @@ def as_card_table(table: Table, max_rows: int, keep: list[TableRow] | None = Non
                         rows=rows, page=table.page)
 
 
-def key_numbers(table: Table, ours: TableRow, limit: int = _TABLE_KEY_NUMBERS,
-                others: list[TableRow] | None = None) -> list[KeyNumber]:
-    """Our row's cells, each with the strongest other row in its column as the baseline.
+def benchmark(caption: str, exclude: Collection[str] = ()) -> str | None:
+    """The benchmark a caption names after "on" or "of" ("Performances on DPG-Bench." -> "DPG-Bench"): a
+    coined word (an inner capital or a digit, or an acronym), not one of `exclude` (the authors' names)."""
+    for match in _CAPTION_BENCHMARK.finditer(caption):
+        word = match.group(1).rstrip("-")
+        coined = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
+        if coined and not _PLURAL_ACRONYM.fullmatch(word) and not any(squash(word).startswith(a) for a in exclude):
+            return word
+    return None
 
-    `others`: further rows of ours (other sizes of the model), never taken as a baseline.
+
+def metric_label(column: str, bench: str | None) -> str:
+    """A key number's label: the column's name under the benchmark the caption names ("DPG-Bench Overall")."""
+    name = column.strip(_ARROW_MARKS) or column
+    return f"{bench} {name}" if bench and squash(bench) not in squash(name) else name
+
+
+def _cells_in_order(columns: list[str]) -> tuple[list[int], list[int]]:
+    """The columns worth a key number: (summary columns, the other measured ones), in table order.
+
+    Columns naming a property of the systems (size, data, year) are left out: they are the table's setting."""
+    measured = [i for i, name in enumerate(columns) if not _PROPERTY_COLUMN.search(name)]
+    summary = [i for i in measured if _SUMMARY_COLUMN.search(columns[i])]
+    return summary, [i for i in measured if i not in summary]
+
+
+def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[str] = (),
+                  limit: int = _TABLE_KEY_NUMBERS) -> list[KeyNumber]:
+    """Key numbers of one table, ranked: each of our rows' summary cells (Overall, Average), then the other
+    measured cells of our largest row, then of the next one. Each cell's baseline is the strongest other
+    row in its column (never another size of ours); at most `limit` cells of one row.
+
+    `mine`: our rows, the largest model first.
     """
     columns = _columns(table)
-    mine = [ours, *(others or [])]
+    bench = benchmark(table.caption, anchor_words)
+    summary, others = _cells_in_order(columns)
+    cells = [(row, i) for i in summary for row in mine] + [(row, i) for row in mine for i in others]
+    taken: dict[int, int] = {}
     numbers = []
-    for i, value in enumerate(ours.cells):
-        if not numbers_in(value):
+    for row, i in cells:
+        if i >= len(row.cells) or not numbers_in(row.cells[i]) or taken.get(id(row), 0) >= limit:
             continue
-        metric = columns[i]  # a row has at most as many cells as the table has columns
+        taken[id(row)] = taken.get(id(row), 0) + 1
         rivals = [(r.label, r.cells[i]) for r in table.rows
                   if all(r is not m for m in mine) and i < len(r.cells) and numbers_in(r.cells[i])]
-        baseline = _best(rivals, lower_better=bool(_LOWER_BETTER.search(metric + table.caption)))
+        baseline = _best(rivals, lower_better=bool(_LOWER_BETTER.search(columns[i] + table.caption)))
+        versus = f"{row.label} vs {baseline[0]}" if baseline else row.label
         numbers.append(KeyNumber(
-            metric=metric, setting=(table.caption or "")[:_SETTING_CHARS] or None, value=value,
+            metric=metric_label(columns[i], bench), setting=row.label, value=row.cells[i],
             baseline=baseline[1] if baseline else None,
-            context=f"{ours.label} vs {baseline[0]}" if baseline else ours.label,
+            context=f"{versus}; {table.caption}"[:_CONTEXT_CHARS] if table.caption else versus,
             section="table", page=table.page,
         ))
-        if len(numbers) >= limit:
-            break
     return numbers
 
 
@@ -236,19 +316,27 @@ def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str]
 
 def collect(
     chosen: TableOption | None, proposed: str, all_options: list[TableOption], anchor_words: set[str], *,
-    max_rows: int, max_tables: int = _MAX_TABLES, max_numbers: int = _MAX_NUMBERS,
-    rows_per_table: int = _ROWS_PER_TABLE,
+    max_rows: int, name_words: Collection[str] = (), max_tables: int = _MAX_TABLES,
+    max_numbers: int = _MAX_NUMBERS, rows_per_table: int = _ROWS_PER_TABLE,
 ) -> tuple[list[ResultsTable], list[KeyNumber]]:
     """The model's table first, then other results tables where our row is found, with their key numbers.
 
     In each table the rows naming the authors' method (up to `rows_per_table`, the last ones: usually the
-    largest model) give key numbers; the other rows give the baselines.
+    largest model) give key numbers; the other rows give the baselines. The model's row is taken unless the
+    paper's own name (`name_words`) names another row more surely ("Janus" chosen where "Janus-Pro-7B" is
+    printed). Key numbers are ranked across tables: two from the chosen table, then one from each other
+    table in turn, so the first few cover every headline comparison.
     """
     picked: list[tuple[Table, list[TableRow]]] = []
     if chosen is not None:
         named = next((r for r in chosen.table.rows if r.label == proposed), None)
-        # the model's row and its other sizes ("Janus-Pro-7B" -> "Janus-Pro-1B"), else the anchors' rows
-        mine = family(chosen.table, named) if named is not None else our_rows(chosen.table, anchor_words)
+        by_name = our_rows(chosen.table, set(name_words))
+        if named is not None and by_name and all(r is not named for r in family(chosen.table, by_name[-1])):
+            mine = by_name  # the paper's name points elsewhere: the model took a rival or a predecessor
+        elif named is not None:
+            mine = family(chosen.table, named)  # the model's row and its other sizes ("-7B" -> "-1B")
+        else:
+            mine = our_rows(chosen.table, anchor_words)
         picked.append((chosen.table, mine))
     # the chosen row's parts name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT";
     # parts are split at hyphens, spaces, slashes and brackets
@@ -266,9 +354,19 @@ def collect(
         if mine:
             picked.append((option.table, mine))
     tables = [as_card_table(t, max_rows, keep=rows) for t, rows in picked]
-    numbers: list[KeyNumber] = []
-    for table, rows in picked:
-        shown = rows[-rows_per_table:][::-1]  # the last (largest) first
-        for row in shown:
-            numbers += key_numbers(table, row, others=[r for r in rows if r is not row])
-    return tables, numbers[:max_numbers]
+    per_table = [table_numbers(table, rows[-rows_per_table:][::-1], words)  # the last (largest) first
+                 for table, rows in picked]
+    return tables, _interleave(per_table)[:max_numbers]
+
+
+def _interleave(per_table: list[list[KeyNumber]]) -> list[KeyNumber]:
+    """One ranked list: `_CHOSEN_TABLE_TURN` numbers of the first table, then one of each other table, in
+    turns until all are used."""
+    queues = [list(numbers) for numbers in per_table]
+    ranked: list[KeyNumber] = []
+    while any(queues):
+        for n, queue in enumerate(queues):
+            take = _CHOSEN_TABLE_TURN if n == 0 else 1
+            ranked += queue[:take]
+            del queue[:take]
+    return ranked

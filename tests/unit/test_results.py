@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from summarizer.document import Table, TableRow
 from summarizer.numbers import results
 
@@ -103,3 +105,81 @@ def test_a_caption_naming_only_a_metric_is_a_results_table() -> None:
     main = next(o for o in opts if o.table is MAIN)
     tables, numbers = results.collect(main, "Zeta-Gen (ours)", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
     assert 10 in [t.page for t in tables] and ("8.37", "11.58") in {(k.value, k.baseline) for k in numbers}
+
+
+# --- the headline table, its summary cells and labels an editor reads at a glance ------------------------
+
+WIDE = _table("Table 2: Results on OmniBench.", [
+    ("Rival-A", ["7B", "40.1", "50.2", "45.0"]),
+    ("Rival-B", ["13B", "42.3", "49.9", "46.1"]),
+    ("Zeta-Gen (ours)", ["1.3B", "44.0", "52.5", "48.2"]),
+], 6, ["# Params", "Alpha", "Beta", "Overall\u2191"])
+
+
+def test_the_summary_cell_leads_size_columns_give_no_key_number_and_labels_name_the_benchmark() -> None:
+    numbers = results.table_numbers(WIDE, [WIDE.rows[-1]], results.anchors("Zeta-Gen"))
+    assert [(k.metric, k.value, k.baseline) for k in numbers] == [
+        ("OmniBench Overall", "48.2", "46.1"), ("OmniBench Alpha", "44.0", "42.3"), ("OmniBench Beta", "52.5", "50.2"),
+    ]
+    assert all(k.setting == "Zeta-Gen (ours)" for k in numbers)
+
+
+def test_a_caption_names_its_benchmark_but_not_the_authors_method() -> None:
+    assert results.benchmark("Table 4: Main experiments on the test set of QuillBench.") == "QuillBench"
+    assert results.benchmark("Table 3: Evaluation of text-to-image generation on the GenScore benchmark.") == "GenScore"
+    assert results.benchmark("Table 1: Results of Zeta-Gen on multimodal understanding.", {"zetagen"}) is None
+    assert results.metric_label("Overall\u2191", "OmniBench") == "OmniBench Overall"
+    assert results.metric_label("OmniBench Acc", "OmniBench") == "OmniBench Acc"
+
+
+def test_a_table_printing_methods_as_columns_is_read_with_methods_as_rows() -> None:
+    transposed = _table("Table 2: Comparison with state-of-the-art methods.", [
+        ("FID\u2193", ["12.1", "10.3", "9.2"]), ("IS", ["150.2", "160.4", "171.9"]),
+    ], 6, ["Rival-A", "Rival-B", "Zeta-Gen"])
+    words = results.anchors("Zeta-Gen")
+    opts = results.options([transposed], words, limit=6)
+    assert opts[0].rows == ["Rival-A", "Rival-B", "Zeta-Gen"]
+    _, numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12)
+    # FID is lower-is-better: the baseline is the lowest rival, in the same metric
+    assert [(k.metric, k.value, k.baseline) for k in numbers] == [("FID", "9.2", "10.3"), ("IS", "171.9", "160.4")]
+    assert results.options([MAIN], words, limit=6)[0].table is MAIN  # methods already rows: unchanged
+
+
+@pytest.mark.parametrize("caption", [
+    "Table 7: Distillation results on OmniBench.", "Table 8: Continual learning results on OmniBench.",
+    "Table 9: Ablation results on OmniBench.", "Table 10: Additional results on OmniBench.",
+])
+def test_side_tables_rank_below_the_headline_comparison(caption: str) -> None:
+    side = _table(caption, [("Rival-A", ["0.00", "1.0"]), ("Zeta-Gen", ["0.00", "2.0"])], 4)
+    headline = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 6)
+    opts = results.options([side, headline], results.anchors("Zeta-Gen"), limit=6)
+    assert opts[0].table is headline
+
+
+def test_a_results_table_past_the_references_ranks_below_one_in_the_body() -> None:
+    appendix = _table("Table 12: Results on OmniBench.", [("Rival-A", ["40.1", "3"]), ("Zeta-Gen", ["44.0", "5"])], 15)
+    body = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1", "-"]), ("Zeta-Gen", ["44.0", "5"])], 6)
+    words = results.anchors("Zeta-Gen")
+    assert results.options([appendix, body], words, limit=6, appendix_from=12)[0].table is body
+    assert results.options([appendix, body], words, limit=6)[0].table is appendix  # more numeric cells
+
+
+def test_the_papers_own_name_overrides_a_model_choosing_its_predecessors_row() -> None:
+    table = _table("Table 2: Results on OmniBench.", [
+        ("Zeta", ["40.1"]), ("Rival-A", ["41.6"]), ("Zeta-Gen-1B", ["43.0"]), ("Zeta-Gen-7B", ["44.0"]),
+    ], 6, ["Overall"])
+    opts = results.options([table], set(), limit=6)
+    _, numbers = results.collect(opts[0], "Zeta", opts, set(), max_rows=12, name_words=results.anchors("Zeta-Gen"))
+    assert [(k.value, k.baseline) for k in numbers] == [("44.0", "41.6"), ("43.0", "41.6")]
+
+
+def test_key_numbers_cover_every_results_table_before_going_deep_into_one() -> None:
+    first = _table("Table 2: Results on OmniBench.", [("Rival-A", ["1.0", "2.0", "3.0"]), ("Zeta-Gen", ["1.5", "2.5", "3.5"])],
+                   6, ["A", "B", "C"])
+    second = _table("Table 3: Results on QuillBench.", [("Rival-A", ["10.0", "20.0"]), ("Zeta-Gen", ["15.5", "25.0"])],
+                    7, ["D", "E"])
+    words = results.anchors("Zeta-Gen")
+    opts = results.options([first, second], words, limit=6)
+    chosen = next(o for o in opts if o.table is first)
+    _, numbers = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12)
+    assert [k.value for k in numbers] == ["1.5", "2.5", "15.5", "3.5", "25.0"]

@@ -286,13 +286,21 @@ def test_only_the_first_k_key_numbers_count_and_precision_is_of_those() -> None:
     assert key_numbers_at_k({"key_numbers": []}, reference) == {"key_numbers_recall_at_k": 0.0,
                                                                 "key_numbers_precision_at_k": None}
     assert key_numbers_at_k(right_first, {"key_numbers": []})["key_numbers_recall_at_k"] is None
+    # the further numbers kept for the editor continue the ranked list
+    continued = {"key_numbers": [_kn("57")], "more_numbers": [_kn("23,817"), _kn("1.5")]}
+    assert key_numbers_at_k(continued, reference)["key_numbers_recall_at_k"] == 1.0
 
 
 def test_a_reference_baseline_must_be_the_same_entrys_baseline() -> None:
     reference = {"key_numbers": [{"value": "46.92", "baseline": "27.58; 41.06"}]}
     assert key_numbers_at_k({"key_numbers": [_kn("46.92", "41.06; 27.58")]}, reference)["key_numbers_recall_at_k"] == 1.0
-    assert key_numbers_at_k({"key_numbers": [_kn("46.92", "41.06")]}, reference)["key_numbers_recall_at_k"] == 0.0
+    # the strongest competitor alone is one of the reference's baselines: the same comparison
+    assert key_numbers_at_k({"key_numbers": [_kn("46.92", "41.06")]}, reference)["key_numbers_recall_at_k"] == 1.0
+    assert key_numbers_at_k({"key_numbers": [_kn("46.92", "33.10")]}, reference)["key_numbers_recall_at_k"] == 0.0
     assert key_numbers_at_k({"key_numbers": [_kn("46.92")]}, reference)["key_numbers_recall_at_k"] == 0.0
+    # every rival's value as the baseline is not a comparison: it never matches
+    every_rival = _kn("46.92", "41.06; 27.58; 33.10; 12.00")
+    assert key_numbers_at_k({"key_numbers": [every_rival]}, reference)["key_numbers_recall_at_k"] == 0.0
     # the baseline stated elsewhere in the card (prose, a table) does not make this entry right
     card = make_card(key_numbers=[_kn("46.92")], results_text="ReACT reaches 27.58 and 41.06.")
     assert key_numbers_at_k(card, reference)["key_numbers_recall_at_k"] == 0.0
