@@ -16,7 +16,7 @@ from summarizer.document import ArxivRecord, Chunk, Document
 from summarizer.drafting import venue
 from summarizer.ingest import links
 from summarizer.numbers import claims, publication, results
-from summarizer.numbers.normalise import normalize_text
+from summarizer.numbers.normalise import canonical, normalize_text, numbers_in
 from summarizer.settings import ExtractSettings
 
 # how many of each source lead the key numbers: the main table's best cells, then the best prose claims,
@@ -27,6 +27,8 @@ LEADING_PROSE_NUMBERS = 4
 SHORT_NAME_MAX_WORDS = 4
 # the longest headline the model may give (drafting/extract.py): an answer this long was cut there
 HEADLINE_CUT_CHARS = 90
+# a word the paper prints only in capitals at least this often is an acronym (APIs, LLM), not a title's casing
+ACRONYM_MIN_MENTIONS = 3
 # instructions aimed at a model, in the paper's own text: the card is flagged for an editor's review
 _INJECTION = re.compile(r"""
     ignore\ (?:all\ |any\ )?(?:the\ )?(?:previous|prior|above|earlier)\ (?:instructions|prompts?)
@@ -76,11 +78,11 @@ def card(
     name = short_name(title, doc.text)
     main = next((o for o in options if o.id == answers.main_table), None)
     anchor_words = results.anchors(name, title, answers.method)
-    tables, table_numbers = results.collect(main, answers.proposed_row, options, anchor_words,
-                                            max_rows=settings.max_table_rows,
-                                            name_words=results.anchors(name) if name else set())
+    found = results.collect(main, answers.proposed_row, options, anchor_words, max_rows=settings.max_table_rows,
+                            name_words=results.anchors(name) if name else set())
+    tables = found.tables
     prose_numbers = claims.key_numbers(doc, record.abstract if record else None, limit=settings.max_prose_numbers)
-    key_numbers, more_numbers = rank_numbers(table_numbers, prose_numbers, publication.facts(doc))
+    key_numbers, more_numbers = rank_numbers(found, prose_numbers, publication.facts(doc))
     if tables:
         evidence.append(Evidence(field="results_tables", pages=[t.page for t in tables if t.page],
                                  source="parsed_table"))
@@ -98,7 +100,7 @@ def card(
         needs_review.append("possible prompt injection in the paper text")
     return Card(
         arxiv_id=record.arxiv_id if record else doc.arxiv_id, version=f"v{record.version}" if record else None,
-        name=name, headline=tagline(answers.headline, name, title), title=title, authors=authors,
+        name=name, headline=tagline(answers.headline, name, title, doc.text), title=title, authors=authors,
         institutions=institutions, categories=record.categories if record else [],
         submitted=record.published if record else None, updated=record.updated if record else None,
         arxiv_comment=comment, venue=venue_name, peer_review_status=status, peer_review_text=review_text,
@@ -110,20 +112,23 @@ def card(
     )
 
 
-def rank_numbers(table: list[KeyNumber], prose: list[KeyNumber],
+def rank_numbers(table: results.Collected, prose: list[KeyNumber],
                  facts: list[KeyNumber]) -> tuple[list[KeyNumber], list[KeyNumber]]:
-    """(key numbers, more numbers): the headline numbers first (the main tables' best cells, the best prose
-    claims), then the rest, then publication facts; the card shows the first MAX_KEY_NUMBERS and keeps the
-    others, still ranked, for the editor to draw from. A value already ranked higher from the same page (a
-    table cell the prose repeats) is not listed again."""
-    ranked: list[KeyNumber] = []
-    seen: set[tuple[str, int | None]] = set()
-    for number in (table[:LEADING_TABLE_NUMBERS] + prose[:LEADING_PROSE_NUMBERS]
-                   + table[LEADING_TABLE_NUMBERS:] + prose[LEADING_PROSE_NUMBERS:] + facts):
-        if number.section == "table" or (number.value, number.page) not in seen:
-            ranked.append(number)
-        seen.add((number.value, number.page))
+    """(key numbers, more numbers): the headline numbers first (the summary cells of the main tables, the
+    best prose claims), then the other claims, the tables' detail cells and publication facts; the card
+    shows the first MAX_KEY_NUMBERS and keeps the others, still ranked, for the editor to draw from. A
+    prose claim of a value a table cell already gives ("16,464 APIs" in the abstract, "16464" in a table)
+    is not listed again."""
+    in_tables = {_value_key(number) for number in table.numbers}
+    prose = [number for number in prose if _value_key(number) not in in_tables]
+    lead = table.headline
+    ranked = (lead[:LEADING_TABLE_NUMBERS] + prose[:LEADING_PROSE_NUMBERS] + lead[LEADING_TABLE_NUMBERS:]
+              + prose[LEADING_PROSE_NUMBERS:] + table.detail + facts)
     return ranked[:MAX_KEY_NUMBERS], ranked[MAX_KEY_NUMBERS:]
+
+
+def _value_key(number: KeyNumber) -> tuple[str, ...]:
+    return tuple(canonical(n) for n in numbers_in(number.value))
 
 
 def short_name(title: str, text: str = "") -> str | None:
@@ -135,19 +140,38 @@ def short_name(title: str, text: str = "") -> str | None:
     head = title.split(":", 1)[0].strip()
     if ":" not in title or len(head.split()) > SHORT_NAME_MAX_WORDS:
         return None
-    if head.isupper() and text:
-        spellings = Counter(m.group(0) for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", text, re.IGNORECASE)
-                            if not m.group(0).isupper())
-        if spellings:
-            return spellings.most_common(1)[0][0]
-    return head
+    return (_printed_spelling(head, text) or head) if head.isupper() and text else head
 
 
-def tagline(headline: str | None, name: str | None, title: str) -> str | None:
+def _printed_spelling(phrase: str, text: str) -> str | None:
+    """The paper's most common spelling of a phrase it also prints in mixed or lower case, else None."""
+    spellings = Counter(m.group(0) for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE)
+                        if not m.group(0).isupper())
+    return spellings.most_common(1)[0][0] if spellings else None
+
+
+def _recased(capitals: str, text: str) -> str:
+    """Words set in capitals as the paper's text spells them ("MASTER 16000+ REAL-WORLD APIS" -> "master
+    16000+ real-world APIs"); a word the text prints only in capitals often enough is an acronym and stays."""
+    def word(match: re.Match[str]) -> str:
+        found = match.group(0)
+        printed = _printed_spelling(found, text)
+        if printed is not None:
+            return printed
+        times = len(re.findall(rf"(?<!\w){re.escape(found)}(?!\w)", text))
+        return found if times >= ACRONYM_MIN_MENTIONS else found.lower()
+    recased = re.sub(r"[^\W\d_][\w'-]*", word, capitals)
+    return recased[:1].upper() + recased[1:]
+
+
+def tagline(headline: str | None, name: str | None, title: str, text: str = "") -> str | None:
     """The one-line tagline the heading shows after the name: the model's, without the name or the title
     repeated in front and ended at a whole word when the answer's length limit cut it; when nothing is
-    left of it, the title's own words after the name ("GPJax: A Gaussian Process Framework in JAX")."""
+    left of it, the title's own words after the name ("GPJax: A Gaussian Process Framework in JAX"), as
+    the paper's `text` spells them when the title is set in capitals."""
     subtitle = title.split(":", 1)[1].strip() if name and ":" in title else None
+    if subtitle and subtitle.isupper() and text:
+        subtitle = _recased(subtitle, text)
     if not headline:
         return subtitle
     text = " ".join(headline.split())

@@ -32,6 +32,7 @@ _COMPOUND_BONUS = 1.5  # ranges, ratios and sizes ("2.6 to 5.8", "9/14"): rarely
 _LARGE_NUMBER_BONUS = 1  # "3,451", "16000": large numbers are rarely labels
 _CUE_BONUS = 1  # a sentence saying "outperforms", "improves", "accuracy" is about results
 _SMALL_NUMBER_PENALTY = 2  # "two stages", "3 epochs": a lone digit is rarely the point
+_ASIDE_PENALTY = 2  # a value in brackets after a name, "LDM (1.4B)": usually a rival's size or score
 _LARGE_NUMBER = 1000  # from here on a plain integer counts as large (written "1,000" or "1000")
 _SMALL_NUMBER = 10  # below this a plain integer is a lone digit
 MIN_SCORE = 3.0  # below this a candidate is a number in passing, not a claim
@@ -41,7 +42,6 @@ _BEFORE_CHARS = 80  # enough for "the size of the codebook is" and a pointer or 
 _AFTER_CHARS = 60  # enough for a unit and the few words naming what was measured
 _SIZE_BEFORE_CHARS = 60  # the quantity's name must be close: farther words belong to another clause
 _METRIC_WORDS = 6  # the words after (or before) a value that name its metric: more is a whole clause
-_METRIC_FALLBACK_CHARS = 60  # a value with no words around it is named by the start of its sentence
 _CONTEXT_CHARS = 240  # the sentence quoted with a key number, cut to a card's line
 
 # What counts as prose rather than a table row or a figure's axis labels run together
@@ -94,16 +94,20 @@ _RELATIVE = re.compile(
 # a counted noun within the next few words: "3,451 high-quality tools", "48 A100 (80GB) GPUs"
 _COUNTED = re.compile(r"^\s?(?:[\w()-]+\s){0,2}?[A-Za-z][A-Za-z-]{1,}s\b")
 # a named quantity just before the number: "a codebook of 16,384", "context length: 4096"
+_QUANTITY = r"""(?:
+    size|number|total|count|length|dimension|resolution|budget   # what is measured
+    |vocabulary|codebook|context|capacity|coverage|window|corpus|dataset|score|ratio
+)s?"""
 _SIZE_BEFORE = re.compile(
-    r"""
-    (?:size|number|total|count|length|dimension|resolution|budget   # what is measured ...
-      |vocabulary|codebook|context|capacity|coverage|window|corpus|dataset|score|ratio
-    )s?\b
-    [^.;]{0,25}?                  # ... then a few more characters of the same clause ...
+    rf"""
+    {_QUANTITY}\b                 # a quantity's name ...
+    [^.;]{{0,25}}?                  # ... then a few more characters of the same clause ...
     (?:of|to|is|was|=|:|as)?\s?$  # ... and a word or sign linking it to the number
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# a phrase naming a quantity ends in one of these words: "codebook size", "context length"
+_QUANTITY_WORD = re.compile(_QUANTITY, re.IGNORECASE | re.VERBOSE)
 # words that end the noun phrase naming a value: function words, pronouns, auxiliaries, reporting verbs
 _PHRASE_STOP = re.compile(
     r"""
@@ -119,8 +123,8 @@ _PHRASE_STOP = re.compile(
 # a verb form opening a clause after the noun: "tools retained after", "APIs spanning", "pairs used to"
 _CLAUSE_VERB = re.compile(r"[a-z]{3,}(?:ing|ed)", re.IGNORECASE)
 # the link between a named quantity and its value: "size of 16,384", "accuracy is 91%", "reaches 57"
-_LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|reaches|reached|achieves|achieved|over|about|nearly"
-                   r"|approximately|around|only|up|than|more|less|of|with", re.IGNORECASE)
+_LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|lies?|reach(?:es|ed)?|achieve[sd]?|over|about|nearly"
+                   r"|approximately|around|only|up|than|more|less", re.IGNORECASE)
 # a word naming only that there is a quantity: "size", "number", "total"; the noun it belongs to says what
 _GENERIC_QUANTITY = re.compile(r"size|number|total|count|length|amount|dimension", re.IGNORECASE)
 # prepositions that may join a name to the phrase: "accuracy on ImageNet", "the test set of ToolBench"
@@ -227,6 +231,8 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         score += _CUE_BONUS
     if plain.isdigit() and int(plain) < _SMALL_NUMBER and not compound and not _RELATIVE.match(after):
         score -= _SMALL_NUMBER_PENALTY  # "two stages", "3 epochs": rarely the point
+    if before.endswith("(") and re.match(r"[%×xKMB]?\)", after):
+        score -= _ASIDE_PENALTY  # "LDM (1.4B)", "Transfusion (63%)": an aside about another thing
     return score
 
 
@@ -260,35 +266,46 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
             unit = _RELATIVE.match(after) or _SCALE.match(after)
             value = match.group() + unit.group(0).rstrip() if unit else match.group()
-            metric = label(before, after[unit.end():] if unit else after) or sentence[:_METRIC_FALLBACK_CHARS]
+            metric = label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value)
             if (p_value := _P_VALUE.search(before)) is not None:
                 value, metric = p_value.group(0) + value, "significance level"
+            if not metric:
+                continue  # nothing names what it measures: a rival's score in brackets, a stray figure
             found.append(Claim(value=value, metric=metric, sentence=sentence,
                                page=page, section=section, score=score + weight,
                                position=position + len(found)))
     return found
 
 
-def label(before: str, after: str) -> str:
+def label(before: str, after: str, *, share: bool = False) -> str:
     """A short noun phrase for what a value measures: the quantity named just before it ("a codebook size
     of 16,384" -> "codebook size"), else the words right after it up to the end of the phrase ("3,451
-    high-quality tools retained" -> "high-quality tools"), else the words before it; "" when none."""
+    high-quality tools retained" -> "high-quality tools"), else the words before it ("the input resolution is
+    limited to 384 × 384" -> "input resolution"); a share is named by its whole ("1% of the variance" ->
+    "share of variance"); "" when none."""
     before_words = _phrase_tokens(before)[::-1]
-    while before_words and (_LINK.fullmatch(before_words[0]) or before_words[0] == "("):
-        before_words.pop(0)  # "size of", "accuracy is", "DALL-E 3 (": the link, not the quantity
+    while before_words and (_LINK.fullmatch(before_words[0]) or _CLAUSE_VERB.fullmatch(before_words[0])
+                            or before_words[0] == "("):
+        before_words.pop(0)  # "size of", "resolution is limited to", "DALL-E 3 (": the link, not the quantity
     named_before = _noun_phrase(before_words)[::-1]
-    if (len(named_before) == 1 and _GENERIC_QUANTITY.fullmatch(named_before[0])
-            and before_words[1:2] == ["of"] and len(before_words) > 2 and not _PHRASE_STOP.fullmatch(before_words[2])):
-        named_before = [before_words[2], named_before[0]]  # "a codebook of size 16,384" -> "codebook size"
-    named_after = _noun_phrase(_phrase_tokens(after), of_names=True)
-    generic = len(named_before) == 1 and _GENERIC_QUANTITY.fullmatch(named_before[0])
-    if _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]) and named_before and not (generic and named_after):
+    after_words = _phrase_tokens(after)
+    named_after = _noun_phrase(after_words, of_names=True)
+    if not named_after and after_words[:1] == ["of"]:  # "under 1% of the variance": a share of a whole
+        rest = after_words[2:] if after_words[1:2] and after_words[1].lower() in ("the", "a", "an", "all") else after_words[1:]
+        whole = _noun_phrase(rest, of_names=True)
+        named_after = ["share", "of", *whole] if share and whole else whole
+    if len(named_before) == 1 and _GENERIC_QUANTITY.fullmatch(named_before[0]):
+        if named_after:
+            return " ".join(named_after)  # "a total of 3,981 scan pairs" -> "scan pairs"
+        if before_words[1:2] == ["of"] and len(before_words) > 2 and not _PHRASE_STOP.fullmatch(before_words[2]):
+            named_before = [before_words[2], named_before[0]]  # "a codebook of size 16,384" -> "codebook size"
+    if named_before and _QUANTITY_WORD.fullmatch(named_before[-1]) and _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]):
         return " ".join(named_before)
-    return " ".join(named_after or named_before)  # "a total of 3,981 scan pairs" -> "scan pairs"
+    return " ".join(named_after or named_before)
 
 
 def _phrase_tokens(text: str) -> list[str]:
-    """Words (hyphens, brackets, %, × kept inside) and the punctuation that ends a phrase."""
+    """Words (hyphens, apostrophes, slashes, %, × kept inside) and the punctuation that ends a phrase."""
     return re.findall(r"[\w%×'/-]+|[,;:.!?()\[\]=]", text)
 
 

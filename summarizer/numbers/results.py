@@ -37,6 +37,7 @@ _TABLE_KEY_NUMBERS = 8  # key numbers from one row: its main metrics, not every 
 _MAX_TABLES = 4  # results tables on a card: the main one and a few more
 _MAX_NUMBERS = 30  # key numbers from all tables together
 _ROWS_PER_TABLE = 2  # rows of ours per table giving key numbers: the largest model and the next
+_SUMMARY_COLUMN_WORDS = 2  # "Average Pass", "Mean IoU": a longer name is a quantity ("Avg. Reasoning Traces")
 _CHOSEN_TABLE_TURN = 2  # key numbers the chosen (headline) table gives per turn; every other table gives one
 
 # words of a results table's caption
@@ -111,6 +112,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 class TableOption:
     id: str
     table: Table
+    side: bool = False  # an ablation, distillation, continual-learning or appendix table (see `is_side`)
 
     @property
     def rows(self) -> list[str]:
@@ -127,8 +129,8 @@ def results_score(table: Table, anchors: set[str], appendix_from: int | None = N
     ours. A side table (an ablation, a distillation or continual-learning set-up, anything past
     `appendix_from`, the page the references or appendix start on) ranks below a results table."""
     score = _numeric_share(table)
-    side = _SIDE.search(table.caption) or (appendix_from is not None and table.page > appendix_from)
-    if _HEADLINE.search(table.caption) or (_RESULTS.search(table.caption) and not side):
+    side = is_side(table, appendix_from)
+    if not side and (_HEADLINE.search(table.caption) or _RESULTS.search(table.caption)):
         score += _RESULTS_CAPTION_BONUS
     elif side:
         score += _SIDE_CAPTION_BONUS
@@ -137,6 +139,15 @@ def results_score(table: Table, anchors: set[str], appendix_from: int | None = N
     if our_row(table, anchors) is not None:
         score += _OUR_ROW_BONUS
     return score
+
+
+def is_side(table: Table, appendix_from: int | None = None) -> bool:
+    """A table of results that are rarely the headline ones: its caption says ablation, distillation,
+    continual learning, additional results..., or it lies past `appendix_from` (where the references or
+    the appendix start), unless its caption says it is the main comparison."""
+    if _HEADLINE.search(table.caption):
+        return False
+    return bool(_SIDE.search(table.caption)) or (appendix_from is not None and table.page > appendix_from)
 
 
 def options(tables: list[Table], anchors: set[str], limit: int,
@@ -148,7 +159,7 @@ def options(tables: list[Table], anchors: set[str], limit: int,
     # a software paper may have only a feature table (check marks): offer it rather than nothing
     usable = usable or [t for t in turned if len(t.rows) >= _MIN_ROWS]
     usable.sort(key=lambda t: (-results_score(t, anchors, appendix_from), t.page))
-    return [TableOption(f"T{i + 1}", t) for i, t in enumerate(usable[:limit])]
+    return [TableOption(f"T{i + 1}", t, is_side(t, appendix_from)) for i, t in enumerate(usable[:limit])]
 
 
 def oriented(table: Table, anchor_words: set[str]) -> Table:
@@ -255,7 +266,8 @@ def benchmark(caption: str, exclude: Collection[str] = ()) -> str | None:
     for match in _CAPTION_BENCHMARK.finditer(caption):
         word = match.group(1).rstrip("-")
         coined = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
-        if coined and not _PLURAL_ACRONYM.fullmatch(word) and not any(squash(word).startswith(a) for a in exclude):
+        ours = any(_shared_prefix(squash(word), a) >= min(len(a), _MIN_PREFIX_CHARS) for a in exclude)
+        if coined and not _PLURAL_ACRONYM.fullmatch(word) and not ours:  # "ToolLLaMA" for "ToolLLM" is ours
             return word
     return None
 
@@ -271,15 +283,18 @@ def _cells_in_order(columns: list[str]) -> tuple[list[int], list[int]]:
 
     Columns naming a property of the systems (size, data, year) are left out: they are the table's setting."""
     measured = [i for i, name in enumerate(columns) if not _PROPERTY_COLUMN.search(name)]
-    summary = [i for i in measured if _SUMMARY_COLUMN.search(columns[i])]
+    summary = [i for i in measured  # "Average Pass", "Overall", not "Avg. Reasoning Traces" (a quantity's name)
+               if _SUMMARY_COLUMN.search(columns[i]) and len(columns[i].split()) <= _SUMMARY_COLUMN_WORDS]
     return summary, [i for i in measured if i not in summary]
 
 
 def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[str] = (),
-                  limit: int = _TABLE_KEY_NUMBERS) -> list[KeyNumber]:
-    """Key numbers of one table, ranked: each of our rows' summary cells (Overall, Average), then the other
-    measured cells of our largest row, then of the next one. Each cell's baseline is the strongest other
-    row in its column (never another size of ours); at most `limit` cells of one row.
+                  limit: int = _TABLE_KEY_NUMBERS) -> tuple[list[KeyNumber], list[KeyNumber]]:
+    """Key numbers of one table as (headline, detail), each ranked. A table with summary columns (Overall,
+    Average) has our rows' summary cells as its headline and the other measured cells as detail; a table
+    without has them all as its headline. Cells of our largest row come before the next one's. Each
+    cell's baseline is the strongest other row in its column (never another size of ours); at most `limit`
+    cells of one row.
 
     `mine`: our rows, the largest model first.
     """
@@ -288,7 +303,8 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     summary, others = _cells_in_order(columns)
     cells = [(row, i) for i in summary for row in mine] + [(row, i) for row in mine for i in others]
     taken: dict[int, int] = {}
-    numbers = []
+    numbers: list[KeyNumber] = []
+    lead = 0  # how many of the numbers are the table's headline
     for row, i in cells:
         if i >= len(row.cells) or not numbers_in(row.cells[i]) or taken.get(id(row), 0) >= limit:
             continue
@@ -303,7 +319,9 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
             context=f"{versus}; {table.caption}"[:_CONTEXT_CHARS] if table.caption else versus,
             section="table", page=table.page,
         ))
-    return numbers
+        lead += i in summary
+    lead = lead or len(numbers)
+    return numbers[:lead], numbers[lead:]
 
 
 def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str] | None:
@@ -314,20 +332,35 @@ def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str]
     return (min if lower_better else max)(rows, key=lambda r: score(r[1]))
 
 
+@dataclass(frozen=True)
+class Collected:
+    """Results tables for the card and their key numbers, ranked: `headline` (the summary cells of the
+    headline tables), then `detail` (their other cells, then the side tables' cells)."""
+
+    tables: list[ResultsTable]
+    headline: list[KeyNumber]
+    detail: list[KeyNumber]
+
+    @property
+    def numbers(self) -> list[KeyNumber]:
+        return self.headline + self.detail
+
+
 def collect(
     chosen: TableOption | None, proposed: str, all_options: list[TableOption], anchor_words: set[str], *,
     max_rows: int, name_words: Collection[str] = (), max_tables: int = _MAX_TABLES,
     max_numbers: int = _MAX_NUMBERS, rows_per_table: int = _ROWS_PER_TABLE,
-) -> tuple[list[ResultsTable], list[KeyNumber]]:
+) -> Collected:
     """The model's table first, then other results tables where our row is found, with their key numbers.
 
     In each table the rows naming the authors' method (up to `rows_per_table`, the last ones: usually the
     largest model) give key numbers; the other rows give the baselines. The model's row is taken unless the
     paper's own name (`name_words`) names another row more surely ("Janus" chosen where "Janus-Pro-7B" is
     printed). Key numbers are ranked across tables: two from the chosen table, then one from each other
-    table in turn, so the first few cover every headline comparison.
+    table in turn, so the first few cover every headline comparison; details and side tables (`is_side`)
+    come after.
     """
-    picked: list[tuple[Table, list[TableRow]]] = []
+    picked: list[tuple[Table, list[TableRow], bool]] = []  # table, our rows, side table
     if chosen is not None:
         named = next((r for r in chosen.table.rows if r.label == proposed), None)
         by_name = our_rows(chosen.table, set(name_words))
@@ -337,7 +370,7 @@ def collect(
             mine = family(chosen.table, named)  # the model's row and its other sizes ("-7B" -> "-1B")
         else:
             mine = our_rows(chosen.table, anchor_words)
-        picked.append((chosen.table, mine))
+        picked.append((chosen.table, mine, False))  # the model's choice is the headline table
     # the chosen row's parts name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT";
     # parts are split at hyphens, spaces, slashes and brackets
     parts = {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", proposed or ""))
@@ -352,11 +385,14 @@ def collect(
             continue
         mine = our_rows(option.table, words)
         if mine:
-            picked.append((option.table, mine))
-    tables = [as_card_table(t, max_rows, keep=rows) for t, rows in picked]
-    per_table = [table_numbers(table, rows[-rows_per_table:][::-1], words)  # the last (largest) first
-                 for table, rows in picked]
-    return tables, _interleave(per_table)[:max_numbers]
+            picked.append((option.table, mine, option.side))
+    found = [(table_numbers(table, rows[-rows_per_table:][::-1], words), side)  # the last (largest) first
+             for table, rows, side in picked]
+    headline = _interleave([lead for (lead, _), side in found if not side])[:max_numbers]
+    detail = (_interleave([rest for (_, rest), side in found if not side])
+              + _interleave([lead + rest for (lead, rest), side in found if side]))
+    return Collected(tables=[as_card_table(t, max_rows, keep=rows) for t, rows, _ in picked],
+                     headline=headline, detail=detail[:max_numbers - len(headline)])
 
 
 def _interleave(per_table: list[list[KeyNumber]]) -> list[KeyNumber]:

@@ -152,3 +152,8 @@ def test_citation_lists_and_identifiers_are_not_claims() -> None:
     assert "[27, 35]" not in values and "[1, 2]" not in values
     assert not any("3581783" in v or "2401.01234" in v or "1145" in v for v in values)
     assert "[0.87, 1.26]" in values and "1,200" in values
+
+
+def test_a_value_in_brackets_after_another_name_ranks_below_the_papers_own_claims() -> None:
+    scores = {c.value: c.score for c in claims.in_text("Our model uses 52M pairs and ModelX (38M) is older.")}
+    assert scores["52M"] > scores["38M"]  # the same form; "(38M)" is an aside about ModelX

@@ -27,3 +27,11 @@ def test_the_tagline_drops_a_repeated_name_or_title_and_ends_at_a_whole_word() -
            "pressureless gas")[:HEADLINE_CUT_CHARS]
     assert tagline(cut, "Zephyr", title) == "Predicting the long-term behaviour of widget swarms under heavy load with a model"
 
+
+
+def test_a_subtitle_set_in_capitals_is_spelled_as_the_paper_spells_its_words() -> None:
+    title = "ZEPHYR: TEACHING WIDGETS TO MASTER 9000+ REAL-WORLD APIS WITH GPU KERNELS"
+    text = (f"{title}\nWe teach widgets to master real-world APIs. Zephyr calls APIs on a GPU. "
+            "Each GPU runs kernels; the GPU is fast.")
+    assert tagline(None, "Zephyr", title, text) == "Teaching widgets to master 9000+ real-world APIs with GPU kernels"
+    assert tagline(None, "Zephyr", title) == "TEACHING WIDGETS TO MASTER 9000+ REAL-WORLD APIS WITH GPU KERNELS"

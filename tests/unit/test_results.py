@@ -38,7 +38,8 @@ def test_our_row_is_found_by_name_or_ours_marker() -> None:
 def test_collect_takes_the_models_table_then_other_results_tables() -> None:
     opts = results.options([CONFIG, MAIN, ABLATION], set(), limit=6)
     main = next(o for o in opts if o.table is MAIN)
-    tables, numbers = results.collect(main, "Zeta-Gen (ours)", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    found = results.collect(main, "Zeta-Gen (ours)", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    tables, numbers = found.tables, found.numbers
     assert [t.page for t in tables] == [6, 8]
     values = {(k.value, k.page, k.baseline) for k in numbers}
     # FID is lower-is-better: the strongest baseline is the lowest other value
@@ -46,7 +47,8 @@ def test_collect_takes_the_models_table_then_other_results_tables() -> None:
 
 
 def test_no_choice_and_no_recognisable_row_gives_no_numbers() -> None:
-    tables, numbers = results.collect(None, "none", results.options([CONFIG], set(), 6), set(), max_rows=12)
+    found = results.collect(None, "none", results.options([CONFIG], set(), 6), set(), max_rows=12)
+    tables, numbers = found.tables, found.numbers
     assert tables == [] and numbers == []
 
 
@@ -71,7 +73,7 @@ def test_every_size_of_the_model_gives_key_numbers_and_none_is_the_others_baseli
         ("Zeta", ["0.52"]), ("SDXL", ["0.47"]), ("Zeta-Gen-1B", ["0.66"]), ("Zeta-Gen-7B", ["0.71"]),
     ], columns=["Overall"])
     opts = results.options([sizes], set(), limit=6)
-    _, numbers = results.collect(opts[0], "none", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    numbers = results.collect(opts[0], "none", opts, results.anchors("Zeta-Gen", "x"), max_rows=12).numbers
     # the full name beats the predecessor sharing a prefix ("Zeta"); the largest size comes first
     assert [(k.value, k.baseline) for k in numbers] == [("0.71", "0.52"), ("0.66", "0.52")]
 
@@ -92,9 +94,11 @@ def test_the_models_row_brings_its_other_sizes_and_its_parts_find_it_in_other_ta
     opts = results.options([main, strategies], set(), limit=6)
     chosen = next(o for o in opts if o.table is main)
     # anchors from prose can name a baseline (GPT); the model's row decides in its table
-    tables, numbers = results.collect(chosen, "Zeta-Gen-7B", opts, {"gpt"}, max_rows=12)
+    found = results.collect(chosen, "Zeta-Gen-7B", opts, {"gpt"}, max_rows=12)
+    tables, numbers = found.tables, found.numbers
     assert [(k.value, k.baseline) for k in numbers] == [("0.71", "0.63"), ("0.66", "0.63")]
-    tables, numbers = results.collect(chosen, "Zeta-DFS", opts, set(), max_rows=12)
+    found = results.collect(chosen, "Zeta-DFS", opts, set(), max_rows=12)
+    tables, numbers = found.tables, found.numbers
     assert [t.page for t in tables] == [5, 5] and ("60.5", "35.3") in {(k.value, k.baseline) for k in numbers}
 
 
@@ -103,7 +107,8 @@ def test_a_caption_naming_only_a_metric_is_a_results_table() -> None:
                  [("DALL-E", ["-"]), ("GLIDE", ["11.58"]), ("Zeta-Gen (Ours)", ["8.37"])], 10)
     opts = results.options([CONFIG, MAIN, fid], set(), limit=6)
     main = next(o for o in opts if o.table is MAIN)
-    tables, numbers = results.collect(main, "Zeta-Gen (ours)", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    found = results.collect(main, "Zeta-Gen (ours)", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    tables, numbers = found.tables, found.numbers
     assert 10 in [t.page for t in tables] and ("8.37", "11.58") in {(k.value, k.baseline) for k in numbers}
 
 
@@ -117,11 +122,16 @@ WIDE = _table("Table 2: Results on OmniBench.", [
 
 
 def test_the_summary_cell_leads_size_columns_give_no_key_number_and_labels_name_the_benchmark() -> None:
-    numbers = results.table_numbers(WIDE, [WIDE.rows[-1]], results.anchors("Zeta-Gen"))
-    assert [(k.metric, k.value, k.baseline) for k in numbers] == [
-        ("OmniBench Overall", "48.2", "46.1"), ("OmniBench Alpha", "44.0", "42.3"), ("OmniBench Beta", "52.5", "50.2"),
+    headline, detail = results.table_numbers(WIDE, [WIDE.rows[-1]], results.anchors("Zeta-Gen"))
+    assert [(k.metric, k.value, k.baseline) for k in headline] == [("OmniBench Overall", "48.2", "46.1")]
+    assert [(k.metric, k.value, k.baseline) for k in detail] == [
+        ("OmniBench Alpha", "44.0", "42.3"), ("OmniBench Beta", "52.5", "50.2"),
     ]
-    assert all(k.setting == "Zeta-Gen (ours)" for k in numbers)
+    assert all(k.setting == "Zeta-Gen (ours)" for k in headline + detail)
+    # without a summary column every measured cell is the table's headline
+    no_summary = WIDE.model_copy(update={"columns": ["# Params", "Alpha", "Beta", "Gamma"]})
+    headline, detail = results.table_numbers(no_summary, [no_summary.rows[-1]])
+    assert [k.value for k in headline] == ["44.0", "52.5", "48.2"] and detail == []
 
 
 def test_a_caption_names_its_benchmark_but_not_the_authors_method() -> None:
@@ -139,7 +149,7 @@ def test_a_table_printing_methods_as_columns_is_read_with_methods_as_rows() -> N
     words = results.anchors("Zeta-Gen")
     opts = results.options([transposed], words, limit=6)
     assert opts[0].rows == ["Rival-A", "Rival-B", "Zeta-Gen"]
-    _, numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12)
+    numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
     # FID is lower-is-better: the baseline is the lowest rival, in the same metric
     assert [(k.metric, k.value, k.baseline) for k in numbers] == [("FID", "9.2", "10.3"), ("IS", "171.9", "160.4")]
     assert results.options([MAIN], words, limit=6)[0].table is MAIN  # methods already rows: unchanged
@@ -169,11 +179,11 @@ def test_the_papers_own_name_overrides_a_model_choosing_its_predecessors_row() -
         ("Zeta", ["40.1"]), ("Rival-A", ["41.6"]), ("Zeta-Gen-1B", ["43.0"]), ("Zeta-Gen-7B", ["44.0"]),
     ], 6, ["Overall"])
     opts = results.options([table], set(), limit=6)
-    _, numbers = results.collect(opts[0], "Zeta", opts, set(), max_rows=12, name_words=results.anchors("Zeta-Gen"))
+    numbers = results.collect(opts[0], "Zeta", opts, set(), max_rows=12, name_words=results.anchors("Zeta-Gen")).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("44.0", "41.6"), ("43.0", "41.6")]
 
 
-def test_key_numbers_cover_every_results_table_before_going_deep_into_one() -> None:
+def test_key_numbers_cover_every_results_table_before_going_deep_into_one_and_side_tables_come_last() -> None:
     first = _table("Table 2: Results on OmniBench.", [("Rival-A", ["1.0", "2.0", "3.0"]), ("Zeta-Gen", ["1.5", "2.5", "3.5"])],
                    6, ["A", "B", "C"])
     second = _table("Table 3: Results on QuillBench.", [("Rival-A", ["10.0", "20.0"]), ("Zeta-Gen", ["15.5", "25.0"])],
@@ -181,5 +191,14 @@ def test_key_numbers_cover_every_results_table_before_going_deep_into_one() -> N
     words = results.anchors("Zeta-Gen")
     opts = results.options([first, second], words, limit=6)
     chosen = next(o for o in opts if o.table is first)
-    _, numbers = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12)
+    numbers = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12).numbers
     assert [k.value for k in numbers] == ["1.5", "2.5", "15.5", "3.5", "25.0"]
+    summary = first.model_copy(update={"columns": ["A", "B", "Average"]})
+    side = _table("Table 4: Ablation of the encoder.", [("Rival-A", ["7.0"]), ("Zeta-Gen", ["7.5"])], 8, ["Average"])
+    opts = results.options([summary, second, side], words, limit=6)
+    chosen = next(o for o in opts if o.table is summary)
+    found = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12)
+    # the summary cell of the first table and every cell of the second (no summary column), then the first
+    # table's other cells, then the ablation
+    assert [k.value for k in found.headline] == ["3.5", "15.5", "25.0"]
+    assert [k.value for k in found.detail] == ["1.5", "2.5", "7.5"]
