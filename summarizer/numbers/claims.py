@@ -321,8 +321,12 @@ def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:
             phrase += [word, tokens[i + 1]]
             i += 2
             continue
-        if not re.match(r"[\w%×]", word) or _PHRASE_STOP.fullmatch(word) or (phrase and _CLAUSE_VERB.fullmatch(word)):
+        if not re.match(r"[\w%×]", word) or _PHRASE_STOP.fullmatch(word):
             break
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        modifier = following.endswith("s") and following[:1].isalpha() and not _PHRASE_STOP.fullmatch(following)
+        if phrase and _CLAUSE_VERB.fullmatch(word) and not modifier:
+            break  # "APIs spanning 49 categories"; but "fewer sampling steps", "more labelled examples" go on
         phrase.append(word)
         i += 1
     return phrase[:_METRIC_WORDS]

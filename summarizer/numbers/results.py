@@ -230,6 +230,19 @@ def family(table: Table, row: TableRow) -> list[TableRow]:
             if r is row or (squash(_SIZE.sub("", r.label)) == stem and r.label != row.label)]
 
 
+def main_first(rows: list[TableRow]) -> list[TableRow]:
+    """Our rows, the main model first: the largest when their labels give sizes ("-7B" before "-1B"),
+    else in table order (the model, then its variants: "Show-o" before "Show-o†", "w/o X")."""
+    def size(row: TableRow) -> float:
+        found = _SIZE.search(row.label)
+        if found is None:
+            return 0.0
+        digits = re.search(r"\d+(?:\.\d+)?", found.group(0))
+        scale = {"k": 1e3, "m": 1e6, "b": 1e9}[found.group(0).strip(" -()").lower()[-1]]
+        return float(digits.group(0)) * scale if digits else 0.0
+    return sorted(rows, key=size, reverse=True)  # stable: rows of one size keep the table's order
+
+
 def our_row(table: Table, anchor_words: set[str]) -> TableRow | None:
     """The row naming the authors' method: an anchor word in its label, or an "(ours)" marker; ties go last."""
     rows = our_rows(table, anchor_words)
@@ -386,8 +399,7 @@ def collect(
         mine = our_rows(option.table, words)
         if mine:
             picked.append((option.table, mine, option.side))
-    found = [(table_numbers(table, rows[-rows_per_table:][::-1], words), side)  # the last (largest) first
-             for table, rows, side in picked]
+    found = [(table_numbers(table, main_first(rows)[:rows_per_table], words), side) for table, rows, side in picked]
     headline = _interleave([lead for (lead, _), side in found if not side])[:max_numbers]
     detail = (_interleave([rest for (_, rest), side in found if not side])
               + _interleave([lead + rest for (lead, rest), side in found if side]))

@@ -157,3 +157,10 @@ def test_citation_lists_and_identifiers_are_not_claims() -> None:
 def test_a_value_in_brackets_after_another_name_ranks_below_the_papers_own_claims() -> None:
     scores = {c.value: c.score for c in claims.in_text("Our model uses 52M pairs and ModelX (38M) is older.")}
     assert scores["52M"] > scores["38M"]  # the same form; "(38M)" is an aside about ModelX
+
+
+def test_a_verb_form_ends_the_label_unless_it_qualifies_the_noun_after_it() -> None:
+    found = {c.value: c.metric for c in claims.in_text(
+        "Zeta needs approximately 30 times fewer sampling steps and covers 7,315 APIs spanning 41 categories.")}
+    assert found["30 times"] == "fewer sampling steps"
+    assert found["7,315"] == "APIs"

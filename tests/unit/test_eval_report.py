@@ -33,7 +33,7 @@ def make_result() -> dict[str, Any]:
             _row(paper, "baseline", "title_exact", b_title),
             _row(paper, "pipeline", "grounding_precision", p_gp),
             _row(paper, "baseline", "grounding_precision", 0.5),
-            _row(paper, "pipeline", "seconds_total", 50.0),
+            _row(paper, "pipeline", "seconds_total", 55.0),
             _row(paper, "baseline", "seconds_total", b_s),
             _row(paper, "pipeline", "prompt_tokens", 1200),
             _row(paper, "baseline", "prompt_tokens", 9000),
@@ -72,14 +72,14 @@ def test_markdown_shows_meta_tables_mean_rows_side_by_side_and_errors() -> None:
     assert "qwen2.5-coder-1.5b" in text and "local-default" in text and "abc123" in text
     assert "extract_method v3" in text
     assert "## Tier: full" in text and "## Tier: abstract" in text
-    assert "| **mean** | pipeline | 1.00 | 0.75 | 1.00 | 1200 | 50.00 |" in text
+    assert "| **mean** | pipeline | 1.00 | 0.75 | 1.00 | 1200 | 55.00 |" in text
     assert "| toolllm_iclr2024 | baseline | 0.50 | 0.25 | ✗ | 9000 | 100.00 |" in text
     assert "| react_iclr2023 | pipeline | – | 1.00 | ✓ |" in text
     # table_cell_recall has no value anywhere, so it gets no column
     assert "table_cell_recall" not in text
     assert "## Systems side by side" in text
     assert "| key_number_recall_anywhere | 0.75 | 0.50 | +0.25 | better |" in text
-    assert "| seconds_total | 50.00 | 200.00 | -150.00 | better |" in text
+    assert "| seconds_total | 55.00 | 200.00 | -145.00 | better |" in text
     assert "context \\| too long" in text  # "|" escaped, so the error cannot break a table
 
 
@@ -138,7 +138,7 @@ def test_compare_judges_by_direction_and_reports_a_paper_only_in_b() -> None:
             if row["metric"] == "key_number_recall_anywhere":
                 row["value"] = 0.75  # higher recall: better
             if row["metric"] == "seconds_total":
-                row["value"] = 80.0  # slower: worse
+                row["value"] = 85.0  # slower: worse
     b["rows"].append(_row("new_paper_2026", "pipeline", "key_number_recall_anywhere", 0.3))
 
     rows = report.compare_rows(a, b)
@@ -153,7 +153,7 @@ def test_compare_judges_by_direction_and_reports_a_paper_only_in_b() -> None:
     text = report.compare(a, b)
     assert text.splitlines()[2].startswith("**B vs A: 1 better, 1 worse")
     assert "| toolllm_iclr2024 | full | pipeline | key_number_recall_anywhere | 0.50 | 0.75 | +0.25 | better |" in text
-    assert "| toolllm_iclr2024 | full | pipeline | seconds_total | 50.00 | 80.00 | +30.00 | worse |" in text
+    assert "| toolllm_iclr2024 | full | pipeline | seconds_total | 55.00 | 85.00 | +30.00 | worse |" in text
     assert "## Only in run B" in text and "new_paper_2026" in text
 
 

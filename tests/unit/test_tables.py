@@ -102,7 +102,7 @@ def test_joss_drafts_yield_no_numeric_table_from_margin_line_numbers() -> None:
     ("line", "label", "cells"),
     [
         ("DFSDT 52.31 45.16 42.71 46.92", "DFSDT", ["52.31", "45.16", "42.71", "46.92"]),
-        ("Vicuna (ReACT & DFSDT) 0.0 - 0.0 -", "Vicuna (ReACT & DFSDT)", ["0.0", "-", "0.0", "-"]),
+        ("Zeta (Plan & Act) 0.3 - 0.3 -", "Zeta (Plan & Act)", ["0.3", "-", "0.3", "-"]),
         ("Ours 57.0±0.2 45.1 ± 0.3 12.0 ±0.1", "Ours", ["57.0±0.2", "45.1 ± 0.3", "12.0 ±0.1"]),
         ("Show-o† (Ours) 1.3B 84.5 1107.3", "Show-o† (Ours)", ["1.3B", "84.5", "1107.3"]),
         ("RAPHAEL 3B 5000M+ 6.61", "RAPHAEL", ["3B", "5000M+", "6.61"]),
