@@ -127,6 +127,8 @@ _LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|l
                    r"|approximately|around|only|up|than|more|less", re.IGNORECASE)
 # a word naming only that there is a quantity: "size", "number", "total"; the noun it belongs to says what
 _GENERIC_QUANTITY = re.compile(r"size|number|total|count|length|amount|dimension", re.IGNORECASE)
+# links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"
+_NOUN_LINKS = frozenset({"of", "is", "was", "are", "were", "=", ":"})
 # prepositions that may join a name to the phrase: "accuracy on ImageNet", "the test set of ToolBench"
 _NAME_PREPOSITIONS = frozenset({"on", "of", "in"})
 # a DOI, a URL or an arXiv identifier the number is part of: "doi:10.1145/...", "https://...", "arXiv 2401.01234"
@@ -199,8 +201,10 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     # "× 10" right after the value
     if re.match(r"\s?[×x]\s?10\b", after):
         return None  # scientific notation: "2.2 × 10-4" is a learning rate, not a factor
-    if before.endswith("[") and after.startswith(("]", ",")) and "." not in value:
-        return None  # a citation [12]
+    if re.search(r"\[[\d,;\s–-]*$", before) and re.match(r"[\d,;\s–-]*\]", after) and "." not in value:
+        return None  # a citation: "[12]", "[18, 50-52]"
+    if not before.strip() and re.fullmatch(r"\d+(?:\.\d+){0,2}", value) and re.match(r"\s[A-Z]", after):
+        return None  # a section heading run into the text: "5.2 Main Results"
     if value.startswith("[") and "." not in value:
         return None  # citations "[27, 35]": an interval of results has decimals ("[0.93, 1.18]")
     if _REFERENCE.search(before):
@@ -283,7 +287,8 @@ def label(before: str, after: str, *, share: bool = False) -> str:
     high-quality tools retained" -> "high-quality tools"), else the words before it ("the input resolution is
     limited to 384 × 384" -> "input resolution"); a share is named by its whole ("1% of the variance" ->
     "share of variance"); "" when none."""
-    before_words = _phrase_tokens(before)[::-1]
+    before_tokens = _phrase_tokens(before)
+    before_words = before_tokens[::-1]
     while before_words and (_LINK.fullmatch(before_words[0]) or _CLAUSE_VERB.fullmatch(before_words[0])
                             or before_words[0] == "("):
         before_words.pop(0)  # "size of", "resolution is limited to", "DALL-E 3 (": the link, not the quantity
@@ -294,13 +299,15 @@ def label(before: str, after: str, *, share: bool = False) -> str:
         rest = after_words[2:] if after_words[1:2] and after_words[1].lower() in ("the", "a", "an", "all") else after_words[1:]
         whole = _noun_phrase(rest, of_names=True)
         named_after = ["share", "of", *whole] if share and whole else whole
+    noun_link = bool(before_tokens) and before_tokens[-1].lower() in _NOUN_LINKS  # "Accuracy of", "FID is"
     if len(named_before) == 1 and _GENERIC_QUANTITY.fullmatch(named_before[0]):
         if named_after:
             return " ".join(named_after)  # "a total of 3,981 scan pairs" -> "scan pairs"
         if before_words[1:2] == ["of"] and len(before_words) > 2 and not _PHRASE_STOP.fullmatch(before_words[2]):
             named_before = [before_words[2], named_before[0]]  # "a codebook of size 16,384" -> "codebook size"
-    if named_before and _QUANTITY_WORD.fullmatch(named_before[-1]) and _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]):
-        return " ".join(named_before)
+    if named_before and (noun_link or (_QUANTITY_WORD.fullmatch(named_before[-1])
+                                       and _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]))):
+        return " ".join(named_before)  # "Accuracy of 83.2%", "codebook size 8,192"
     return " ".join(named_after or named_before)
 
 

@@ -164,3 +164,11 @@ def test_a_verb_form_ends_the_label_unless_it_qualifies_the_noun_after_it() -> N
         "Zeta needs approximately 30 times fewer sampling steps and covers 7,315 APIs spanning 41 categories.")}
     assert found["30 times"] == "fewer sampling steps"
     assert found["7,315"] == "APIs"
+
+
+def test_a_quantity_named_before_its_value_names_it_and_headings_and_citation_ranges_are_not_claims() -> None:
+    found = {c.value: c.metric for c in claims.in_text(
+        "Its low Diff-SSIM of 0.7321 and Accuracy of 71.45% suggest that plain conditioning fails [12,40- 43].")}
+    assert found["0.7321"] == "low Diff-SSIM" and found["71.45%"] == "Accuracy"
+    assert "43" not in found and "40" not in found
+    assert claims.in_text("6.4 Further Studies Which encoder is better for the 3,072 tokens we keep?")[0].value == "3,072"
