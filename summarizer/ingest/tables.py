@@ -443,11 +443,14 @@ def header_tokens(line: str) -> list[str]:
 
 
 def _continues_name(previous: str, token: str) -> bool:
-    """True for "(i3d)" after "FID", "Obj." after "Single", and a ligature split such as "P re."."""
-    # a short abbreviation after a capitalised word ("Single Obj."), or a lower-case ligature tail ("re.")
+    """True for "(i3d)" after "FID", "Obj." after "Single", a version such as "2.0" after "AlpacaEval", and a
+    ligature split such as "P re."."""
+    # a short abbreviation after a capitalised word ("Single Obj."), a lower-case ligature tail ("re."), or
+    # a dotted version number after a name ("AlpacaEval 2.0")
     return token.startswith("(") or bool(
         (re.fullmatch(r"[A-Z][a-z]{1,6}\.", token) and re.fullmatch(r"[A-Z][a-z]+", previous))
         or re.fullmatch(r"[a-z]{1,3}\.", token)
+        or (re.fullmatch(r"v?\d+(?:\.\d+)+", token) and previous[:1].isalpha())
     )
 
 

@@ -32,7 +32,6 @@ _COMPOUND_BONUS = 1.5  # ranges, ratios and sizes ("2.6 to 5.8", "9/14"): rarely
 _LARGE_NUMBER_BONUS = 1  # "3,451", "16000": large numbers are rarely labels
 _CUE_BONUS = 1  # a sentence saying "outperforms", "improves", "accuracy" is about results
 _SMALL_NUMBER_PENALTY = 2  # "two stages", "3 epochs": a lone digit is rarely the point
-_ASIDE_PENALTY = 2  # a value in brackets after a name, "LDM (1.4B)": usually a rival's size or score
 _LARGE_NUMBER = 1000  # from here on a plain integer counts as large (written "1,000" or "1000")
 _SMALL_NUMBER = 10  # below this a plain integer is a lone digit
 MIN_SCORE = 3.0  # below this a candidate is a number in passing, not a claim
@@ -127,8 +126,9 @@ _LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|l
                    r"|approximately|around|only|up|than|more|less", re.IGNORECASE)
 # a word naming only that there is a quantity: "size", "number", "total"; the noun it belongs to says what
 _GENERIC_QUANTITY = re.compile(r"size|number|total|count|length|amount|dimension", re.IGNORECASE)
+_ARTICLES = frozenset({"the", "a", "an", "all"})
 # links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"
-_NOUN_LINKS = frozenset({"of", "is", "was", "are", "were", "=", ":"})
+_NOUN_LINKS = frozenset({"of", "is", "was", "are", "were", "=", ":", "by"})  # "by": "improves accuracy by 2%"
 # prepositions that may join a name to the phrase: "accuracy on ImageNet", "the test set of ToolBench"
 _NAME_PREPOSITIONS = frozenset({"on", "of", "in"})
 # a DOI, a URL or an arXiv identifier the number is part of: "doi:10.1145/...", "https://...", "arXiv 2401.01234"
@@ -167,7 +167,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 # how much a claim in each kind of section is worth; kinds not here are not searched
 _SECTION_WEIGHT: dict[SectionKind, float] = {
-    "abstract": 2.0, "introduction": 1.0, "method": 0.5, "experiments": 1.0, "results": 1.5,
+    "abstract": 3.0, "introduction": 1.0, "method": 0.5, "experiments": 1.0, "results": 1.5,
     "discussion": 1.0, "conclusion": 1.5,
 }
 _SECTION_OF: dict[SectionKind, CardSection] = {
@@ -235,8 +235,6 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         score += _CUE_BONUS
     if plain.isdigit() and int(plain) < _SMALL_NUMBER and not compound and not _RELATIVE.match(after):
         score -= _SMALL_NUMBER_PENALTY  # "two stages", "3 epochs": rarely the point
-    if before.endswith("(") and re.match(r"[%×xKMB]?\)", after):
-        score -= _ASIDE_PENALTY  # "LDM (1.4B)", "Transfusion (63%)": an aside about another thing
     return score
 
 
@@ -282,33 +280,36 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
 
 
 def label(before: str, after: str, *, share: bool = False) -> str:
-    """A short noun phrase for what a value measures: the quantity named just before it ("a codebook size
-    of 16,384" -> "codebook size"), else the words right after it up to the end of the phrase ("3,451
-    high-quality tools retained" -> "high-quality tools"), else the words before it ("the input resolution is
-    limited to 384 × 384" -> "input resolution"); a share is named by its whole ("1% of the variance" ->
-    "share of variance"); "" when none."""
-    before_tokens = _phrase_tokens(before)
-    before_words = before_tokens[::-1]
+    """A short noun phrase for what a value measures, "" when nothing names it.
+
+    The words before the value name it when a noun link joins them to it ("Accuracy of 83.2%", "the input
+    resolution is limited to 384 × 384") or they name a quantity ("codebook size 8,192"); otherwise they
+    are the sentence's subject ("Zeta achieves 80% ...") and the words right after the value name it, up
+    to the end of the phrase ("3,451 high-quality tools retained" -> "high-quality tools"). A share is
+    named by its whole ("1% of the variance" -> "share of variance"). An aside in brackets after another
+    name ("LDM (1.4B)") has no name of its own.
+    """
+    before_words = _phrase_tokens(before)[::-1]  # nearest first
+    link: list[str] = []  # "is limited to", "of", "(": what joins the words before to the value
     while before_words and (_LINK.fullmatch(before_words[0]) or _CLAUSE_VERB.fullmatch(before_words[0])
                             or before_words[0] == "("):
-        before_words.pop(0)  # "size of", "resolution is limited to", "DALL-E 3 (": the link, not the quantity
+        link.append(before_words.pop(0).lower())
     named_before = _noun_phrase(before_words)[::-1]
     after_words = _phrase_tokens(after)
     named_after = _noun_phrase(after_words, of_names=True)
     if not named_after and after_words[:1] == ["of"]:  # "under 1% of the variance": a share of a whole
-        rest = after_words[2:] if after_words[1:2] and after_words[1].lower() in ("the", "a", "an", "all") else after_words[1:]
+        rest = after_words[2:] if after_words[1:2] and after_words[1].lower() in _ARTICLES else after_words[1:]
         whole = _noun_phrase(rest, of_names=True)
         named_after = ["share", "of", *whole] if share and whole else whole
-    noun_link = bool(before_tokens) and before_tokens[-1].lower() in _NOUN_LINKS  # "Accuracy of", "FID is"
     if len(named_before) == 1 and _GENERIC_QUANTITY.fullmatch(named_before[0]):
         if named_after:
             return " ".join(named_after)  # "a total of 3,981 scan pairs" -> "scan pairs"
         if before_words[1:2] == ["of"] and len(before_words) > 2 and not _PHRASE_STOP.fullmatch(before_words[2]):
             named_before = [before_words[2], named_before[0]]  # "a codebook of size 16,384" -> "codebook size"
-    if named_before and (noun_link or (_QUANTITY_WORD.fullmatch(named_before[-1])
-                                       and _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]))):
-        return " ".join(named_before)  # "Accuracy of 83.2%", "codebook size 8,192"
-    return " ".join(named_after or named_before)
+    quantity = bool(named_before) and _QUANTITY_WORD.fullmatch(named_before[-1]) is not None
+    if named_before and (_NOUN_LINKS & set(link) or (quantity and _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]))):
+        return " ".join(named_before)
+    return " ".join(named_after)
 
 
 def _phrase_tokens(text: str) -> list[str]:
@@ -328,9 +329,14 @@ def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:
             phrase += [word, tokens[i + 1]]
             i += 2
             continue
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if (word.lower() in ("and", "or") and len(phrase) == 1 and phrase[0].islower() and not phrase[0].endswith("s")
+                and re.match(r"[a-z]", following) and not _PHRASE_STOP.fullmatch(following)):
+            phrase.append(word)  # "diverse and high-quality tokens": adjectives joined before their noun
+            i += 1
+            continue
         if not re.match(r"[\w%×]", word) or _PHRASE_STOP.fullmatch(word):
             break
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
         modifier = following.endswith("s") and following[:1].isalpha() and not _PHRASE_STOP.fullmatch(following)
         if phrase and _CLAUSE_VERB.fullmatch(word) and not modifier:
             break  # "APIs spanning 49 categories"; but "fewer sampling steps", "more labelled examples" go on

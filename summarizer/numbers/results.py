@@ -93,9 +93,11 @@ _PROPERTY_COLUMN = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# a benchmark a caption names: a coined word after "on" or "of" ("Performances on DPG-Bench",
-# "on the GenEval benchmark", "the test set of ToolBench")
-_CAPTION_BENCHMARK = re.compile(r"\b(?:on|of)\s+(?:the\s+)?([A-Za-z][\w-]*)")
+# a benchmark a caption names: a coined word after "on" or, failing that, "of" ("Performances on
+# DPG-Bench", "on the GenEval benchmark", "the test set of ToolBench")
+_CAPTION_BENCHMARK = {
+    preposition: re.compile(rf"\b{preposition}\s+(?:the\s+)?([A-Za-z][\w.-]*[\w])") for preposition in ("on", "of")
+}
 # direction arrows after a metric's name: they say which way is better, not what is measured
 _ARROW_MARKS = "↑↓⇑⇓▲▼ "
 # the authors marking their own row
@@ -274,14 +276,17 @@ def as_card_table(table: Table, max_rows: int, keep: list[TableRow] | None = Non
 
 
 def benchmark(caption: str, exclude: Collection[str] = ()) -> str | None:
-    """The benchmark a caption names after "on" or "of" ("Performances on DPG-Bench." -> "DPG-Bench"): a
-    coined word (an inner capital or a digit, or an acronym), not one of `exclude` (the authors' names)."""
-    for match in _CAPTION_BENCHMARK.finditer(caption):
-        word = match.group(1).rstrip("-")
-        coined = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
-        ours = any(_shared_prefix(squash(word), a) >= min(len(a), _MIN_PREFIX_CHARS) for a in exclude)
-        if coined and not _PLURAL_ACRONYM.fullmatch(word) and not ours:  # "ToolLLaMA" for "ToolLLM" is ours
-            return word
+    """The benchmark a caption names after "on" (else "of"): "Performances on DPG-Bench." -> "DPG-Bench". A
+    coined word (an inner capital or a digit, or an acronym), not one of `exclude` (the compared methods'
+    names: "Performances of GPT-4o and Zeta on OmniBench" names OmniBench)."""
+    for pattern in _CAPTION_BENCHMARK.values():
+        for match in pattern.finditer(caption):
+            word = match.group(1)
+            coined = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
+            method = any(_shared_prefix(squash(word), squash(name)) >= min(len(squash(name)), _MIN_PREFIX_CHARS)
+                         for name in exclude if len(squash(name)) >= _MIN_NAME_CHARS)  # "ToolLLaMA" for "ToolLLM"
+            if coined and not _PLURAL_ACRONYM.fullmatch(word) and not method:
+                return word
     return None
 
 
@@ -312,7 +317,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     `mine`: our rows, the largest model first.
     """
     columns = _columns(table)
-    bench = benchmark(table.caption, anchor_words)
+    bench = benchmark(table.caption, [*anchor_words, *(r.label for r in table.rows)])
     summary, others = _cells_in_order(columns)
     cells = [(row, i) for i in summary for row in mine] + [(row, i) for row in mine for i in others]
     taken: dict[int, int] = {}

@@ -154,9 +154,9 @@ def test_citation_lists_and_identifiers_are_not_claims() -> None:
     assert "[0.87, 1.26]" in values and "1,200" in values
 
 
-def test_a_value_in_brackets_after_another_name_ranks_below_the_papers_own_claims() -> None:
-    scores = {c.value: c.score for c in claims.in_text("Our model uses 52M pairs and ModelX (38M) is older.")}
-    assert scores["52M"] > scores["38M"]  # the same form; "(38M)" is an aside about ModelX
+def test_a_value_in_brackets_after_another_name_is_not_a_claim() -> None:
+    found = {c.value: c.metric for c in claims.in_text("Our model uses 52M pairs and ModelX (38M) is older.")}
+    assert found == {"52M": "pairs"}  # "(38M)" is an aside about ModelX, and nothing names it
 
 
 def test_a_verb_form_ends_the_label_unless_it_qualifies_the_noun_after_it() -> None:
@@ -172,3 +172,10 @@ def test_a_quantity_named_before_its_value_names_it_and_headings_and_citation_ra
     assert found["0.7321"] == "low Diff-SSIM" and found["71.45%"] == "Accuracy"
     assert "43" not in found and "40" not in found
     assert claims.in_text("6.4 Further Studies Which encoder is better for the 3,072 tokens we keep?")[0].value == "3,072"
+
+
+def test_adjectives_joined_by_and_stay_with_their_noun() -> None:
+    found = {c.value: c.metric for c in claims.in_text(
+        "We pre-train Zeta on 9.6 trillion diverse and clean tokens, and it calls 6,212 APIs and many tools.")}
+    assert found["9.6 trillion"] == "diverse and clean tokens"
+    assert found["6,212"] == "APIs"

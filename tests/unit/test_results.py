@@ -138,6 +138,9 @@ def test_a_caption_names_its_benchmark_but_not_the_authors_method() -> None:
     assert results.benchmark("Table 4: Main experiments on the test set of QuillBench.") == "QuillBench"
     assert results.benchmark("Table 3: Evaluation of text-to-image generation on the GenScore benchmark.") == "GenScore"
     assert results.benchmark("Table 1: Results of Zeta-Gen on multimodal understanding.", {"zetagen"}) is None
+    # "on" names the benchmark before "of" does; a compared method is never the benchmark
+    assert results.benchmark("Table 8: Performances of GPT-4o, Rival-B and Zeta-Gen on QuillBench.") == "QuillBench"
+    assert results.benchmark("Table 8: Scores of GPT-4o and Zeta-Gen.", ["GPT-4o-0513", "Zeta-Gen"]) is None
     assert results.metric_label("Overall\u2191", "OmniBench") == "OmniBench Overall"
     assert results.metric_label("OmniBench Acc", "OmniBench") == "OmniBench Acc"
 
