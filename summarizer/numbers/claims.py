@@ -296,6 +296,8 @@ def label(before: str, after: str, *, share: bool = False) -> str:
         link.append(before_words.pop(0).lower())
     named_before = _noun_phrase(before_words)[::-1]
     after_words = _phrase_tokens(after)
+    if after_words and after_words[0].startswith("-"):
+        after_words[0] = after_words[0].lstrip("-")  # "a 4B-parameter model": the value qualifies the noun
     named_after = _noun_phrase(after_words, of_names=True)
     if not named_after and after_words[:1] == ["of"]:  # "under 1% of the variance": a share of a whole
         rest = after_words[2:] if after_words[1:2] and after_words[1].lower() in _ARTICLES else after_words[1:]
