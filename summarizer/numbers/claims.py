@@ -119,8 +119,9 @@ _PHRASE_STOP = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# a verb form opening a clause after the noun: "tools retained after", "APIs spanning", "pairs used to"
-_CLAUSE_VERB = re.compile(r"[a-z]{3,}(?:ing|ed)", re.IGNORECASE)
+# a verb form or an adverb opening a clause after the noun: "tools retained after", "APIs spanning",
+# "model natively trained"
+_CLAUSE_VERB = re.compile(r"[a-z]{3,}(?:ing|ed)|[a-z]{4,}ly", re.IGNORECASE)
 # the link between a named quantity and its value: "size of 16,384", "accuracy is 91%", "reaches 57"
 _LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|lies?|reach(?:es|ed)?|achieve[sd]?|over|about|nearly"
                    r"|approximately|around|only|up|than|more|less", re.IGNORECASE)

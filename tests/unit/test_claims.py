@@ -179,5 +179,5 @@ def test_adjectives_joined_by_and_stay_with_their_noun() -> None:
         "We pre-train Zeta on 9.6 trillion diverse and clean tokens, and it calls 6,212 APIs and many tools.")}
     assert found["9.6 trillion"] == "diverse and clean tokens"
     assert found["6,212"] == "APIs"
-    found = {c.value: c.metric for c in claims.in_text("We train a 3B-parameter latent diffusion model on our data.")}
+    found = {c.value: c.metric for c in claims.in_text("We train a 3B-parameter latent diffusion model natively on it.")}
     assert found["3B"] == "parameter latent diffusion model"
