@@ -307,19 +307,21 @@ def _cells_in_order(columns: list[str]) -> tuple[list[int], list[int]]:
 
 
 def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[str] = (),
-                  limit: int = _TABLE_KEY_NUMBERS) -> tuple[list[KeyNumber], list[KeyNumber]]:
+                  limit: int = _TABLE_KEY_NUMBERS,
+                  rows: int = _ROWS_PER_TABLE) -> tuple[list[KeyNumber], list[KeyNumber]]:
     """Key numbers of one table as (headline, detail), each ranked. A table with summary columns (Overall,
     Average) has our rows' summary cells as its headline and the other measured cells as detail; a table
     without has them all as its headline. Cells of our largest row come before the next one's. Each
     cell's baseline is the strongest other row in its column (never another size of ours); at most `limit`
     cells of one row.
 
-    `mine`: our rows, the largest model first.
+    `mine`: our rows, the main one first (`main_first`); the first `rows` of them give key numbers.
     """
     columns = _columns(table)
     bench = benchmark(table.caption, [*anchor_words, *(r.label for r in table.rows)])
     summary, others = _cells_in_order(columns)
-    cells = [(row, i) for i in summary for row in mine] + [(row, i) for row in mine for i in others]
+    shown = mine[:rows]
+    cells = [(row, i) for i in summary for row in shown] + [(row, i) for row in shown for i in others]
     taken: dict[int, int] = {}
     numbers: list[KeyNumber] = []
     lead = 0  # how many of the numbers are the table's headline
@@ -404,7 +406,7 @@ def collect(
         mine = our_rows(option.table, words)
         if mine:
             picked.append((option.table, mine, option.side))
-    found = [(table_numbers(table, main_first(rows)[:rows_per_table], words), side) for table, rows, side in picked]
+    found = [(table_numbers(table, main_first(rows), words, rows=rows_per_table), side) for table, rows, side in picked]
     headline = _interleave([lead for (lead, _), side in found if not side])[:max_numbers]
     detail = (_interleave([rest for (_, rest), side in found if not side])
               + _interleave([lead + rest for (lead, rest), side in found if side]))

@@ -76,6 +76,11 @@ def test_every_size_of_the_model_gives_key_numbers_and_none_is_the_others_baseli
     numbers = results.collect(opts[0], "none", opts, results.anchors("Zeta-Gen", "x"), max_rows=12).numbers
     # the full name beats the predecessor sharing a prefix ("Zeta"); the largest size comes first
     assert [(k.value, k.baseline) for k in numbers] == [("0.71", "0.52"), ("0.66", "0.52")]
+    # a third size of ours gives no key number and is never the others' baseline either
+    three = sizes.model_copy(update={"rows": [*sizes.rows, TableRow(label="Zeta-Gen-500M", cells=["0.69"])]})
+    opts = results.options([three], set(), limit=6)
+    numbers = results.collect(opts[0], "none", opts, results.anchors("Zeta-Gen", "x"), max_rows=12).numbers
+    assert [(k.value, k.baseline) for k in numbers] == [("0.71", "0.52"), ("0.66", "0.52")]
 
 
 def test_the_authors_rows_are_kept_in_a_long_table_cut_to_its_first_rows() -> None:
