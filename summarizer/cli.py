@@ -19,6 +19,7 @@ from summarizer import pipeline, render
 from summarizer.errors import BadInput, JobNotFound, JobNotRetryable, SummarizerError, UpstreamUnavailable
 from summarizer.jobs import JobState, Stage
 from summarizer.retrieval import chroma_server
+from summarizer.service.accounts import CredentialKind, Role, check_name, digest, hash_password, new_token
 from summarizer.service.intake import Intake, Submission, read_id_file, read_ids
 from summarizer.service.store import JobView, Store
 from summarizer.settings import FLAT_ENV, PRESETS, load
@@ -409,6 +410,99 @@ def chroma_stop(
         settings = load(preset)
         record = chroma_server.stop(settings.data_dir)
     typer.echo(f"stopped the server at {record.url} (pid {record.pid})" if record else "not running", err=True)
+
+
+# --- accounts --------------------------------------------------------------------------------------------
+
+users_app = typer.Typer(help="Who may sign in to the workspace and call the API.", no_args_is_help=True,
+                        epilog=SETTINGS_HELP)
+app.add_typer(users_app, name="users")
+PRESET_OPTION_HELP = f"Settings preset: {', '.join(PRESETS)}."
+
+
+def _new_password(from_stdin: bool) -> str:
+    """The password from stdin's first line, or asked twice at a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@contextmanager
+def _store(preset: str | None) -> Iterator[Store]:
+    settings = load(preset)
+    with Store(settings.database_url) as store:
+        store.migrate()
+        yield store
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="User name: letters, digits, '.', '_' or '-'."),
+    role: Role = typer.Option(Role.EDITOR, "--role", help="editor: edit and approve; admin: also force re-runs."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_OPTION_HELP),
+) -> None:
+    """Create a user; asks for the password (at least 12 characters) twice."""
+    with user_errors():
+        check_name(name)
+        password_hash = hash_password(_new_password(password_stdin))
+        with _store(preset) as store:
+            user = store.add_user(name, password_hash, role)
+    typer.echo(f"added {user.name} ({user.role})", err=True)
+
+
+@users_app.command("password")
+def users_password(
+    name: str = typer.Argument(..., help="User name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_OPTION_HELP),
+) -> None:
+    """Set a new password; the user's browser sessions end (API tokens stay)."""
+    with user_errors():
+        password_hash = hash_password(_new_password(password_stdin))
+        with _store(preset) as store:
+            store.set_password(name, password_hash)
+    typer.echo(f"new password for {name}; their sessions were ended", err=True)
+
+
+@users_app.command("token")
+def users_token(
+    name: str = typer.Argument(..., help="User name."),
+    revoke: bool = typer.Option(False, "--revoke", help="Revoke every API token of the user instead."),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_OPTION_HELP),
+) -> None:
+    """Print a new API token (shown once; send it as 'Authorization: Bearer <token>')."""
+    with user_errors(), _store(preset) as store:
+        if revoke:
+            typer.echo(f"revoked {store.revoke_tokens(name)} token(s) of {name}", err=True)
+            return
+        token = new_token()
+        store.add_credential(name, CredentialKind.API, digest(token))
+    typer.echo(token)
+    typer.echo(f"[token] a new API token for {name}; store it now, it is not shown again", err=True)
+
+
+@users_app.command("list")
+def users_list(preset: str | None = typer.Option(None, "--preset", help=PRESET_OPTION_HELP)) -> None:
+    """Every user with their role."""
+    with user_errors(), _store(preset) as store:
+        found = store.users()
+    for user in found:
+        typer.echo(f"{user.name}\t{user.role}\t{user.created_at:%Y-%m-%d}")
+    if not found:
+        typer.echo("no users: add one with `summarizer users add NAME`", err=True)
+
+
+@users_app.command("remove")
+def users_remove(
+    name: str = typer.Argument(..., help="User name."),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_OPTION_HELP),
+) -> None:
+    """Delete a user with their sessions and tokens (their revisions keep their name)."""
+    with user_errors(), _store(preset) as store:
+        store.remove_user(name)
+    typer.echo(f"removed {name}", err=True)
 
 
 if __name__ == "__main__":

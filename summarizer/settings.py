@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from summarizer.errors import ConfigError
@@ -141,6 +141,22 @@ class QueueSettings(BaseModel):
         return self
 
 
+class WebSettings(BaseModel):
+    """The editor workspace and API: sign-in sessions, cookies and the sign-in rate limit."""
+
+    model_config = ConfigDict(extra="forbid")
+    # signs the CSRF tokens of forms; None: a random key per process (forms opened before a restart must
+    # be reloaded). Set it when several API processes serve one site.
+    secret_key: SecretStr | None = None
+    # mark cookies Secure: set it when the workspace is served over HTTPS (behind a TLS proxy)
+    secure_cookies: bool = False
+    session_hours: float = Field(default=12.0, gt=0)  # a sign-in lasts an editor's working day
+    # sign-in attempts allowed per user name and client address (the `limits` library's notation)
+    signin_limit: str = "5/minute"
+    # where the attempts are counted: memory:// for one API process, redis://host:6379/N to share
+    rate_limit_storage: str = "memory://"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SUMMARIZER_", env_nested_delimiter="__", extra="forbid"
@@ -155,6 +171,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     extract: ExtractSettings = ExtractSettings()
     queue: QueueSettings = QueueSettings()
+    web: WebSettings = WebSettings()
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "sqlite:///summarizer.db"
 

@@ -7,6 +7,8 @@ Card text is untrusted (model output, editors' edits): it leaves as JSON or esca
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -14,7 +16,8 @@ from importlib.metadata import version
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,8 +26,11 @@ from summarizer import render
 from summarizer.errors import InvalidArxivId, JobNotFound, JobNotRetryable, UpstreamUnavailable
 from summarizer.ingest import ids
 from summarizer.jobs import JobState
+from summarizer.service.accounts import Role
+from summarizer.service.auth import Auth, SignInRequired, refuse
 from summarizer.service.intake import Enqueue, Intake, Submission
-from summarizer.service.store import CardView, JobView, Store
+from summarizer.service.store import CardView, JobView, Store, UserView
+from summarizer.service.web import add_pages
 from summarizer.settings import Settings, load
 
 __all__ = ["create_app"]
@@ -101,7 +107,13 @@ def create_app(settings: Settings, store: Store | None = None, enqueue: Enqueue 
             if owned:
                 database.close()
 
+    auth = Auth(settings.web, database)
     app = FastAPI(
+        # deny by default: every route needs a session or a token, except auth.PUBLIC_PATHS
+        dependencies=[Depends(auth.authenticate)],
+        responses=SIGN_IN,
+        docs_url=None,  # served below, behind sign-in
+        openapi_url=None,
         title="summarizer",
         version=version("summarizer"),
         summary="arXiv papers into grounded editorial cards: submit ids, follow jobs, read cards.",
@@ -112,7 +124,10 @@ def create_app(settings: Settings, store: Store | None = None, enqueue: Enqueue 
     app.state.intake = Intake(database, settings, enqueue)
     app.middleware("http")(_security_headers)
     app.add_exception_handler(UpstreamUnavailable, _unavailable)
+    app.add_exception_handler(SignInRequired, refuse)
     _routes(app)
+    _docs(app)
+    add_pages(app, auth, database)
     return app
 
 
@@ -128,19 +143,34 @@ def _intake(request: Request) -> Intake:
     return intake
 
 
+def _user(request: Request) -> UserView:
+    """The signed-in user (a FastAPI dependency; the app-wide authenticate dependency found them)."""
+    user: UserView = request.state.user
+    return user
+
+
 StoreDep = Annotated[Store, Depends(_store)]
+UserDep = Annotated[UserView, Depends(_user)]
 IntakeDep = Annotated[Intake, Depends(_intake)]
 Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: {"model": Problem, "description": "No such job or card"}}
 UNAVAILABLE: Responses = {503: {"model": Problem, "description": "The queue or database is unavailable; retry later"}}
+# every route but /healthz answers 401 without a session or an API token
+SIGN_IN: Responses = {401: {"model": Problem, "description": "No session or API token (Authorization: Bearer <token>)"}}
 
 
 def _routes(app: FastAPI) -> None:
     """Register the routes on `app`."""
 
-    @app.post("/api/jobs", tags=["jobs"], responses=UNAVAILABLE)
-    def submit_jobs(body: SubmitRequest, intake: IntakeDep) -> SubmitResponse:
-        """Queue a job per id; ids already queued or done return their existing job, malformed ids their error."""
+    @app.post("/api/jobs", tags=["jobs"], responses={
+        **UNAVAILABLE, 403: {"model": Problem, "description": "force is for admins"}})
+    def submit_jobs(body: SubmitRequest, intake: IntakeDep, user: UserDep) -> SubmitResponse:
+        """Queue a job per id; ids already queued or done return their existing job, malformed ids their error.
+
+        Only an admin may force a re-run of finished jobs (it replaces a drafted card's model revision).
+        """
+        if body.force and user.role != Role.ADMIN:
+            raise HTTPException(403, "only an admin may force re-runs (summarizer users add NAME --role admin)")
         results = intake.submit(body.ids, force=body.force)
         return SubmitResponse(
             created=sum(r.created for r in results),
@@ -226,6 +256,27 @@ def _routes(app: FastAPI) -> None:
         return Health(status="ok", database="ok")
 
 
+def _docs(app: FastAPI) -> None:
+    """The OpenAPI schema and its Swagger page, behind sign-in like everything else."""
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} API")
+        # Swagger UI comes from its CDN and starts with one inline script: allow that script by its hash
+        inline = bytes(page.body).decode().rsplit("<script>", 1)[1].split("</script>", 1)[0]
+        digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+        page.headers["Content-Security-Policy"] = (
+            f"default-src 'none'; script-src https://cdn.jsdelivr.net 'sha256-{digest}'; "
+            "style-src https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
+        return page
+
+
 # --- helpers ---------------------------------------------------------------------------------------------
 
 
@@ -235,12 +286,14 @@ async def _unavailable(_request: Request, error: Exception) -> Response:
 
 
 async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Forbid content sniffing everywhere, and any active content in API answers (card text is untrusted)."""
+    """Forbid sniffing and framing everywhere, and active content outside the pages (card text is untrusted)."""
     response = await call_next(request)
     # a browser must not sniff escaped-but-hostile Markdown or JSON into HTML
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if request.url.path.startswith("/api/"):
-        response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    # pages and /docs set their own policy; anything else (JSON, Markdown, redirects) runs nothing
+    response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
     return response
 
 

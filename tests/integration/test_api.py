@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from summarizer.card import Card
 from summarizer.jobs import JobState, Stage
+from summarizer.service.accounts import CredentialKind, Role, digest, hash_password, new_token
 from summarizer.service.api import MAX_IDS, create_app
 from summarizer.service.intake import Intake, read_ids
 from summarizer.service.store import JobView, Store, migrate
@@ -84,7 +85,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = str(request.getfixturevalue("postgres_url"))
     yield url
     with Store(url) as store, store.engine.begin() as connection:
-        connection.execute(text("TRUNCATE jobs, card_revisions, cards, papers RESTART IDENTITY CASCADE"))
+        connection.execute(text("TRUNCATE jobs, card_revisions, cards, papers, credentials, users RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -106,7 +107,12 @@ def queue(settings: Settings) -> Iterator[RecordingQueue]:
 
 @pytest.fixture
 def client(settings: Settings, store: Store, queue: RecordingQueue) -> Iterator[TestClient]:
+    """A client with an admin's API token (the access rules have their own tests in test_auth.py)."""
+    store.add_user("admin", hash_password("a long test password"), Role.ADMIN)
+    token = new_token()
+    store.add_credential("admin", CredentialKind.API, digest(token))
     with TestClient(create_app(settings, store, enqueue=queue)) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
         yield client
 
 

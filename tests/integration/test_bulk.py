@@ -46,6 +46,12 @@ def test_a_thousand_ids_through_the_api_all_finish_once_with_bounded_memory(worl
     ids = [f"2609.{n:05d}" for n in range(1, JOBS + 1)]
     for ident in ids:
         h.fake_arxiv.papers[ident] = {**h.fake_arxiv.papers[PAPER], "id": ident, "version": 1}
+    # an editor's API token, made the way the README says
+    cli = [sys.executable, "-m", "summarizer.cli", "users"]
+    subprocess.run([*cli, "add", "bulk", "--password-stdin"], input="a long test password\n", env=h.env,
+                   cwd=ROOT, check=True, capture_output=True, text=True)
+    token = subprocess.run([*cli, "token", "bulk"], env=h.env, cwd=ROOT, check=True, capture_output=True,
+                           text=True).stdout.strip()
     port = free_port()
     api = subprocess.Popen([sys.executable, "-m", "summarizer.cli", "api", "--port", str(port)], env=h.env,
                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -64,7 +70,8 @@ def test_a_thousand_ids_through_the_api_all_finish_once_with_bounded_memory(worl
         llm = h.start_worker("--queues", "llm", "--concurrency", "2")
         started = time.monotonic()
         for at in range(0, JOBS, MAX_IDS):
-            response = httpx.post(f"{base}/api/jobs", json={"ids": ids[at:at + MAX_IDS]}, timeout=120)
+            response = httpx.post(f"{base}/api/jobs", json={"ids": ids[at:at + MAX_IDS]}, timeout=120,
+                                  headers={"Authorization": f"Bearer {token}"})
             assert response.status_code == 200, response.text
         print(f"submitted {JOBS} ids in {time.monotonic() - started:.1f} s", file=sys.stderr)
 

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.integration
 POSTGRES_URL = os.environ.get(
     "SUMMARIZER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-TABLES = {"papers", "jobs", "cards", "card_revisions"}
+TABLES = {"papers", "jobs", "cards", "card_revisions", "users", "credentials"}
 PIPELINE = "pv1"
 T = TypeVar("T")
 
@@ -110,7 +110,7 @@ def store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Itera
     yield store
     if backend == "postgresql":
         with store.engine.begin() as connection:
-            connection.execute(text("TRUNCATE jobs, card_revisions, cards, papers RESTART IDENTITY CASCADE"))
+            connection.execute(text("TRUNCATE jobs, card_revisions, cards, papers, credentials, users RESTART IDENTITY CASCADE"))
     store.close()
 
 
@@ -154,7 +154,7 @@ def test_migrating_an_empty_database_creates_the_tables_and_twice_is_a_no_op(emp
             job, _ = store.submit("2501.00001", None, PIPELINE)
         migrate(empty_url)
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
         with Store(empty_url) as store:
             assert store.get_job(job.id) == job
     finally:

@@ -13,19 +13,27 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from summarizer.card import Card
-from summarizer.errors import CardNotFound, JobNotFound, PoisonJob, RevisionConflict
+from summarizer.errors import BadInput, CardNotFound, JobNotFound, PoisonJob, RevisionConflict
 from summarizer.ingest.ids import ArxivId
 from summarizer.jobs import FINISHED, Delivery, JobState, Stage, StageStatus
+from summarizer.service.accounts import CredentialKind, Role
 from summarizer.service.store.migrate import engine_for, migrate, upgrade
-from summarizer.service.store.models import CardRecord, CardRevision, Job, Paper, utcnow
-from summarizer.service.store.views import CardView, JobView, RevisionView, card_data, changed_fields
+from summarizer.service.store.models import CardRecord, CardRevision, Credential, Job, Paper, User, utcnow
+from summarizer.service.store.views import (
+    CardView,
+    JobView,
+    RevisionView,
+    UserView,
+    card_data,
+    changed_fields,
+)
 
-__all__ = ["CardView", "JobView", "RevisionView", "Store", "job_key", "migrate"]
+__all__ = ["CardView", "JobView", "RevisionView", "Store", "UserView", "job_key", "migrate"]
 
 logger = logging.getLogger(__name__)
 
@@ -306,6 +314,82 @@ class Store:
             session.flush()
             return CardView.of(record, revision)
 
+    # --- users and credentials -------------------------------------------------------------------------
+
+    def add_user(self, name: str, password_hash: str, role: Role) -> UserView:
+        """Create a user; BadInput when the name is taken."""
+        with self._transaction() as session:
+            if session.scalars(select(User.id).where(User.name == name)).first() is not None:
+                raise BadInput(f"user {name!r} exists; choose another name")
+            user = User(name=name, password_hash=password_hash, role=Role(role).value, created_at=utcnow())
+            session.add(user)
+            session.flush()
+            return UserView.of(user)
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        """Replace a user's password and end their browser sessions (their API tokens stay)."""
+        with self._transaction() as session:
+            user = self._user(session, name)
+            user.password_hash = password_hash
+            session.execute(delete(Credential).where(
+                Credential.user_id == user.id, Credential.kind == CredentialKind.SESSION.value))
+
+    def remove_user(self, name: str) -> None:
+        """Delete a user and every credential of theirs (their revisions keep their name as author)."""
+        with self._transaction() as session:
+            user = self._user(session, name)
+            session.execute(delete(Credential).where(Credential.user_id == user.id))
+            session.delete(user)
+
+    def users(self) -> list[UserView]:
+        """Every user, by name."""
+        with self._transaction() as session:
+            return [UserView.of(user) for user in session.scalars(select(User).order_by(User.name))]
+
+    def password_hash(self, name: str) -> tuple[UserView, str] | None:
+        """The user and their stored password hash, to check a sign-in; None for an unknown name."""
+        with self._transaction() as session:
+            user = session.scalars(select(User).where(User.name == name)).one_or_none()
+            return None if user is None else (UserView.of(user), user.password_hash)
+
+    def add_credential(
+        self, name: str, kind: CredentialKind, digest: str, expires_at: datetime | None = None
+    ) -> None:
+        """Record a session or API token of the user by its digest."""
+        with self._transaction() as session:
+            user = self._user(session, name)
+            session.add(Credential(
+                user_id=user.id, kind=CredentialKind(kind).value, digest=digest,
+                created_at=utcnow(), expires_at=expires_at,
+            ))
+
+    def user_for(self, kind: CredentialKind, digest: str) -> UserView | None:
+        """The user whose unexpired credential of this kind has this digest, or None."""
+        now = utcnow()
+        query = (
+            select(User)
+            .join(Credential, Credential.user_id == User.id)
+            .where(Credential.digest == digest, Credential.kind == CredentialKind(kind).value)
+            .where((Credential.expires_at.is_(None)) | (Credential.expires_at > now))
+        )
+        with self._transaction() as session:
+            user = session.scalars(query).one_or_none()
+            return None if user is None else UserView.of(user)
+
+    def revoke(self, digest: str) -> None:
+        """Forget a credential (sign-out); expired sessions of anyone go with it."""
+        with self._transaction() as session:
+            session.execute(delete(Credential).where(
+                (Credential.digest == digest) | (Credential.expires_at < utcnow())))
+
+    def revoke_tokens(self, name: str) -> int:
+        """Forget every API token of the user; how many there were."""
+        with self._transaction() as session:
+            user = self._user(session, name)
+            tokens = session.execute(delete(Credential).where(
+                Credential.user_id == user.id, Credential.kind == CredentialKind.API.value))
+            return int(getattr(tokens, "rowcount", 0) or 0)
+
     # --- helpers ---------------------------------------------------------------------------------------
 
     @contextmanager
@@ -316,6 +400,12 @@ class Store:
     def _insert(self, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
         # both dialects spell upserts as INSERT ... ON CONFLICT, but SQLAlchemy has one construct per dialect
         return postgresql.insert(model) if self._postgres else sqlite.insert(model)
+
+    def _user(self, session: Session, name: str) -> User:
+        user = session.scalars(select(User).where(User.name == name)).one_or_none()
+        if user is None:
+            raise BadInput(f"no user {name!r} (see `summarizer users list`)")
+        return user
 
     def _lock_job(self, session: Session, job_id: int) -> Job:
         # FOR UPDATE on PostgreSQL; on SQLite the BEGIN IMMEDIATE transaction already holds the write lock

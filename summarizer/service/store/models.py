@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
 from summarizer.jobs import JobState, Stage, StageStatus, sql_one_of
+from summarizer.service.accounts import CredentialKind, Role
 
 # Deterministic constraint names, so later migrations can drop or alter constraints by name on PostgreSQL.
 NAMING_CONVENTION = {
@@ -144,3 +145,28 @@ class CardRevision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_fields: Mapped[list[str]] = mapped_column(json_type(), default=list)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Base):
+    """Someone who signs in: an editor, or an admin who may also force re-runs."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(sql_one_of("role", Role), name="role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2, never the password
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Credential(Base):
+    """A browser session or an API token of a user, stored as the SHA-256 of the token."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (CheckConstraint(sql_one_of("kind", CredentialKind), name="kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: an API token, until revoked

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from summarizer.card import Card
 from summarizer.jobs import JobState, Stage, StageStatus
-from summarizer.service.store.models import CardRecord, CardRevision, Job
+from summarizer.service.accounts import Role
+from summarizer.service.store.models import CardRecord, CardRevision, Job, User
 
 
 class JobView(BaseModel):
@@ -110,3 +111,18 @@ def changed_fields(previous: dict[str, Any] | None, current: dict[str, Any]) -> 
         name for name in names
         if (name in previous or name in current) and previous.get(name) != current.get(name)
     ]
+
+
+class UserView(BaseModel):
+    """A user as the app sees them: never their password hash."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserView:
+        """The view of a User row (read inside its session)."""
+        return cls.model_validate(user)

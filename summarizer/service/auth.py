@@ -1,0 +1,167 @@
+"""Who is asking: browser sessions (an HttpOnly cookie), API tokens (a bearer header), CSRF on forms, and
+the sign-in rate limit.
+
+Deny by default: `Auth.authenticate` is a dependency of the whole app, and only PUBLIC_PATHS answer
+without a credential. A session cookie counts for pages and for reading the API; a script that changes
+anything through the API sends its token (`summarizer users token NAME`), so a cross-site form can never
+act with an editor's cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi_csrf_protect import CsrfProtect
+from itsdangerous import BadData, URLSafeTimedSerializer
+from limits import parse as parse_limit
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from summarizer.service.accounts import CredentialKind, digest, new_token, verify_password
+from summarizer.service.store import Store, UserView
+from summarizer.service.store.models import utcnow
+from summarizer.settings import WebSettings
+
+__all__ = ["PUBLIC_PATHS", "SESSION_COOKIE", "Auth", "SignInRequired", "TooManyAttempts", "refuse", "safe_next"]
+
+SESSION_COOKIE = "summarizer_session"
+CSRF_COOKIE = "summarizer_csrf"
+CSRF_FIELD = "csrf_token"
+PUBLIC_PATHS = frozenset({"/healthz", "/signin"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UNAUTHORIZED = (
+    "sign in, or send an API token as 'Authorization: Bearer <token>' (an admin makes one with "
+    "`summarizer users token NAME`)"
+)
+
+
+class SignInRequired(Exception):
+    """No valid credential: the API answers 401, a page sends the browser to the sign-in form."""
+
+
+class TooManyAttempts(Exception):
+    """Too many sign-in attempts for this name from this address; retry after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many sign-in attempts; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class Auth:
+    """Sessions, tokens, CSRF and the sign-in limit of one app."""
+
+    def __init__(self, settings: WebSettings, store: Store) -> None:
+        self.store = store
+        self.secure = settings.secure_cookies
+        self.session_age = timedelta(hours=settings.session_hours)
+        key = settings.secret_key.get_secret_value() if settings.secret_key else secrets.token_urlsafe(32)
+        # a subclass per app: fastapi-csrf-protect keeps its configuration on the class
+        self.csrf: type[CsrfProtect] = type("AppCsrf", (CsrfProtect,), {})
+        self.csrf.load_config(lambda: [
+            ("secret_key", key), ("cookie_key", CSRF_COOKIE), ("cookie_samesite", "lax"),
+            ("cookie_secure", self.secure), ("token_location", "body"), ("token_key", CSRF_FIELD),
+            ("max_age", int(self.session_age.total_seconds())),
+        ])
+        self._signer = URLSafeTimedSerializer(key, salt="fastapi-csrf-token")
+        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+        self.signin_limit = parse_limit(settings.signin_limit)
+
+    # --- who is asking -----------------------------------------------------------------------------------
+
+    def authenticate(self, request: Request) -> UserView | None:
+        """The signed-in user (also kept in request.state.user); SignInRequired off the public paths."""
+        if request.url.path in PUBLIC_PATHS:
+            return None
+        user = self.user(request)
+        if user is None:
+            raise SignInRequired()
+        request.state.user = user
+        return user
+
+    def user(self, request: Request) -> UserView | None:
+        """The user of the request's bearer token, else of its session cookie (pages, and API reads)."""
+        header = request.headers.get("authorization")
+        if header is not None:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return None
+            return self.store.user_for(CredentialKind.API, digest(token.strip()))
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie is None:
+            return None
+        if request.url.path.startswith("/api/") and request.method not in SAFE_METHODS:
+            return None  # API writes take a token: a cookie rides along on cross-site requests
+        return self.store.user_for(CredentialKind.SESSION, digest(cookie))
+
+    # --- signing in and out --------------------------------------------------------------------------------
+
+    def check_password(self, name: str, password: str, address: str) -> UserView | None:
+        """The user when the password is right; TooManyAttempts past the limit for this name and address."""
+        if not self.limiter.hit(self.signin_limit, "signin", address, name.casefold()):
+            reset, _remaining = self.limiter.get_window_stats(self.signin_limit, "signin", address, name.casefold())
+            raise TooManyAttempts(max(1, int(reset - utcnow().timestamp()) + 1))
+        found = self.store.password_hash(name)
+        if not verify_password(None if found is None else found[1], password):
+            return None
+        return None if found is None else found[0]
+
+    def start_session(self, user: UserView, response: Response) -> None:
+        """Record a new session for the user and hand its token to the browser in an HttpOnly cookie."""
+        token = new_token()
+        self.store.add_credential(user.name, CredentialKind.SESSION, digest(token), utcnow() + self.session_age)
+        response.set_cookie(
+            SESSION_COOKIE, token, max_age=int(self.session_age.total_seconds()), path="/",
+            httponly=True, samesite="lax", secure=self.secure,
+        )
+
+    def end_session(self, request: Request, response: Response) -> None:
+        """Forget the request's session (server side too) and clear its cookie."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie is not None:
+            self.store.revoke(digest(cookie))
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=self.secure)
+
+    # --- CSRF ------------------------------------------------------------------------------------------------
+
+    def csrf_token(self, request: Request, response: Response) -> str:
+        """A token for the forms of a page; its signed twin is the cookie the form's POST must match.
+
+        The browser's current cookie is kept while it is valid, so a form in another open tab still works.
+        """
+        signed = request.cookies.get(CSRF_COOKIE)
+        if signed is not None:
+            try:
+                # fastapi-csrf-protect signs its tokens so (core.CsrfProtect.generate_csrf_tokens)
+                token: str = self._signer.loads(signed, max_age=self.csrf._max_age)
+                return token
+            except BadData:
+                pass
+        csrf = self.csrf()
+        token, signed = csrf.generate_csrf_tokens()
+        csrf.set_csrf_cookie(signed, response)
+        return token
+
+    async def check_csrf(self, request: Request) -> None:
+        """Raise fastapi_csrf_protect's CsrfProtectError unless the form carries this browser's token."""
+        await request.form()  # parsed (and cached) before the check reads the field
+        await self.csrf().validate_csrf(request)
+
+
+def refuse(request: Request, _error: Exception) -> Response:
+    """401 with a hint for API clients; a redirect to the sign-in form (back here afterwards) for pages."""
+    path = request.url.path
+    if path.startswith("/api/") or path == "/openapi.json":
+        return JSONResponse({"detail": UNAUTHORIZED}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    target = path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never '//host' or a URL), else the inbox."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
