@@ -16,8 +16,10 @@ from fastapi_csrf_protect.exceptions import CsrfProtectError
 from jinja2 import Environment, FileSystemLoader
 from starlette.concurrency import run_in_threadpool
 
+from summarizer.errors import JobNotFound, JobNotRetryable
 from summarizer.jobs import JobState
 from summarizer.service.auth import CSRF_FIELD, Auth, TooManyAttempts, safe_next
+from summarizer.service.intake import Intake
 from summarizer.service.store import Store, UserView
 
 __all__ = ["PAGE_SIZE", "add_pages"]
@@ -32,7 +34,7 @@ PAGE_POLICY = (
 _templates = Environment(loader=FileSystemLoader(PACKAGE / "templates" / "web"), autoescape=True)
 
 
-def add_pages(app: FastAPI, auth: Auth, store: Store) -> None:
+def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake) -> None:
     """Register the workspace's pages and its static files on `app`."""
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
@@ -78,6 +80,21 @@ def add_pages(app: FastAPI, auth: Auth, store: Store) -> None:
         await run_in_threadpool(auth.end_session, request, response)
         return response
 
+    @app.post("/jobs/{job_id}/retry", include_in_schema=False)
+    async def retry(
+        request: Request, job_id: int, next_page: Annotated[str, Form(alias="next")] = "/"
+    ) -> Response:
+        """The list's retry button: queue a failed job again, then show the list it was pressed on."""
+        back = safe_next(next_page)
+        failed = await pages.csrf_failure(request, "signin.html", next=back, username="")
+        if failed is not None:
+            return failed
+        try:
+            await run_in_threadpool(intake.retry, job_id)
+        except (JobNotFound, JobNotRetryable):
+            pass  # retried from another tab, or no longer failed: the list shows its state
+        return RedirectResponse(back, status_code=303)
+
     @app.get("/", include_in_schema=False)
     def home(
         request: Request,
@@ -85,7 +102,8 @@ def add_pages(app: FastAPI, auth: Auth, store: Store) -> None:
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> Response:
         jobs = store.list_jobs(state, PAGE_SIZE, offset)
-        return pages.render(request, "home.html", jobs=jobs, state=state.value if state else None,
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return pages.render(request, "home.html", here=here, jobs=jobs, state=state.value if state else None,
                             states=[s.value for s in JobState], offset=offset, limit=PAGE_SIZE)
 
 

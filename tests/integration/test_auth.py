@@ -285,3 +285,28 @@ def test_users_are_added_given_tokens_listed_and_removed_from_the_command_line(t
     assert users(["remove", "ann"], env).returncode == 0
     with Store(url) as store:
         assert store.user_for(CredentialKind.API, digest(token)) is None
+
+
+# --- the job list ---------------------------------------------------------------------------------------
+
+
+def test_a_failed_job_is_retried_from_the_list_with_the_forms_token_only(settings: Settings, store: Store) -> None:
+    sent: list[list[int]] = []
+    job, _ = store.submit("2501.12948", None, "test")
+    store.fail(job.id, "arXiv has no paper 2501.12948", permanent=True)
+    with TestClient(create_app(settings, store, enqueue=sent.append), follow_redirects=False) as client:
+        sign_in(client)
+        page = client.get("/?state=failed")
+        assert "arXiv has no paper 2501.12948" in page.text and f'action="/jobs/{job.id}/retry"' in page.text
+        forged = client.post(f"/jobs/{job.id}/retry", data={"next": "/?state=failed"})
+        assert forged.status_code == 403 and sent == []
+        response = client.post(f"/jobs/{job.id}/retry",
+                               data={"csrf_token": form_token(page), "next": "//evil.example/"})
+        assert response.status_code == 303 and response.headers["location"] == "/"
+        assert sent == [[job.id]]
+        again = store.get_job(job.id)
+        assert again is not None and again.state == "queued"
+        # pressed twice (another tab): nothing is sent again, the list shows the job as it is
+        assert client.post(f"/jobs/{job.id}/retry", data={"csrf_token": form_token(page)}).status_code == 303
+        assert sent == [[job.id]]
+        assert "Retry</button>" not in client.get("/?state=queued").text
