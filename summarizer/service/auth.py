@@ -127,23 +127,20 @@ class Auth:
 
     # --- CSRF ------------------------------------------------------------------------------------------------
 
-    def csrf_token(self, request: Request, response: Response) -> str:
-        """A token for the forms of a page; its signed twin is the cookie the form's POST must match.
+    def csrf_token(self, request: Request) -> tuple[str, str | None]:
+        """A token for the forms of a page, and the signed cookie the form's POST must match when it is new.
 
-        The browser's current cookie is kept while it is valid, so a form in another open tab still works.
+        The browser's current cookie is kept while it is valid (None), so a form in another open tab still works.
         """
-        signed = request.cookies.get(CSRF_COOKIE)
-        if signed is not None:
+        current = request.cookies.get(CSRF_COOKIE)
+        if current is not None:
             try:
                 # fastapi-csrf-protect signs its tokens so (core.CsrfProtect.generate_csrf_tokens)
-                token: str = self._signer.loads(signed, max_age=self.csrf._max_age)
-                return token
+                token: str = self._signer.loads(current, max_age=int(self.session_age.total_seconds()))
+                return token, None
             except BadData:
                 pass
-        csrf = self.csrf()
-        token, signed = csrf.generate_csrf_tokens()
-        csrf.set_csrf_cookie(signed, response)
-        return token
+        return self.csrf().generate_csrf_tokens()
 
     async def check_csrf(self, request: Request) -> None:
         """Raise fastapi_csrf_protect's CsrfProtectError unless the form carries this browser's token."""

@@ -115,13 +115,13 @@ class _Pages:
 
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         user: UserView | None = getattr(request.state, "user", None)
-        response = HTMLResponse(status_code=status)
-        token = self.auth.csrf_token(request, response)
+        token, cookie = self.auth.csrf_token(request)
         body = _templates.get_template(template).render({"user": user, CSRF_FIELD: token, **context})
-        response.body = response.render(body)
-        response.headers["Content-Length"] = str(len(response.body))
-        response.headers["Content-Security-Policy"] = PAGE_POLICY
-        response.headers["Cache-Control"] = "no-store"  # pages hold drafts and tokens: never cache them
+        # no-store: pages hold drafts and tokens, never cache them
+        response = HTMLResponse(body, status_code=status,
+                                headers={"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-store"})
+        if cookie is not None:
+            self.auth.csrf().set_csrf_cookie(cookie, response)
         return response
 
     async def csrf_failure(self, request: Request, template: str, **context: Any) -> Response | None:
