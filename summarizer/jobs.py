@@ -1,5 +1,6 @@
-"""What a job can be in: its state and the stage it runs. The store's constraints, its migration, the
-workers, the CLI and the API all read these two enums; no other module spells them out."""
+"""What a job can be in (its state and the stage it runs) and where its card is in review. The store's
+constraints, its migrations, the workers, the CLI, the API and the pages read these enums; no other module
+spells them out."""
 
 from __future__ import annotations
 
@@ -41,6 +42,14 @@ class Delivery(StrEnum):
     SKIP = "skip"  # the stage already finished: nothing to do, the chain goes on
     STALE = "stale"  # a superseded chain, or a stage the chain has passed: dropped, never counted
     FINISHED = "finished"  # the job is done or failed: dropped
+
+
+class ReviewState(StrEnum):
+    """Where a paper's card is in the editors' hands."""
+
+    DRAFT = "draft"  # to be checked (a new draft, or edited since its approval)
+    RETURNED = "returned"  # sent back with a comment: someone must fix it
+    APPROVED = "approved"  # its approved revision is what the digest publishes
 
 
 def sql_one_of(column: str, values: type[StrEnum]) -> str:

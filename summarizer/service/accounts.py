@@ -16,12 +16,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from summarizer.errors import BadInput
 
 __all__ = [
-    "CredentialKind", "Role", "check_name", "check_password", "digest", "hash_password",
+    "PIPELINE_AUTHOR", "CredentialKind", "Role", "check_name", "check_password", "digest", "hash_password",
     "new_token", "verify_password",
 ]
 
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024  # argon2 hashes any length; a megabyte password is only a way to burn CPU
+PIPELINE_AUTHOR = "pipeline"  # the author of the model's card revisions: no user may take the name
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # argon2-cffi's defaults follow RFC 9106's second recommended option (64 MiB, 3 passes)
 _hasher = PasswordHasher()
@@ -43,6 +44,8 @@ def check_name(name: str) -> str:
     """The user name, or BadInput: letters, digits, '.', '_' and '-', at most 64 characters."""
     if not _NAME.fullmatch(name):
         raise BadInput(f"bad user name {name[:80]!r}: use letters, digits, '.', '_' or '-' (at most 64)")
+    if name.casefold() == PIPELINE_AUTHOR:
+        raise BadInput(f"{name!r} is the name of the model's revisions; choose another name")
     return name
 
 

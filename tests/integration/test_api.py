@@ -296,7 +296,7 @@ def test_a_card_is_404_until_stored_then_served_as_json_and_markdown(client: Tes
     response = client.get("/api/cards/2501.12948")
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     view = response.json()
-    assert (view["arxiv_id"], view["revision"], view["approved"]) == ("2501.12948", 1, False)
+    assert (view["arxiv_id"], view["revision"], view["review"]["state"]) == ("2501.12948", 1, "draft")
     assert view["card"]["title"] == "DeepSeek-R1" and view["card"]["verdict"] == f"read it {HOSTILE}"
     for markdown in (
         client.get("/api/cards/2501.12948", params={"format": "md"}),

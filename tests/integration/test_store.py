@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from summarizer.card import Card
-from summarizer.errors import InvalidArxivId, PoisonJob, RevisionConflict
-from summarizer.jobs import Delivery, JobState, Stage
+from summarizer.errors import BadInput, InvalidArxivId, PoisonJob, RevisionConflict
+from summarizer.jobs import Delivery, JobState, ReviewState, Stage
 from summarizer.service.store import Store, migrate
 from summarizer.service.store.migrate import upgrade
 from summarizer.service.store.models import Base
@@ -154,7 +154,7 @@ def test_migrating_an_empty_database_creates_the_tables_and_twice_is_a_no_op(emp
             job, _ = store.submit("2501.00001", None, PIPELINE)
         migrate(empty_url)
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
         with Store(empty_url) as store:
             assert store.get_job(job.id) == job
     finally:
@@ -386,6 +386,61 @@ def test_saving_from_a_stale_revision_raises_revision_conflict(store: Store) -> 
     assert [(r.author, r.note, r.changed_fields) for r in store.revisions("2501.12948")][1:] == [
         ("ada", "tone", ["verdict"])
     ]
+
+
+def test_a_model_rerun_never_replaces_an_editors_revision_or_an_approval(store: Store) -> None:
+    finish(store, "2501.12948", card(method="model draft"))
+    edited = store.save_revision("2501.12948", card(method="editor's text"), "ada", expected_revision=1)
+    rerun, _ = store.submit("2501.12948", None, PIPELINE, force=True)
+    kept = store.store_card(rerun.id, card(method="model again"))
+    assert (kept.revision, kept.card.method, kept.author) == (edited.revision, "editor's text", "ada")
+    aside = store.revisions("2501.12948")[-1]
+    assert (aside.number, aside.author, aside.card.method) == (3, "pipeline", "model again")
+    assert aside.note and "restore" in aside.note
+    # restoring it is an editor's act: a new revision on top of the current one
+    restored = store.save_revision("2501.12948", aside.card, "ada", expected_revision=2, note="restored revision 3")
+    assert (restored.revision, restored.card.method) == (4, "model again")
+    approved = store.review("2501.12948", ReviewState.APPROVED, "bob", expected_revision=4)
+    assert approved.approved and approved.review.approved_revision == 4 and approved.review.by == "bob"
+    again, _ = store.submit("2501.12948", None, PIPELINE, force=True)
+    after = store.store_card(again.id, card(method="a third model draft"))
+    assert after.approved and after.revision == 4  # the approval stands; the re-run waits in the history
+    assert [arxiv_id for arxiv_id, revision in store.approved_cards()] == ["2501.12948"]
+
+
+def test_approving_publishes_that_revision_and_a_later_edit_waits_for_a_new_approval(store: Store) -> None:
+    finish(store, "2501.12948", card())
+    with pytest.raises(RevisionConflict):  # nobody approves a revision they have not seen
+        store.review("2501.12948", ReviewState.APPROVED, "bob", expected_revision=2)
+    store.review("2501.12948", ReviewState.APPROVED, "bob", expected_revision=1)
+    edited = store.save_revision("2501.12948", card(verdict="sharper"), "ada", expected_revision=1)
+    assert edited.review.state is ReviewState.DRAFT and edited.review.approved_revision == 1
+    [(_, published)] = store.approved_cards()
+    assert published.number == 1 and published.card.verdict is None
+    with pytest.raises(BadInput, match="comment"):
+        store.review("2501.12948", ReviewState.RETURNED, "bob", expected_revision=2, comment="  ")
+    returned = store.review("2501.12948", ReviewState.RETURNED, "bob", expected_revision=2, comment="check table 2")
+    assert (returned.review.state, returned.review.comment) == (ReviewState.RETURNED, "check table 2")
+
+
+def test_the_inbox_filters_by_job_and_review_state_and_searches_ids_and_titles(store: Store) -> None:
+    finish(store, "2501.00001", card(title="Flow matching for small images"))
+    finish(store, "2501.00002", card(title="A survey of 100% sure things"))
+    store.review("2501.00002", ReviewState.APPROVED, "bob", expected_revision=1)
+    failed, _ = store.submit("2501.00003", None, PIPELINE)
+    store.fail(failed.id, "no such paper", permanent=True)
+    assert [row.job.arxiv_id for row in store.inbox()] == ["2501.00003", "2501.00002", "2501.00001"]
+    assert [row.status for row in store.inbox()] == ["failed", "approved", "draft"]
+    assert [row.job.arxiv_id for row in store.inbox("draft")] == ["2501.00001"]
+    assert [row.job.arxiv_id for row in store.inbox("approved")] == ["2501.00002"]
+    assert [row.job.arxiv_id for row in store.inbox("failed")] == ["2501.00003"]
+    assert [row.job.arxiv_id for row in store.inbox(search="FLOW match")] == ["2501.00001"]
+    assert [row.job.arxiv_id for row in store.inbox(search="00002")] == ["2501.00002"]
+    assert [row.job.arxiv_id for row in store.inbox(search="100%")] == ["2501.00002"]  # % is a character
+    assert store.inbox(search="1_0") == []  # and so is _
+    assert [row.job.arxiv_id for row in store.inbox(limit=1, offset=1)] == ["2501.00002"]
+    row = store.inbox("draft")[0]
+    assert row.card is not None and row.card.card.title == "Flow matching for small images"
 
 
 def test_two_editors_saving_from_the_same_revision_have_exactly_one_winner(store: Store) -> None:

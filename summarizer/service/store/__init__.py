@@ -13,30 +13,36 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from summarizer.card import Card
 from summarizer.errors import BadInput, CardNotFound, JobNotFound, PoisonJob, RevisionConflict
 from summarizer.ingest.ids import ArxivId
-from summarizer.jobs import FINISHED, Delivery, JobState, Stage, StageStatus
-from summarizer.service.accounts import CredentialKind, Role
+from summarizer.jobs import FINISHED, Delivery, JobState, ReviewState, Stage, StageStatus
+from summarizer.service.accounts import PIPELINE_AUTHOR, CredentialKind, Role
 from summarizer.service.store.migrate import engine_for, migrate, upgrade
 from summarizer.service.store.models import CardRecord, CardRevision, Credential, Job, Paper, User, utcnow
 from summarizer.service.store.views import (
     CardView,
+    InboxRow,
     JobView,
+    Review,
     RevisionView,
     UserView,
     card_data,
     changed_fields,
 )
 
-__all__ = ["CardView", "JobView", "RevisionView", "Store", "UserView", "job_key", "migrate"]
+__all__ = [
+    "PIPELINE_AUTHOR", "CardView", "InboxRow", "JobView", "Review", "RevisionView", "Store", "UserView", "job_key",
+    "migrate",
+]
 
 logger = logging.getLogger(__name__)
 
+BESIDE_EDITORS = "model re-run, kept beside the editors' revision: restore it from the history to use it"
 # rows per INSERT in submit_many: far below SQLite's 32,766 and PostgreSQL's 65,535 bind parameters
 _BATCH = 500
 
@@ -229,8 +235,13 @@ class Store:
 
     # --- cards -----------------------------------------------------------------------------------------
 
-    def store_card(self, job_id: int, card: Card, author: str = "pipeline") -> CardView:
-        """Store the job's card and mark the job done; storing the same card again adds no revision."""
+    def store_card(self, job_id: int, card: Card, author: str = PIPELINE_AUTHOR) -> CardView:
+        """Store the job's card as a new revision and mark the job done; the same card again adds none.
+
+        The new revision becomes current unless editors own the card (its current revision is an editor's,
+        or it is approved): then it is kept beside theirs, for an editor to restore, and nothing they wrote
+        or approved changes.
+        """
         now = utcnow()
         data = card_data(card)
         with self._transaction() as session:
@@ -238,7 +249,7 @@ class Store:
             paper_id = self._upsert_papers(session, [job.arxiv_id], now)[job.arxiv_id]
             new_record = {
                 "arxiv_id": job.arxiv_id, "paper_id": paper_id, "current_revision": 0,
-                "approved": False, "created_at": now, "updated_at": now,
+                "review_state": ReviewState.DRAFT.value, "created_at": now, "updated_at": now,
             }
             session.execute(
                 self._insert(CardRecord).on_conflict_do_nothing(index_elements=["arxiv_id"]), [new_record]
@@ -246,14 +257,20 @@ class Store:
             record = session.scalars(
                 select(CardRecord).where(CardRecord.arxiv_id == job.arxiv_id).with_for_update()
             ).one()
-            current = _revision(session, record)
+            current = _revision(session, record, record.current_revision)
+            latest = _latest_revision(session, record)
             # a re-run after a crash between storing and acking stores the same data: no new revision
-            if current is None or current.data != data:
+            if latest is None or latest.data != data:
+                editors_own_it = current is not None and (
+                    current.author != PIPELINE_AUTHOR or record.review_state == ReviewState.APPROVED)
+                note = BESIDE_EDITORS if editors_own_it else None
                 previous = None if current is None else current.data
-                number = record.current_revision + 1
-                current = _add_revision(session, record.id, number, data, author, previous, note=None, now=now)
-                record.current_revision = current.number
+                revision = _add_revision(session, record, data, author, previous, note=note, now=now)
+                if not editors_own_it:
+                    record.current_revision, current = revision.number, revision
+                    record.review_state = ReviewState.DRAFT.value
                 record.updated_at = now
+            assert current is not None  # a first store always made one
             paper = session.get_one(Paper, paper_id)
             paper.title = card.title or paper.title
             job.state, job.card_id, job.finished_at, job.updated_at = JobState.DONE.value, record.id, now, now
@@ -264,7 +281,14 @@ class Store:
         """The paper's card at its current revision, or None."""
         with self._transaction() as session:
             record = session.scalars(select(CardRecord).where(CardRecord.arxiv_id == arxiv_id)).one_or_none()
-            current = None if record is None else _revision(session, record)
+            current = None if record is None else _revision(session, record, record.current_revision)
+            return None if record is None or current is None else CardView.of(record, current)
+
+    def find_card(self, card_id: int) -> CardView | None:
+        """The card with this id at its current revision, or None."""
+        with self._transaction() as session:
+            record = session.get(CardRecord, card_id)
+            current = None if record is None else _revision(session, record, record.current_revision)
             return None if record is None or current is None else CardView.of(record, current)
 
     def revisions(self, arxiv_id: str) -> list[RevisionView]:
@@ -281,38 +305,113 @@ class Store:
     def save_revision(
         self, arxiv_id: str, card: Card, author: str, expected_revision: int, *, note: str | None = None
     ) -> CardView:
-        """Save an edited card on top of `expected_revision`; raise RevisionConflict if it is not current."""
+        """Save an edited card on top of `expected_revision`; RevisionConflict if that is no longer current.
+
+        An approved card stays published at its approved revision; the edit makes it a draft again.
+        """
         now = utcnow()
         data = card_data(card)
         with self._transaction() as session:
-            record = session.scalars(select(CardRecord).where(CardRecord.arxiv_id == arxiv_id)).one_or_none()
-            if record is None:
-                raise CardNotFound(arxiv_id)
-            if record.current_revision != expected_revision:
-                raise RevisionConflict(arxiv_id, expected_revision, record.current_revision)
-            current = _revision(session, record)
+            # the row lock serializes saves (and model re-runs) of one card: the second sees the first's revision
+            record = self._lock_card(session, arxiv_id, expected_revision)
+            current = _revision(session, record, record.current_revision)
             if current is not None and current.data == data:
                 return CardView.of(record, current)  # nothing changed: no empty revision
-            # the check above is only a fast path: this conditional UPDATE is what decides between two
-            # concurrent saves (PostgreSQL re-checks the WHERE after the first commits; SQLite serializes)
-            won = session.execute(
-                update(CardRecord)
-                .where(CardRecord.id == record.id, CardRecord.current_revision == expected_revision)
-                .values(current_revision=expected_revision + 1, updated_at=now)
-                .returning(CardRecord.current_revision)
-            ).scalar_one_or_none()
-            if won is None:
-                actual = session.scalars(
-                    select(CardRecord.current_revision).where(CardRecord.id == record.id)
-                ).one()
-                raise RevisionConflict(arxiv_id, expected_revision, actual)
-            session.refresh(record)
             previous = None if current is None else current.data
-            revision = _add_revision(
-                session, record.id, expected_revision + 1, data, author, previous, note=note, now=now
-            )
+            revision = _add_revision(session, record, data, author, previous, note=note, now=now)
+            record.current_revision, record.updated_at = revision.number, now
+            if record.review_state == ReviewState.APPROVED:
+                record.review_state = ReviewState.DRAFT.value
             session.flush()
             return CardView.of(record, revision)
+
+    def review(
+        self, arxiv_id: str, state: ReviewState, reviewer: str, expected_revision: int, comment: str | None = None
+    ) -> CardView:
+        """Approve the current revision (it becomes the published one) or send it back with a comment.
+
+        RevisionConflict when the card changed since `expected_revision`: nobody approves what they have not seen.
+        """
+        state = ReviewState(state)
+        if state is ReviewState.RETURNED and not (comment and comment.strip()):
+            raise BadInput("say what to fix: sending a card back needs a comment")
+        now = utcnow()
+        with self._transaction() as session:
+            record = self._lock_card(session, arxiv_id, expected_revision)
+            record.review_state, record.reviewed_by, record.reviewed_at = state.value, reviewer, now
+            record.review_comment = comment.strip() if comment else None
+            if state is ReviewState.APPROVED:
+                record.approved_revision = record.current_revision
+            record.updated_at = now
+            current = _revision(session, record, record.current_revision)
+            assert current is not None
+            session.flush()
+            return CardView.of(record, current)
+
+    def approved_cards(self) -> list[tuple[str, RevisionView]]:
+        """(arXiv id, approved revision) of every card editors approved, by id: what gets published."""
+        query = (
+            select(CardRecord.arxiv_id, CardRevision)
+            .join(CardRevision, (CardRevision.card_id == CardRecord.id)
+                  & (CardRevision.number == CardRecord.approved_revision))
+            .order_by(CardRecord.arxiv_id)
+        )
+        with self._transaction() as session:
+            return [(arxiv_id, RevisionView.of(revision)) for arxiv_id, revision in session.execute(query)]
+
+    def corrections(self) -> list[tuple[datetime, dict[str, Any], dict[str, Any]]]:
+        """(when, the model's draft, what editors made of it) for every card editors approved or revised.
+
+        The draft is the model revision the editors' first revision started from; what they made of it is the
+        approved revision, else the current one.
+        """
+        with self._transaction() as session:
+            records = session.scalars(select(CardRecord).order_by(CardRecord.id)).all()
+            revisions: dict[int, list[CardRevision]] = {}
+            for revision in session.scalars(select(CardRevision).order_by(CardRevision.card_id, CardRevision.number)):
+                revisions.setdefault(revision.card_id, []).append(revision)
+            found = []
+            for record in records:
+                history = revisions.get(record.id, [])
+                first_edit = next((r.number for r in history if r.author != PIPELINE_AUTHOR), None)
+                final = record.approved_revision or (record.current_revision if first_edit is not None else None)
+                if final is None:
+                    continue  # nobody has reviewed it yet
+                before = min(final + 1, first_edit if first_edit is not None else final + 1)
+                drafts = [r for r in history if r.author == PIPELINE_AUTHOR and r.number < before]
+                edited = next((r for r in history if r.number == final), None)
+                if not drafts or edited is None:
+                    continue
+                found.append((record.reviewed_at or edited.created_at, drafts[-1].data, edited.data))
+            return found
+
+    def inbox(
+        self, status: str | None = None, search: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[InboxRow]:
+        """Jobs newest first with the title and card of their paper; by status (a job state, or a review state
+        of a done job's card) and by a search in the arXiv id or title."""
+        query = (
+            select(Job, Paper.title, CardRecord)
+            .join(Paper, Paper.arxiv_id == Job.arxiv_id, isouter=True)
+            .join(CardRecord, CardRecord.id == Job.card_id, isouter=True)
+            .order_by(Job.created_at.desc(), Job.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        if status in set(ReviewState):
+            query = query.where(Job.state == JobState.DONE.value, CardRecord.review_state == status)
+        elif status is not None:  # a str that is no state raises ValueError here, before any query
+            query = query.where(Job.state == JobState(status).value)
+        if search and search.strip():
+            pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(Job.arxiv_id.ilike(pattern, escape="\\") | Paper.title.ilike(pattern, escape="\\"))
+        rows: list[InboxRow] = []
+        with self._transaction() as session:
+            for job, title, record in session.execute(query):
+                current = None if record is None else _revision(session, record, record.current_revision)
+                card = None if record is None or current is None else CardView.of(record, current)
+                rows.append(InboxRow(job=JobView.of(job), title=title, card=card))
+        return rows
 
     # --- users and credentials -------------------------------------------------------------------------
 
@@ -407,6 +506,18 @@ class Store:
             raise BadInput(f"no user {name!r} (see `summarizer users list`)")
         return user
 
+    def _lock_card(self, session: Session, arxiv_id: str, expected_revision: int) -> CardRecord:
+        # FOR UPDATE on PostgreSQL (a concurrent save waits, then reads the winner's revision); SQLite's
+        # BEGIN IMMEDIATE already serializes writers
+        record = session.scalars(
+            select(CardRecord).where(CardRecord.arxiv_id == arxiv_id).with_for_update()
+        ).one_or_none()
+        if record is None:
+            raise CardNotFound(arxiv_id)
+        if record.current_revision != expected_revision:
+            raise RevisionConflict(arxiv_id, expected_revision, record.current_revision)
+        return record
+
     def _lock_job(self, session: Session, job_id: int) -> Job:
         # FOR UPDATE on PostgreSQL; on SQLite the BEGIN IMMEDIATE transaction already holds the write lock
         job = session.scalars(select(Job).where(Job.id == job_id).with_for_update()).one_or_none()
@@ -446,18 +557,21 @@ def _requeue(job: Job, now: datetime) -> None:
     job.created_at, job.updated_at, job.started_at, job.finished_at = now, now, None, None
 
 
-def _revision(session: Session, record: CardRecord) -> CardRevision | None:
+def _revision(session: Session, record: CardRecord, number: int | None) -> CardRevision | None:
     return session.scalars(
-        select(CardRevision).where(
-            CardRevision.card_id == record.id, CardRevision.number == record.current_revision
-        )
+        select(CardRevision).where(CardRevision.card_id == record.id, CardRevision.number == number)
     ).one_or_none()
+
+
+def _latest_revision(session: Session, record: CardRecord) -> CardRevision | None:
+    return session.scalars(
+        select(CardRevision).where(CardRevision.card_id == record.id).order_by(CardRevision.number.desc()).limit(1)
+    ).first()
 
 
 def _add_revision(
     session: Session,
-    card_id: int,
-    number: int,
+    record: CardRecord,
     data: dict[str, Any],
     author: str,
     previous: dict[str, Any] | None,
@@ -465,11 +579,14 @@ def _add_revision(
     note: str | None,
     now: datetime,
 ) -> CardRevision:
+    """The card's next revision (numbered after its newest, current or not); the caller holds the row lock."""
+    latest = _latest_revision(session, record)
     revision = CardRevision(
-        card_id=card_id, number=number, data=data, author=author,
+        card_id=record.id, number=1 if latest is None else latest.number + 1, data=data, author=author,
         changed_fields=changed_fields(previous, data), note=note, created_at=now,
     )
     session.add(revision)
+    session.flush()
     return revision
 
 

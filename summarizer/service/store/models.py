@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
-from summarizer.jobs import JobState, Stage, StageStatus, sql_one_of
+from summarizer.jobs import JobState, ReviewState, Stage, StageStatus, sql_one_of
 from summarizer.service.accounts import CredentialKind, Role
 
 # Deterministic constraint names, so later migrations can drop or alter constraints by name on PostgreSQL.
@@ -123,11 +123,17 @@ class CardRecord(Base):
     """The card of one paper: points at its current revision."""
 
     __tablename__ = "cards"
+    __table_args__ = (CheckConstraint(sql_one_of("review_state", ReviewState), name="review_state"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     arxiv_id: Mapped[str] = mapped_column(String(64), unique=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id"))
+    # the revision editors see and edit; a model re-run beside an editor's work is stored but not current
     current_revision: Mapped[int] = mapped_column(Integer, default=0)
-    approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.DRAFT.value, index=True)
+    approved_revision: Mapped[int | None] = mapped_column(Integer)  # what is published
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from summarizer.card import Card
-from summarizer.jobs import JobState, Stage, StageStatus
+from summarizer.jobs import JobState, ReviewState, Stage, StageStatus
 from summarizer.service.accounts import Role
 from summarizer.service.store.models import CardRecord, CardRevision, Job, User
 
@@ -45,6 +45,23 @@ class JobView(BaseModel):
         return cls.model_validate(job)
 
 
+class Review(BaseModel):
+    """Where a card is in review: its state, the approved revision (the published one), who said so and why."""
+
+    model_config = ConfigDict(frozen=True)
+    state: ReviewState = ReviewState.DRAFT
+    approved_revision: int | None = None
+    by: str | None = None
+    at: datetime | None = None
+    comment: str | None = None
+
+    @classmethod
+    def of(cls, record: CardRecord) -> Review:
+        """The review of a CardRecord (read inside its session)."""
+        return cls(state=ReviewState(record.review_state), approved_revision=record.approved_revision,
+                   by=record.reviewed_by, at=record.reviewed_at, comment=record.review_comment)
+
+
 class RevisionView(BaseModel):
     """One saved revision of a card."""
 
@@ -77,10 +94,15 @@ class CardView(BaseModel):
     arxiv_id: str
     card: Card
     revision: int
-    approved: bool
+    review: Review
     author: str
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def approved(self) -> bool:
+        """Whether the current revision is the approved one."""
+        return self.review.state is ReviewState.APPROVED
 
     @classmethod
     def of(cls, record: CardRecord, current: CardRevision) -> CardView:
@@ -90,11 +112,27 @@ class CardView(BaseModel):
             arxiv_id=record.arxiv_id,
             card=Card.model_validate(current.data),
             revision=record.current_revision,
-            approved=record.approved,
+            review=Review.of(record),
             author=current.author,
             created_at=record.created_at,
             updated_at=record.updated_at,
         )
+
+
+class InboxRow(BaseModel):
+    """One line of the editors' inbox: a job, and the paper's card when the job made one."""
+
+    model_config = ConfigDict(frozen=True)
+    job: JobView
+    title: str | None
+    card: CardView | None
+
+    @property
+    def status(self) -> str:
+        """The job's state until it made a card, then where the card is in review."""
+        if self.card is None or self.job.state is not JobState.DONE:
+            return self.job.state.value
+        return self.card.review.state.value
 
 
 def card_data(card: Card) -> dict[str, Any]:
