@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from summarizer.document import ArxivRecord
 from summarizer.errors import InvalidArxivId, NotAPdf, PaperNotFound, PdfTooLarge, UpstreamUnavailable
 from summarizer.files import write_atomic
-from summarizer.ingest.ids import ArxivId
+from summarizer.ingest.ids import ArxivId, parse
 from summarizer.settings import ArxivSettings
 
 logger = logging.getLogger(__name__)
@@ -283,8 +283,7 @@ class ArxivClient:
 
     # cache -----------------------------------------------------------------------------------------
     def _path(self, arxiv_id: ArxivId, suffix: str) -> Path:
-        # old-style ids contain a slash: hep-th/9901001v1 is stored as hep-th_9901001v1
-        return self._cache / (arxiv_id.full.replace("/", "_") + suffix)
+        return _cache_path(self._cache, arxiv_id, suffix)
 
     def _latest_path(self, arxiv_id: ArxivId) -> Path:
         return self._path(arxiv_id.with_version(None), ".latest")
@@ -307,6 +306,23 @@ class ArxivClient:
             logger.warning("ignoring unreadable cached record %s: %s", path, exc)
             return None
 
+
+
+def _cache_path(cache: Path, arxiv_id: ArxivId, suffix: str) -> Path:
+    # old-style ids contain a slash: hep-th/9901001v1 is stored as hep-th_9901001v1
+    return cache / (arxiv_id.full.replace("/", "_") + suffix)
+
+
+def cached_pdf(cache_dir: Path, arxiv_id: str, version: str | None) -> Path | None:
+    """The cached PDF of the paper's version ("v2"; None: the latest cached), or None when it is not cached."""
+    wanted = parse(arxiv_id)
+    cache = Path(cache_dir) / "arxiv"
+    if version is not None and version.removeprefix("v").isdigit():
+        path = _cache_path(cache, wanted.with_version(int(version.removeprefix("v"))), ".pdf")
+        return path if path.is_file() else None
+    stem = _cache_path(cache, wanted.with_version(None), "v").name
+    versions = [int(v) for path in cache.glob(stem + "*.pdf") if (v := path.name[len(stem):-4]).isdigit()]
+    return _cache_path(cache, wanted.with_version(max(versions)), ".pdf") if versions else None
 
 
 def _wait_turn(min_interval_s: float) -> None:

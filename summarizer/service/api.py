@@ -127,7 +127,7 @@ def create_app(settings: Settings, store: Store | None = None, enqueue: Enqueue 
     app.add_exception_handler(SignInRequired, refuse)
     _routes(app)
     _docs(app)
-    add_pages(app, auth, database, app.state.intake)
+    add_pages(app, auth, database, app.state.intake, settings.cache_dir)
     return app
 
 

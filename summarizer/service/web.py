@@ -1,4 +1,5 @@
-"""The editor workspace's pages (server-rendered, autoescaped Jinja2): sign in, sign out, the job list.
+"""The editor workspace's pages (server-rendered, autoescaped Jinja2): sign in and out, the inbox, the card
+editor with its evidence and live preview, review, and the revision history with restore.
 
 Everything shown comes from paper text, model output or editors, so templates escape all of it; pages run
 no inline script (the Content-Security-Policy forbids it) and every form carries a CSRF token.
@@ -6,26 +7,36 @@ no inline script (the Content-Security-Policy forbids it) and every form carries
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_csrf_protect.exceptions import CsrfProtectError
 from jinja2 import Environment, FileSystemLoader
 from starlette.concurrency import run_in_threadpool
 
-from summarizer.errors import JobNotFound, JobNotRetryable
-from summarizer.jobs import JobState
+from summarizer.card import Card
+from summarizer.errors import BadInput, JobNotFound, JobNotRetryable, RevisionConflict
+from summarizer.ingest.arxiv import cached_pdf
+from summarizer.jobs import JobState, ReviewState
 from summarizer.service.auth import CSRF_FIELD, Auth, TooManyAttempts, safe_next
+from summarizer.service.editing import CHOICES, LINE_LISTS, TEXT_AREAS, TEXT_FIELDS, diff, read_form
 from summarizer.service.intake import Intake
-from summarizer.service.store import Store, UserView
+from summarizer.service.stats import EDITED_FIELDS, edit_rates
+from summarizer.service.store import CardView, Store, UserView
+from summarizer.service.store.models import utcnow
+from summarizer.service.store.views import card_data
 
 __all__ = ["PAGE_SIZE", "add_pages"]
 
 PACKAGE = Path(__file__).resolve().parent.parent
 PAGE_SIZE = 50
+# the inbox's filters: where a job is, then where its card is in review
+STATUSES = tuple(s.value for s in JobState if s is not JobState.DONE) + tuple(s.value for s in ReviewState)
+STATUS_PATTERN = "^(" + "|".join(STATUSES) + ")?$"
 # pages: own scripts, styles and images only; no inline script, no framing, forms post back here only
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -34,7 +45,19 @@ PAGE_POLICY = (
 _templates = Environment(loader=FileSystemLoader(PACKAGE / "templates" / "web"), autoescape=True)
 
 
-def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake) -> None:
+def _age(then: datetime, now: datetime) -> str:
+    """How long ago, in the largest whole unit: '40 s', '12 min', '5 h', '3 d'."""
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+_templates.filters["age"] = _age
+
+
+def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir: Path) -> None:
     """Register the workspace's pages and its static files on `app`."""
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
@@ -96,15 +119,173 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake) -> None:
         return RedirectResponse(back, status_code=303)
 
     @app.get("/", include_in_schema=False)
-    def home(
+    def inbox(
         request: Request,
-        state: JobState | None = None,
+        status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
+        q: Annotated[str | None, Query(max_length=200)] = None,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> Response:
-        jobs = store.list_jobs(state, PAGE_SIZE, offset)
+        rows = store.inbox(status or None, q, PAGE_SIZE, offset)
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return pages.render(request, "home.html", here=here, jobs=jobs, state=state.value if state else None,
-                            states=[s.value for s in JobState], offset=offset, limit=PAGE_SIZE)
+        return pages.render(request, "inbox.html", here=here, rows=rows, chosen=status or None, q=q or "",
+                            statuses=STATUSES, offset=offset, limit=PAGE_SIZE, now=utcnow())
+
+    @app.get("/cards/{card_id}", include_in_schema=False)
+    def editor(request: Request, card_id: int) -> Response:
+        view = _card(store, card_id)
+        return pages.render(request, "editor.html", **_editor_context(view, view.card, view.revision))
+
+    @app.post("/cards/{card_id}", include_in_schema=False)
+    async def save(request: Request, card_id: int) -> Response:
+        """Save the editor's form as a new revision. Whatever goes wrong (an expired form, an invalid field, a
+        revision saved meanwhile), the page comes back with everything the editor typed: nothing is lost."""
+        view = await run_in_threadpool(_card, store, card_id)
+        form = await _form(request)
+        expected = _int(form.get("revision"))
+        edited, problems = read_form(view.card, form)
+        failed = await pages.csrf_failure(request, "editor.html", **_editor_context(view, edited, expected))
+        if failed is not None:
+            return failed
+        if problems:
+            return pages.render(request, "editor.html", status=422, error="Not saved: " + "; ".join(problems) + ".",
+                                **_editor_context(view, edited, expected))
+        try:
+            await run_in_threadpool(store.save_revision, view.arxiv_id, edited, _name(request), expected,
+                                    note=form.get("note") or None)
+        except RevisionConflict:
+            theirs = await run_in_threadpool(_card, store, card_id)
+            changes = diff(card_data(theirs.card), card_data(edited), list(Card.model_fields))
+            return pages.render(request, "editor.html", status=409, conflict=theirs, changes=changes,
+                                **_editor_context(theirs, edited, theirs.revision))
+        return RedirectResponse(f"/cards/{card_id}", status_code=303)
+
+    @app.post("/cards/{card_id}/preview", include_in_schema=False)
+    async def preview(request: Request, card_id: int) -> Response:
+        """The entry as it will be published, from the editor's unsaved form (the live preview)."""
+        view = await run_in_threadpool(_card, store, card_id)
+        form = await _form(request)
+        try:
+            await auth.check_csrf(request)
+        except CsrfProtectError:
+            return _fragment("problem.html", 403, problem="This page has expired: reload it (save first).")
+        card, problems = read_form(view.card, form)
+        if problems:
+            return _fragment("problem.html", 422, problem="Cannot be saved yet: " + "; ".join(problems) + ".")
+        return _fragment("entry.html", 200, card=card)
+
+    @app.post("/cards/{card_id}/review", include_in_schema=False)
+    async def review(
+        request: Request,
+        card_id: int,
+        decision: Annotated[ReviewState, Form()],
+        revision: Annotated[int, Form()],
+        comment: Annotated[str, Form(max_length=4000)] = "",
+    ) -> Response:
+        """Approve the revision on screen, or send it back with a comment."""
+        view = await run_in_threadpool(_card, store, card_id)
+        failed = await pages.csrf_failure(request, "editor.html", **_editor_context(view, view.card, revision))
+        if failed is not None:
+            return failed
+        try:
+            await run_in_threadpool(store.review, view.arxiv_id, decision, _name(request), revision, comment or None)
+        except RevisionConflict:
+            return pages.render(request, "editor.html", status=409, error=(
+                f"Someone saved revision {view.revision} since you opened this page: check it before you "
+                f"{'approve it' if decision is ReviewState.APPROVED else 'send it back'}."),
+                **_editor_context(view, view.card, view.revision))
+        except BadInput as error:
+            return pages.render(request, "editor.html", status=422, error=str(error),
+                                **_editor_context(view, view.card, revision))
+        return RedirectResponse(f"/cards/{card_id}", status_code=303)
+
+    @app.get("/cards/{card_id}/history", include_in_schema=False)
+    def history(request: Request, card_id: int) -> Response:
+        view = _card(store, card_id)
+        revisions = store.revisions(view.arxiv_id)
+        entries = []
+        previous: dict[str, Any] | None = None
+        for revision in revisions:  # each against the one before it
+            data = card_data(revision.card)
+            entries.append((revision, diff(previous, data, list(Card.model_fields))))
+            previous = data
+        return pages.render(request, "history.html", view=view, entries=list(reversed(entries)))
+
+    @app.post("/cards/{card_id}/restore", include_in_schema=False)
+    async def restore(
+        request: Request, card_id: int, number: Annotated[int, Form()], revision: Annotated[int, Form()]
+    ) -> Response:
+        """Make an older revision (or a model re-run kept aside) the current one, as a new revision."""
+        view = await run_in_threadpool(_card, store, card_id)
+        failed = await pages.csrf_failure(request, "editor.html", **_editor_context(view, view.card, revision))
+        if failed is not None:
+            return failed
+        old = next((r for r in await run_in_threadpool(store.revisions, view.arxiv_id) if r.number == number), None)
+        if old is None:
+            raise HTTPException(404, f"card {view.arxiv_id} has no revision {number}")
+        try:
+            await run_in_threadpool(store.save_revision, view.arxiv_id, old.card, _name(request), revision,
+                                    note=f"restored revision {number}")
+        except RevisionConflict:
+            return RedirectResponse(f"/cards/{card_id}/history?stale=1", status_code=303)
+        return RedirectResponse(f"/cards/{card_id}", status_code=303)
+
+    @app.get("/cards/{card_id}/pdf", include_in_schema=False)
+    def paper_pdf(card_id: int) -> Response:
+        """The paper's PDF from the cache the pipeline filled (never fetched from here); #page=N opens a page."""
+        view = _card(store, card_id)
+        path = cached_pdf(cache_dir, view.arxiv_id, view.card.version)
+        if path is None:
+            raise HTTPException(404, f"the PDF of {view.arxiv_id} is not in this server's cache")
+        return FileResponse(path, media_type="application/pdf", content_disposition_type="inline",
+                            headers={"Cache-Control": "private, max-age=3600"})
+
+
+    @app.get("/stats", include_in_schema=False)
+    def stats(request: Request) -> Response:
+        """How often editors change each field of the model's drafts, by week."""
+        return pages.render(request, "stats.html", periods=edit_rates(store.corrections()), fields=EDITED_FIELDS)
+
+
+def _fragment(template: str, status: int, **context: Any) -> HTMLResponse:
+    """A piece of a page (the preview), escaped like the pages and under their policy."""
+    return HTMLResponse(_templates.get_template(template).render(**context), status_code=status,
+                        headers={"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-store"})
+
+
+def _card(store: Store, card_id: int) -> CardView:
+    view = store.find_card(card_id)
+    if view is None:
+        raise HTTPException(404, f"no card {card_id}")
+    return view
+
+
+def _name(request: Request) -> str:
+    user: UserView = request.state.user
+    return user.name
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        raise HTTPException(422, "the form lost its revision number: reload the page") from None
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The posted form's text fields (the last value of a repeated name)."""
+    form = await request.form(max_fields=20_000)
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _editor_context(view: CardView, card: Card, revision: int) -> dict[str, Any]:
+    """What editor.html shows: the card (saved or as edited), the revision it is based on, its evidence."""
+    flagged = {(f.field, f.number) for f in card.grounding.flagged}
+    return {
+        "view": view, "card": card, "revision": revision, "text_fields": TEXT_FIELDS, "text_areas": TEXT_AREAS,
+        "line_lists": LINE_LISTS, "choices": CHOICES, "flagged": flagged,
+        "flagged_fields": {field for field, _number in flagged},
+        "evidence": {e.field: e for e in card.evidence},
+    }
 
 
 class _Pages:

@@ -208,7 +208,7 @@ def test_pages_escape_what_they_show_and_forbid_inline_script(browser: TestClien
     job, _ = store.submit("2501.12948", None, "test")
     store.fail(job.id, '<script>alert(1)</script><img src=x onerror="alert(2)">', permanent=True)
     sign_in(browser)
-    home = browser.get("/?state=failed")
+    home = browser.get("/?status=failed")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in home.text and "<script>alert" not in home.text
     assert "<img src=x" not in home.text
     policy = home.headers["content-security-policy"]
@@ -296,9 +296,9 @@ def test_a_failed_job_is_retried_from_the_list_with_the_forms_token_only(setting
     store.fail(job.id, "arXiv has no paper 2501.12948", permanent=True)
     with TestClient(create_app(settings, store, enqueue=sent.append), follow_redirects=False) as client:
         sign_in(client)
-        page = client.get("/?state=failed")
+        page = client.get("/?status=failed")
         assert "arXiv has no paper 2501.12948" in page.text and f'action="/jobs/{job.id}/retry"' in page.text
-        forged = client.post(f"/jobs/{job.id}/retry", data={"next": "/?state=failed"})
+        forged = client.post(f"/jobs/{job.id}/retry", data={"next": "/?status=failed"})
         assert forged.status_code == 403 and sent == []
         response = client.post(f"/jobs/{job.id}/retry",
                                data={"csrf_token": form_token(page), "next": "//evil.example/"})
@@ -309,4 +309,4 @@ def test_a_failed_job_is_retried_from_the_list_with_the_forms_token_only(setting
         # pressed twice (another tab): nothing is sent again, the list shows the job as it is
         assert client.post(f"/jobs/{job.id}/retry", data={"csrf_token": form_token(page)}).status_code == 303
         assert sent == [[job.id]]
-        assert "Retry</button>" not in client.get("/?state=queued").text
+        assert "Retry</button>" not in client.get("/?status=queued").text

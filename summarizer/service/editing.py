@@ -1,0 +1,223 @@
+"""The card editor's form and diffs: a Card to form fields and back, and what changed between two revisions.
+
+The form names every editable field of the Card. Lists of lines (authors, code links) are one per line;
+results tables are cells `tables-T-row-R-C`; key numbers are rows `kn-I-<field>` whose `kn-I-from` says
+which stored number a row started as (`key:3`, `more:0`, or empty for a new one), so the fields the form
+does not show (context, section, grounding) travel with it. Rows are kept in the order of their `kn-I-order`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from summarizer.card import Card, KeyNumber, ResultsTable
+from summarizer.errors import BadInput
+
+__all__ = [
+    "CHOICES", "LINE_LISTS", "TEXT_AREAS", "TEXT_FIELDS", "FieldDiff", "diff", "field_text", "read_form",
+]
+
+# (field, label) in the order the editor shows them
+TEXT_FIELDS = (
+    ("name", "Short name"), ("headline", "Tagline"), ("title", "Paper title"), ("venue", "Venue"),
+    ("peer_review_text", "Peer-review line"), ("submitted", "Submitted (YYYY-MM-DD)"),
+    ("project_page", "Project page"),
+)
+TEXT_AREAS = (
+    ("core_problem", "Core problem"), ("method", "Method"), ("results_text", "Results"),
+    ("novelty", "Novelty"), ("credibility", "Credibility"), ("verdict", "Why read it"),
+    ("resources_text", "Resources"), ("author_notes", "Author notes"),
+)
+LINE_LISTS = (
+    ("authors", "Authors (one per line)"), ("institutions", "Institutions (one per line)"),
+    ("categories", "Categories (one per line)"), ("code_urls", "Code links (one per line)"),
+    ("quotes", "Quotes (one per line)"),
+)
+CHOICES = {
+    "peer_review_status": ("accepted", "preprint", "unknown"),
+    "code_status": ("released", "none", "unknown"),
+}
+NUMBER_FIELDS = ("metric", "setting", "value", "baseline", "page")
+_OPTIONAL = {"name", "headline", "venue", "peer_review_text", "submitted", "project_page", "results_text",
+             "novelty", "credibility", "verdict", "resources_text", "author_notes"}
+MAX_ROWS = 500  # per table or number list: a form is typed by a person
+
+
+class FieldDiff(BaseModel):
+    """One changed field between two revisions: its lines before and after, and a line-by-line diff."""
+
+    model_config = ConfigDict(frozen=True)
+    field: str
+    before: list[str]
+    after: list[str]
+    lines: list[tuple[str, str]]  # (" ", "-" or "+", line)
+
+
+def read_form(base: Card, form: Mapping[str, str]) -> tuple[Card, list[str]]:
+    """The card `base` with every field the form holds replaced by the form's value, and what is wrong with
+    it ([] when valid). When something is, the card is built without validation, to show the editor's form
+    again with everything they typed (a refused save loses nothing)."""
+    problems: list[str] = []
+    update: dict[str, Any] = {}
+    for name, _label in TEXT_FIELDS + TEXT_AREAS:
+        if name in form:
+            text = _clean(form[name])
+            update[name] = text if text or name not in _OPTIONAL else None
+            if name == "title" and not text:
+                problems.append("the paper title cannot be empty")
+    for name, _label in LINE_LISTS:
+        if name in form:
+            update[name] = [line for line in (_clean(x) for x in form[name].splitlines()) if line]
+    for name, choices in CHOICES.items():
+        if name in form:
+            if form[name] in choices:
+                update[name] = form[name]
+            else:
+                problems.append(f"{name} must be one of {', '.join(choices)}")
+    try:
+        if "tables-count" in form:
+            update["results_tables"] = _tables(base, form)
+        if "kn-count" in form:
+            update["key_numbers"], update["more_numbers"] = _numbers(base, form, problems)
+    except BadInput as error:
+        problems.append(str(error))
+    if not problems:
+        try:
+            plain = {name: _plain(value) for name, value in update.items()}  # every value validated again
+            return Card.model_validate({**base.model_dump(), **plain}), []
+        except ValidationError as error:
+            problems += [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
+    return base.model_copy(update=update), problems
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value.model_dump() if isinstance(value, BaseModel) else value
+
+
+def _clean(text: str) -> str:
+    """A field's text without surrounding blanks and with the browser's CRLF line ends as LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _count(form: Mapping[str, str], key: str) -> int:
+    try:
+        count = int(form.get(key, "0"))
+    except ValueError:
+        raise BadInput(f"{key} must be a number") from None
+    if not 0 <= count <= MAX_ROWS:
+        raise BadInput(f"{key} must be between 0 and {MAX_ROWS}")
+    return count
+
+
+def _tables(base: Card, form: Mapping[str, str]) -> list[ResultsTable]:
+    tables: list[ResultsTable] = []
+    for t in range(_count(form, "tables-count")):
+        prefix = f"tables-{t}"
+        columns = [_clean(form.get(f"{prefix}-col-{c}", "")) for c in range(_count(form, f"{prefix}-columns"))]
+        rows: list[list[str]] = []
+        for r in range(_count(form, f"{prefix}-rows")):
+            if form.get(f"{prefix}-row-{r}-remove"):
+                continue
+            row = [_clean(form.get(f"{prefix}-row-{r}-{c}", "")) for c in range(len(columns))]
+            if any(row):  # the blank row at the end adds a row only when filled in
+                rows.append(row)
+        page = base.results_tables[t].page if t < len(base.results_tables) else None
+        tables.append(ResultsTable(caption=_clean(form.get(f"{prefix}-caption", "")), columns=columns,
+                                   rows=rows, page=page))
+    return tables
+
+
+def _numbers(base: Card, form: Mapping[str, str], problems: list[str]) -> tuple[list[KeyNumber], list[KeyNumber]]:
+    """The key numbers as the form orders them, and the card's other numbers minus those pulled in."""
+    rows: list[tuple[float, int, KeyNumber]] = []
+    pulled: set[int] = set()
+    for i in range(_count(form, "kn-count")):
+        prefix = f"kn-{i}"
+        if form.get(f"{prefix}-remove"):
+            continue
+        reference = form.get(f"{prefix}-from", "")
+        source = _source(base, reference)
+        values = {name: _clean(form.get(f"{prefix}-{name}", "")) for name in NUMBER_FIELDS}
+        if source is None and not any(values.values()):
+            continue  # the blank row, left blank
+        if not values["metric"] or not values["value"]:
+            problems.append(f"key number {i + 1}: give both what it measures and its value")
+        page, order = values["page"], form.get(f"{prefix}-order") or str(i + 1)
+        if (page and not page.isdigit()) or not _is_number(order):
+            problems.append(f"key number {i + 1}: page and order are numbers")
+        kept = source.model_dump() if source is not None else {"section": "results", "grounded": False}
+        if source is not None and reference.startswith("more:"):
+            pulled.add(int(reference.removeprefix("more:")))
+        rows.append((float(order) if _is_number(order) else i + 1, i, KeyNumber.model_construct(**{
+            **kept, "metric": values["metric"], "setting": values["setting"] or None, "value": values["value"],
+            "baseline": values["baseline"] or None, "page": int(page) if page.isdigit() else None,
+        })))
+    for j, number in enumerate(base.more_numbers):
+        if form.get(f"more-{j}-pull") and j not in pulled:
+            pulled.add(j)
+            rows.append((float("inf"), len(rows) + j, number))
+    ordered = [number for _order, _i, number in sorted(rows, key=lambda row: (row[0], row[1]))]
+    return ordered, [number for j, number in enumerate(base.more_numbers) if j not in pulled]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _source(base: Card, reference: str) -> KeyNumber | None:
+    kind, _, index = reference.partition(":")
+    numbers = {"key": base.key_numbers, "more": base.more_numbers}.get(kind)
+    if numbers is None or not index.isdigit() or int(index) >= len(numbers):
+        return None
+    return numbers[int(index)]
+
+
+# --- diffs ---------------------------------------------------------------------------------------------
+
+
+def field_text(name: str, value: Any) -> list[str]:
+    """A field's value as lines an editor can compare: text by paragraph, lists by item, tables by row."""
+    if value is None or value == "" or value == []:
+        return []
+    if name in ("key_numbers", "more_numbers"):
+        return [_number_line(KeyNumber.model_validate(v)) for v in value]
+    if name == "results_tables":
+        lines: list[str] = []
+        for table in (ResultsTable.model_validate(v) for v in value):
+            lines += [f"[{table.caption}]", " | ".join(table.columns)] + [" | ".join(row) for row in table.rows]
+        return lines
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, dict):
+        return [f"{key}: {value[key]}" for key in sorted(value)]
+    return str(value).splitlines() or [""]
+
+
+def _number_line(number: KeyNumber) -> str:
+    setting = f" ({number.setting})" if number.setting else ""
+    baseline = f" vs {number.baseline}" if number.baseline else ""
+    page = f" [p. {number.page}]" if number.page else ""
+    return f"{number.metric}{setting}: {number.value}{baseline}{page}"
+
+
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any], fields: list[str]) -> list[FieldDiff]:
+    """Field-by-field differences from `before` (None: an empty card) to `after`, for the named fields."""
+    changes: list[FieldDiff] = []
+    for name in fields:
+        old = field_text(name, None if before is None else before.get(name))
+        new = field_text(name, after.get(name))
+        if old == new:
+            continue
+        lines = [(line[0], line[2:]) for line in difflib.ndiff(old, new) if line[0] in " -+"]
+        changes.append(FieldDiff(field=name, before=old, after=new, lines=lines))
+    return changes

@@ -1,0 +1,299 @@
+"""The editor workspace in a real browser: Debian's chromium driven by Playwright, against the real app
+served by uvicorn on 127.0.0.1 over a real store (a SQLite file per test).
+
+The card is synthetic (made-up method names and values); its PDF is a fixture PDF from ../shared, copied
+into the test's own cache as the pipeline would have left it. Screenshots of the inbox and the editor go
+to $SUMMARIZER_ARTIFACTS (default: artifacts/ under the repository root, ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Self
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
+
+from summarizer.card import Card, Evidence, Grounding, KeyNumber, ResultsTable
+from summarizer.jobs import ReviewState, Stage
+from summarizer.service.accounts import Role, hash_password
+from summarizer.service.api import create_app
+from summarizer.service.store import Store, migrate
+from summarizer.settings import Settings, load
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("SUMMARIZER_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(os.environ.get("SUMMARIZER_ARTIFACTS", ROOT / "artifacts"))
+FIXTURE_PDF = ROOT.parent / "shared" / "fixtures" / "gpjax_joss.pdf"
+PASSWORD = "a long test password"
+PAPER = "2511.01234"
+
+def draft_card(**changes: object) -> Card:
+    """A draft as the pipeline leaves it: a results table, key numbers (one not held), evidence pages."""
+    card = Card(
+        arxiv_id=PAPER, version="v1", name="Quillnet", headline="sparse routing for tiny denoisers",
+        title="Quillnet: Sparse Routing for Tiny Denoisers", authors=["Ada Example", "Bo Sample"],
+        venue=None, peer_review_status="preprint", submitted="2025-11-03",
+        core_problem="Tiny denoisers waste compute on easy pixels.",
+        method="Route each patch to one of four experts by a learned gate.",
+        results_text="Quillnet beats the dense model at a third of the cost.",
+        results_tables=[ResultsTable(caption="Table 2: sample quality", columns=["Method", "FID", "Cost"],
+                                     rows=[["Dense", "7.31", "1.00"], ["Quillnet", "5.42", "0.33"]], page=2)],
+        key_numbers=[
+            KeyNumber(metric="FID (test set)", value="5.42", baseline="7.31", page=2,
+                      context="Quillnet reaches an FID of 5.42 against 7.31 for the dense model."),
+            KeyNumber(metric="relative cost", value="0.33", page=2, grounded=False),
+        ],
+        more_numbers=[KeyNumber(metric="experts", value="4", page=1)],
+        code_urls=["https://github.com/example/quillnet"], code_status="released",
+        verdict="Read it for the gate.",
+        evidence=[Evidence(field="method", pages=[1, 2]), Evidence(field="core_problem", pages=[1])],
+        grounding=Grounding(checked=3, held=2),
+    )
+    return card.model_copy(update=changes)
+
+
+class Served:
+    """The app on a free port of 127.0.0.1, in a thread."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        app = create_app(settings, store, enqueue=lambda ids: None)
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start within 20 s")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    url = f"sqlite:///{tmp_path / 'workspace.db'}"
+    migrate(url)
+    settings = load(env={}, database_url=url, data_dir=tmp_path / "data")
+    pdfs = settings.cache_dir / "arxiv"
+    pdfs.mkdir(parents=True)
+    shutil.copyfile(FIXTURE_PDF, pdfs / f"{PAPER}v1.pdf")  # what the fetch stage cached
+    return settings
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    with Store(settings.database_url) as store:
+        store.add_user("ed", hash_password(PASSWORD), Role.EDITOR)
+        store.add_user("bea", hash_password(PASSWORD), Role.EDITOR)
+        yield store
+
+
+def add_draft(store: Store, card: Card, arxiv_id: str = PAPER) -> int:
+    """Run a job to done with `card` as its draft; the card's id."""
+    job, _ = store.submit(arxiv_id, 1, "test")
+    store.start_stage(job.id, Stage.STORE, chain="c1", max_crashes=3)
+    return store.store_card(job.id, card).id
+
+
+@pytest.fixture
+def app(settings: Settings, store: Store) -> Iterator[Served]:
+    with Served(settings, store) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        # Debian's chromium, never a downloaded one (.ci/system-packages installs it)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    yield context
+    context.close()
+
+
+def sign_in(page: Page, app: Served, name: str = "ed", target: str = "/") -> None:
+    page.goto(app.url + target)
+    expect(page).to_have_url(f"{app.url}/signin?next={target.replace('/', '%2F')}")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(app.url + target)
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_an_editor_fixes_a_number_saves_sees_the_diff_and_approves(
+    app: Served, store: Store, context: BrowserContext
+) -> None:
+    card_id = add_draft(store, draft_card())
+    failed, _ = store.submit("2511.09999", None, "test")
+    store.fail(failed.id, "arXiv has no paper 2511.09999", permanent=True)
+    page = context.new_page()
+    sign_in(page, app)
+    row = page.get_by_role("row").filter(has_text=PAPER)
+    expect(row).to_contain_text("Quillnet")
+    expect(row).to_contain_text("2/3 held")
+    expect(page.get_by_role("row").filter(has_text="2511.09999")).to_contain_text("arXiv has no paper")
+    screenshot(page, "inbox")
+
+    page.get_by_role("link", name="Quillnet").click()
+    expect(page.get_by_role("heading", name="Check these first")).to_be_visible()
+    expect(page.locator("tr.flagged")).to_contain_text("not found in the paper")  # the unheld 0.33
+    evidence = page.get_by_role("link", name="p. 2").first
+    assert evidence.get_attribute("href") == f"/cards/{card_id}/pdf#page=2"
+    screenshot(page, "editor")
+
+    cell = page.get_by_label("table 1 row 2 column 2")
+    expect(cell).to_have_value("5.42")
+    cell.fill("5.24")
+    expect(page.locator("#preview")).to_contain_text("5.24")  # the live preview follows the form
+    page.get_by_label("What you changed").fill("FID typo in table 2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("revision 2 by ed")).to_be_visible()
+    saved = store.get_card(PAPER)
+    assert saved is not None and saved.card.results_tables[0].rows[1] == ["Quillnet", "5.24", "0.33"]
+    assert saved.card.key_numbers == draft_card().key_numbers  # nothing else moved
+
+    page.get_by_role("link", name="history").click()
+    latest = page.locator("#r2")
+    expect(latest).to_contain_text("FID typo in table 2")
+    expect(latest.locator(".del")).to_contain_text("Quillnet | 5.42 | 0.33")
+    expect(latest.locator(".ins")).to_contain_text("Quillnet | 5.24 | 0.33")
+
+    page.get_by_role("link", name="Quillnet").click()
+    page.get_by_role("button", name="Approve revision 2").click()
+    expect(page.locator(".editor-head .badge")).to_have_text("approved")
+    approved = store.get_card(PAPER)
+    assert approved is not None and approved.review.state is ReviewState.APPROVED
+    assert approved.review.approved_revision == 2 and approved.review.by == "ed"
+
+    pdf = page.request.get(f"{app.url}/cards/{card_id}/pdf")  # the browser's session opens the paper
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body()[:5] == b"%PDF-"
+
+
+def test_key_numbers_are_reordered_removed_and_pulled_in(app: Served, store: Store, context: BrowserContext) -> None:
+    card_id = add_draft(store, draft_card())
+    page = context.new_page()
+    sign_in(page, app, target=f"/cards/{card_id}")
+    page.get_by_role("button", name="move down").first.click()
+    page.get_by_label("remove key number 1").check()  # the FID row, now second
+    page.get_by_text("Other numbers of this paper").click()  # pull one in from the card's other numbers
+    page.get_by_label("experts: 4").check()
+    page.get_by_label("key number 3: what it measures").fill("training images")
+    page.get_by_label("key number 3: value").fill("1.2M")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("revision 2 by ed")).to_be_visible()
+    saved = store.get_card(PAPER)
+    assert saved is not None
+    assert [(k.metric, k.value) for k in saved.card.key_numbers] == [
+        ("relative cost", "0.33"), ("training images", "1.2M"), ("experts", "4")]
+    assert saved.card.more_numbers == []
+
+
+def test_two_editors_saving_the_same_card_the_second_sees_both_versions(
+    app: Served, store: Store, browser: Browser
+) -> None:
+    card_id = add_draft(store, draft_card())
+    contexts = [browser.new_context(viewport={"width": 1440, "height": 1000}) for _ in range(2)]
+    try:
+        ed, bea = (context.new_page() for context in contexts)
+        sign_in(ed, app, "ed", f"/cards/{card_id}")
+        sign_in(bea, app, "bea", f"/cards/{card_id}")
+        ed.get_by_label("Why read it").fill("Read it for the gate and the cost table.")
+        ed.get_by_role("button", name="Save").click()
+        expect(ed.get_by_text("revision 2 by ed")).to_be_visible()
+
+        bea.get_by_label("Why read it").fill("Skip it: the baseline is weak.")
+        bea.get_by_role("button", name="Save").click()
+        conflict = bea.locator("section.conflict")
+        expect(conflict).to_contain_text("ed saved revision 2 while you were editing")
+        expect(conflict).to_contain_text("Read it for the gate and the cost table.")
+        expect(conflict).to_contain_text("Skip it: the baseline is weak.")
+        screenshot(bea, "conflict")
+        current = store.get_card(PAPER)
+        assert current is not None and current.revision == 2
+        assert current.card.verdict == "Read it for the gate and the cost table."
+
+        bea.get_by_role("button", name="Save mine over revision 2").click()  # an explicit choice
+        expect(bea.get_by_text("revision 3 by bea")).to_be_visible()
+        assert [r.author for r in store.revisions(PAPER)] == ["pipeline", "ed", "bea"]
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_paper_and_model_text_render_as_text_and_only_http_links_are_clickable(
+    app: Served, store: Store, context: BrowserContext
+) -> None:
+    hostile = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
+    card_id = add_draft(store, draft_card(
+        name=hostile, title=f"Title {hostile}", method=f"Method {hostile}",
+        code_urls=["javascript:window.pwned = 3", "https://github.com/example/quillnet"],
+        project_page="data:text/html,<script>1</script>",
+    ))
+    page = context.new_page()
+    dialogs: list[str] = []
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    sign_in(page, app)
+    expect(page.get_by_role("link", name=hostile)).to_be_visible()  # the name, as text
+    page.goto(f"{app.url}/cards/{card_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(hostile)
+    expect(page.locator("#preview")).to_contain_text(f"Method {hostile}")
+    page.get_by_label("Method", exact=True).fill(f"Edited {hostile}")  # through the live preview too
+    expect(page.locator("#preview")).to_contain_text(f"Edited {hostile}")
+    assert page.evaluate("window.pwned") is None and dialogs == []
+    assert page.locator("img[src=x]").count() == 0 and page.locator("main script").count() == 0
+    hrefs = page.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert "https://github.com/example/quillnet" in hrefs
+    assert not [h for h in hrefs if h and h.split(":")[0] in ("javascript", "data")]
+    expect(page.locator("span.mono", has_text="javascript:window.pwned = 3")).to_be_visible()  # shown, not a link
+
+
+def test_anonymous_visitors_and_tokenless_api_calls_are_refused(
+    app: Served, store: Store, context: BrowserContext
+) -> None:
+    card_id = add_draft(store, draft_card())
+    page = context.new_page()
+    for path in ("/", f"/cards/{card_id}", f"/cards/{card_id}/history", f"/cards/{card_id}/pdf", "/docs"):
+        page.goto(app.url + path)
+        expect(page).to_have_url(f"{app.url}/signin?next={path.replace('/', '%2F')}")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    for path in (f"/api/cards/{PAPER}", "/api/jobs", "/openapi.json"):
+        response = httpx.get(app.url + path)
+        assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+    saved = httpx.post(f"{app.url}/cards/{card_id}", data={"revision": "1", "verdict": "pwned"})
+    assert saved.status_code == 303 and saved.headers["location"].startswith("/signin?next=")
+    current = store.get_card(PAPER)
+    assert current is not None and current.revision == 1

@@ -1,0 +1,113 @@
+"""The card editor's form: what a posted form makes of a card, and the field-by-field diffs of the history."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.card import Card, KeyNumber, ResultsTable
+from summarizer.service.editing import diff, field_text, read_form
+from summarizer.service.store.views import card_data
+
+
+def base() -> Card:
+    return Card(
+        title="Alpha", method="old method", authors=["A. One"],
+        results_tables=[ResultsTable(caption="T1", columns=["m", "x"], rows=[["ours", "1.5"], ["theirs", "2.5"]],
+                                     page=4)],
+        key_numbers=[KeyNumber(metric="x", value="1.5", page=4, context="x is 1.5"),
+                     KeyNumber(metric="y", value="9", page=5, grounded=False)],
+        more_numbers=[KeyNumber(metric="z", value="3", page=6), KeyNumber(metric="w", value="8", page=7)],
+    )
+
+
+def card_from_form(base: Card, form: dict[str, str]) -> Card:
+    card, problems = read_form(base, form)
+    assert problems == []
+    return card
+
+
+def number_rows(*rows: dict[str, str]) -> dict[str, str]:
+    form = {"kn-count": str(len(rows))}
+    for i, row in enumerate(rows):
+        form.update({f"kn-{i}-{key}": value for key, value in row.items()})
+    return form
+
+
+def test_text_fields_lists_and_choices_come_from_the_form_and_the_rest_is_kept() -> None:
+    card = card_from_form(base(), {
+        "title": "  Alpha v2 ", "method": "new\r\nmethod", "verdict": "", "authors": "A. One\r\n\r\nB. Two ",
+        "peer_review_status": "accepted",
+    })
+    assert (card.title, card.method, card.verdict) == ("Alpha v2", "new\nmethod", None)
+    assert card.authors == ["A. One", "B. Two"] and card.peer_review_status == "accepted"
+    assert card.key_numbers == base().key_numbers and card.results_tables == base().results_tables
+
+
+@pytest.mark.parametrize("form, message", [
+    ({"title": " "}, "title cannot be empty"),
+    ({"peer_review_status": "maybe"}, "peer_review_status must be one of"),
+    ({"method": "m" * 2001}, "method"),
+    ({"kn-count": "100000"}, "kn-count must be between"),
+    (number_rows({"from": "", "metric": "", "value": "7"}), "give both"),
+    (number_rows({"from": "key:0", "metric": "x", "value": "1.5", "page": "four"}), "page and order"),
+])
+def test_an_invalid_form_is_refused_with_what_to_fix_and_keeps_what_was_typed(
+    form: dict[str, str], message: str
+) -> None:
+    card, problems = read_form(base(), {**form, "verdict": "typed before the mistake"})
+    assert any(message in problem for problem in problems), problems
+    assert card.verdict == "typed before the mistake"
+
+
+def test_table_cells_are_edited_rows_removed_and_the_blank_row_adds_one_when_filled() -> None:
+    form = {
+        "tables-count": "1", "tables-0-caption": "T1 (edited)", "tables-0-columns": "2", "tables-0-rows": "4",
+        "tables-0-col-0": "method", "tables-0-col-1": "x",
+        "tables-0-row-0-0": "ours", "tables-0-row-0-1": "1.6",
+        "tables-0-row-1-0": "theirs", "tables-0-row-1-1": "2.5", "tables-0-row-1-remove": "1",
+        "tables-0-row-2-0": "new", "tables-0-row-2-1": "0.1",
+        "tables-0-row-3-0": "", "tables-0-row-3-1": "",
+    }
+    [table] = card_from_form(base(), form).results_tables
+    assert (table.caption, table.columns, table.page) == ("T1 (edited)", ["method", "x"], 4)
+    assert table.rows == [["ours", "1.6"], ["new", "0.1"]]
+
+
+def test_key_numbers_follow_the_order_field_keep_their_evidence_and_are_pulled_from_the_others() -> None:
+    form = number_rows(
+        {"from": "key:0", "order": "2", "metric": "x", "value": "1.7", "page": "4"},
+        {"from": "key:1", "order": "1", "metric": "y", "value": "9", "page": "5"},
+        {"from": "", "order": "3", "metric": "new one", "value": "42%", "setting": "zero-shot"},
+    )
+    form["more-1-pull"] = "1"
+    card = card_from_form(base(), form)
+    assert [(k.metric, k.value) for k in card.key_numbers] == [("y", "9"), ("x", "1.7"), ("new one", "42%"),
+                                                               ("w", "8")]
+    assert card.key_numbers[1].context == "x is 1.5"  # what the form does not show travels with the row
+    assert card.key_numbers[0].grounded is False and card.key_numbers[2].grounded is False  # nobody checked it
+    assert card.key_numbers[2].setting == "zero-shot" and card.more_numbers == [base().more_numbers[0]]
+    removed = card_from_form(base(), {**number_rows({"from": "key:0", "metric": "x", "value": "1.5",
+                                                     "remove": "1"})})
+    assert removed.key_numbers == []
+
+
+def test_a_number_pulled_in_and_edited_in_its_row_leaves_the_other_numbers() -> None:
+    form = number_rows({"from": "key:0", "metric": "x", "value": "1.5"}, {"from": "more:0", "metric": "z", "value": "3.0"})
+    card = card_from_form(base(), form)
+    assert [k.value for k in card.key_numbers] == ["1.5", "3.0"] and [k.metric for k in card.more_numbers] == ["w"]
+
+
+def test_the_diff_names_each_changed_field_with_its_removed_and_added_lines() -> None:
+    before = card_data(base())
+    after = card_data(base().model_copy(update={
+        "method": "new method",
+        "results_tables": [ResultsTable(caption="T1", columns=["m", "x"], rows=[["ours", "1.6"], ["theirs", "2.5"]])],
+    }))
+    changes = {change.field: change for change in diff(before, after, list(Card.model_fields))}
+    assert set(changes) == {"method", "results_tables"}
+    assert ("-", "ours | 1.5") in changes["results_tables"].lines
+    assert ("+", "ours | 1.6") in changes["results_tables"].lines
+    assert (" ", "theirs | 2.5") in changes["results_tables"].lines
+    assert changes["method"].before == ["old method"] and changes["method"].after == ["new method"]
+    assert field_text("key_numbers", before["key_numbers"])[0] == "x: 1.5 [p. 4]"
+    assert [c.field for c in diff(None, before, ["title", "verdict"])] == ["title"]  # a first revision
