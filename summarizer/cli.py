@@ -148,6 +148,23 @@ def eval_run(
         raise typer.Exit(1)
 
 
+@eval_app.command("export")
+def eval_export(
+    folder: Path = typer.Argument(..., help="Where to write one reference card (<arxiv id>.json) per paper."),
+    approved: bool = typer.Option(False, "--approved", help="Export the cards editors approved (required)."),
+) -> None:
+    """Write editors' approved cards as reference cards, to score new drafts against (eval run --refs FOLDER)."""
+    from summarizer.evaluation.export import write_references
+
+    if not approved:
+        raise typer.BadParameter("only approved cards are references: pass --approved", param_hint="--approved")
+    settings = load()
+    with user_errors(), Store(settings.database_url) as store:
+        cards = [(arxiv_id, revision.card) for arxiv_id, revision in store.approved_cards()]
+        written = write_references(cards, folder)
+    typer.echo(f"[done] {len(written)} approved card(s) written to {folder}", err=True)
+
+
 @eval_app.command("compare")
 def eval_compare(a: Path = typer.Argument(..., help="result.json of the earlier run"),
                  b: Path = typer.Argument(..., help="result.json of the later run")) -> None:

@@ -1,0 +1,122 @@
+"""Review in the store and on the pages: approved cards exported as references, the edit rates, and a
+refused save that loses nothing. A real store (a SQLite file per test), the real app through Starlette's
+TestClient, and the `summarizer eval export` CLI as a subprocess. The browser tests are in tests/browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from summarizer.card import Card, KeyNumber, Provenance, ResultsTable
+from summarizer.jobs import ReviewState, Stage
+from summarizer.service.accounts import Role, hash_password
+from summarizer.service.stats import edit_rates
+from summarizer.service.store import Store, migrate
+from summarizer.settings import load
+from tests.integration.test_auth import PASSWORD, app_client, form_token, sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def draft(**changes: object) -> Card:
+    return Card.model_validate({
+        "arxiv_id": "2511.00001", "version": "v2", "title": "A Title", "core_problem": "p", "method": "m",
+        "results_tables": [ResultsTable(caption="c", columns=["a", "b"], rows=[["x", "1.0"]], page=3)],
+        "key_numbers": [KeyNumber(metric="score", value="1.0", page=3, section="table"),
+                        KeyNumber(metric="year", value="2025", section="metadata")],
+        "code_urls": ["https://example.org/code"], "provenance": Provenance(pdf_sha256="ab" * 32), **changes,
+    })
+
+
+def add_draft(store: Store, arxiv_id: str, card: Card) -> None:
+    job, _ = store.submit(arxiv_id, None, "test")
+    store.start_stage(job.id, Stage.STORE, chain="c", max_crashes=3)
+    store.store_card(job.id, card)
+
+
+def test_edit_rates_count_per_field_how_often_editors_changed_the_models_draft(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'rates.db'}"
+    migrate(url)
+    with Store(url) as store:
+        add_draft(store, "2511.00001", draft())
+        add_draft(store, "2511.00002", draft(arxiv_id="2511.00002"))
+        add_draft(store, "2511.00003", draft(arxiv_id="2511.00003"))  # never reviewed: not counted
+        store.save_revision("2511.00001", draft(method="fixed"), "ed", expected_revision=1)
+        store.review("2511.00001", ReviewState.APPROVED, "ed", expected_revision=2)
+        store.review("2511.00002", ReviewState.APPROVED, "ed", expected_revision=1)  # approved as drafted
+        corrections = store.corrections()
+    assert len(corrections) == 2
+    *weeks, overall = edit_rates(corrections)
+    assert overall.period == "all" and overall.cards == 2
+    assert overall.rates["method"] == 0.5 and overall.rates["title"] == 0.0 and overall.rates["key_numbers"] == 0.0
+    assert [week.cards for week in weeks] == [2]
+    (when, draft_1, edited_1), second = corrections
+    split = edit_rates([(when - timedelta(days=7), draft_1, edited_1), second])
+    this_week, last_week = (f"{y}-W{w:02d}" for y, w, _ in (when.isocalendar(), (when - timedelta(days=7)).isocalendar()))
+    assert [(r.period, r.cards) for r in split] == [(this_week, 1), (last_week, 1), ("all", 2)]
+    assert split[1].rates["method"] == 1.0 and split[0].rates["method"] == 0.0  # 00001 was edited, last week
+    assert edit_rates([]) == []
+
+
+def test_approved_cards_are_exported_as_reference_cards(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'export.db'}"
+    migrate(url)
+    with Store(url) as store:
+        add_draft(store, "2511.00001", draft())
+        add_draft(store, "2511.00002", draft(arxiv_id="2511.00002"))  # a draft: not a reference
+        store.save_revision("2511.00001", draft(verdict="worth it"), "ed", expected_revision=1)
+        store.review("2511.00001", ReviewState.APPROVED, "ed", expected_revision=2)
+        store.save_revision("2511.00001", draft(verdict="unpublished edit"), "ed", expected_revision=2)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")},
+           "SUMMARIZER_DATABASE_URL": url, "SUMMARIZER_DATA_DIR": str(tmp_path / "data")}
+    out = tmp_path / "refs"
+
+    def export(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "summarizer.cli", "eval", "export", *args], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    refused = export(str(out))
+    assert refused.returncode == 2 and "--approved" in refused.stderr and not out.exists()
+    done = export(str(out), "--approved")
+    assert done.returncode == 0, done.stderr
+    assert "1 approved card(s)" in done.stderr
+    [path] = sorted(out.iterdir())
+    reference = json.loads(path.read_text("utf-8"))
+    assert path.name == "2511.00001.json"
+    assert (reference["source_pdf"], reference["sha256"]) == ("2511.00001v2.pdf", "ab" * 32)
+    assert reference["verdict"] == "worth it"  # the approved revision, not the later edit
+    assert reference["key_numbers"] == [{"metric": "score", "setting": None, "value": "1.0", "baseline": None,
+                                         "context": None, "section": "table", "page": 3}]
+    assert reference["results_tables"] == [{"caption": "c", "columns": ["a", "b"], "rows": [["x", "1.0"]]}]
+    assert reference["code_url"] == "https://example.org/code"
+
+
+def test_a_refused_save_shows_the_form_again_with_everything_typed_and_stores_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'pages.db'}"
+    migrate(url)
+    settings = load(env={}, database_url=url, data_dir=tmp_path / "data")
+    with Store(url) as store:
+        store.add_user("ed", hash_password(PASSWORD), Role.EDITOR)
+        add_draft(store, "2511.00001", draft())
+        view = store.get_card("2511.00001")
+        assert view is not None
+        with app_client(settings, store) as client:
+            sign_in(client, next_page=f"/cards/{view.id}")
+            page = client.get(f"/cards/{view.id}")
+            typed = {"csrf_token": form_token(page), "revision": "1", "title": "", "verdict": "my careful verdict",
+                     "kn-count": "1", "kn-0-from": "key:0", "kn-0-metric": "score", "kn-0-value": "1.0",
+                     "kn-0-page": "three"}
+            refused = client.post(f"/cards/{view.id}", data=typed)
+            assert refused.status_code == 422
+            assert "title cannot be empty" in refused.text and "page and order are numbers" in refused.text
+            assert "my careful verdict" in refused.text  # nothing typed is lost
+            expired = client.post(f"/cards/{view.id}", data={**typed, "csrf_token": "forged", "title": "T2"})
+            assert expired.status_code == 403 and "my careful verdict" in expired.text
+            assert len(store.revisions("2511.00001")) == 1
+            assert client.get(f"/cards/{view.id}/pdf").status_code == 404  # not cached here: never fetched
+            assert client.get("/cards/999").status_code == 404
