@@ -39,13 +39,22 @@ class ResultsTable(BaseModel):
     page: int | None = None
 
 
+class Passage(BaseModel):
+    """An excerpt of the paper that a field's text rests on, with its first page."""
+
+    model_config = ConfigDict(extra="forbid")
+    page: int | None = None
+    text: str
+
+
 class Evidence(BaseModel):
-    """Where a field's content came from: pages and chunk ids of the paper."""
+    """Where a field's content came from: pages and chunk ids of the paper, and its closest passages."""
 
     model_config = ConfigDict(extra="forbid")
     field: str
     pages: list[int] = []
     chunk_ids: list[str] = []
+    passages: list[Passage] = []  # for a written field: the context excerpts that share most of its words
     source: Literal["arxiv_api", "pdf", "model", "parsed_table", "editor"] = "pdf"
 
 

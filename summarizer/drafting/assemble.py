@@ -11,7 +11,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from summarizer.card import MAX_KEY_NUMBERS, Card, Evidence, KeyNumber
+from summarizer.card import MAX_KEY_NUMBERS, Card, Evidence, KeyNumber, Passage
 from summarizer.document import ArxivRecord, Chunk, Document
 from summarizer.drafting import venue
 from summarizer.ingest import links
@@ -27,6 +27,10 @@ LEADING_PROSE_NUMBERS = 4
 SHORT_NAME_MAX_WORDS = 4
 # the longest headline the model may give (drafting/extract.py): an answer this long was cut there
 HEADLINE_CUT_CHARS = 90
+# the passages shown beside a written field in the editor, and their length
+PASSAGES_PER_FIELD = 2
+PASSAGE_CHARS = 400
+_WORD = re.compile(r"[^\W\d_]{4,}")
 # a word the paper prints only in capitals at least this often is an acronym (APIs, LLM), not a title's casing
 ACRONYM_MIN_MENTIONS = 3
 # instructions aimed at a model, in the paper's own text: the card is flagged for an editor's review
@@ -72,7 +76,8 @@ def card(
     context_pages = sorted({p for c in context for p in c.pages})
     context_ids = [c.id for c in context]
     for prose_field in ("core_problem", "method", "results_text", "verdict", "headline"):
-        evidence.append(Evidence(field=prose_field, pages=context_pages, chunk_ids=context_ids, source="model"))
+        evidence.append(Evidence(field=prose_field, pages=context_pages, chunk_ids=context_ids, source="model",
+                                 passages=closest_passages(getattr(answers, prose_field), context)))
 
     title = record.title if record else (doc.title or "Untitled")
     name = short_name(title, doc.text)
@@ -110,6 +115,21 @@ def card(
         project_page=_bare(project.url) if project else None,
         code_status="released" if code else "unknown", needs_review=needs_review, evidence=evidence,
     )
+
+
+def closest_passages(text: str, context: list[Chunk], limit: int = PASSAGES_PER_FIELD) -> list[Passage]:
+    """The context chunks that share most of the text's words (four letters or more), best first: where an
+    editor checks what the model wrote. Excerpts are cut to PASSAGE_CHARS."""
+    words = set(_WORD.findall(text.lower()))
+    scored = [(len(words & set(_WORD.findall(chunk.text.lower()))), -i, chunk) for i, chunk in enumerate(context)]
+    best = sorted((s for s in scored if s[0] > 0), key=lambda s: (s[0], s[1]), reverse=True)[:limit]
+    return [Passage(page=chunk.pages[0] if chunk.pages else None, text=_excerpt(chunk.text))
+            for _score, _i, chunk in best]
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PASSAGE_CHARS else flat[:PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def rank_numbers(table: results.Collected, prose: list[KeyNumber],

@@ -22,7 +22,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
 
-from summarizer.card import Card, Evidence, Grounding, KeyNumber, ResultsTable
+from summarizer.card import Card, Evidence, Grounding, KeyNumber, Passage, ResultsTable
 from summarizer.jobs import ReviewState, Stage
 from summarizer.service.accounts import Role, hash_password
 from summarizer.service.api import create_app
@@ -55,7 +55,9 @@ def draft_card(**changes: object) -> Card:
         more_numbers=[KeyNumber(metric="experts", value="4", page=1)],
         code_urls=["https://github.com/example/quillnet"], code_status="released",
         verdict="Read it for the gate.",
-        evidence=[Evidence(field="method", pages=[1, 2]), Evidence(field="core_problem", pages=[1])],
+        evidence=[Evidence(field="method", pages=[1, 2], passages=[
+                      Passage(page=2, text="Each patch goes to one of four experts picked by a learned gate.")]),
+                  Evidence(field="core_problem", pages=[1])],
         grounding=Grounding(checked=3, held=2),
     )
     return card.model_copy(update=changes)
@@ -168,6 +170,8 @@ def test_an_editor_fixes_a_number_saves_sees_the_diff_and_approves(
     expect(page.locator("tr.flagged")).to_contain_text("not found in the paper")  # the unheld 0.33
     evidence = page.get_by_role("link", name="p. 2").first
     assert evidence.get_attribute("href") == f"/cards/{card_id}/pdf#page=2"
+    page.get_by_text("The passage it rests on").click()  # beside the method, what the model read
+    expect(page.get_by_text("picked by a learned gate")).to_be_visible()
     screenshot(page, "editor")
 
     cell = page.get_by_label("table 1 row 2 column 2")

@@ -22,3 +22,18 @@ def test_a_card_shows_at_most_twelve_ranked_key_numbers_and_keeps_the_rest_for_t
                                         "6.5", "7.5"]
     # then the other claims, the tables' detail cells and the publication facts
     assert [k.value for k in more] == ["64k", "8.5", "9.5", "10.1000/xyz"]
+
+
+def test_a_written_field_is_shown_beside_the_context_passages_that_share_most_of_its_words() -> None:
+    from summarizer.document import Chunk
+
+    context = [
+        Chunk(id="d:0", index=0, text="Related work on graph kernels and spectral methods.", pages=[2], section="other"),
+        Chunk(id="d:1", index=1, text="We route every patch through sparse experts chosen by a learned gate. " * 20,
+              pages=[4, 5], section="method"),
+        Chunk(id="d:2", index=2, text="A learned gate picks experts.", pages=[6], section="method"),
+    ]
+    found = assemble.closest_passages("Patches are routed to sparse experts by a learned gate.", context)
+    assert [p.page for p in found] == [4, 6]  # most shared words first; the unrelated chunk is left out
+    assert len(found[0].text) <= assemble.PASSAGE_CHARS + 2 and found[0].text.endswith("…")
+    assert assemble.closest_passages("Nothing in common here.", context[:1]) == []
