@@ -9,7 +9,7 @@ does not show (context, section, grounding) travel with it. Rows are kept in the
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -18,7 +18,7 @@ from summarizer.card import Card, KeyNumber, ResultsTable
 from summarizer.errors import BadInput
 
 __all__ = [
-    "CHOICES", "LINE_LISTS", "TEXT_AREAS", "TEXT_FIELDS", "FieldDiff", "diff", "field_text", "read_form",
+    "CHOICES", "DIFF_FIELDS", "LINE_LISTS", "TEXT_AREAS", "TEXT_FIELDS", "FieldDiff", "diff", "field_text", "read_form",
 ]
 
 # (field, label) in the order the editor shows them
@@ -44,6 +44,8 @@ CHOICES = {
 NUMBER_FIELDS = ("metric", "setting", "value", "baseline", "page")
 _OPTIONAL = {"name", "headline", "venue", "peer_review_text", "submitted", "project_page", "results_text",
              "novelty", "credibility", "verdict", "resources_text", "author_notes"}
+# the fields a diff shows: all but the pipeline's bookkeeping (its timings and retrieval ids change every run)
+DIFF_FIELDS = tuple(name for name in Card.model_fields if name not in ("provenance", "evidence"))
 MAX_ROWS = 500  # per table or number list: a form is typed by a person
 
 
@@ -210,7 +212,9 @@ def _number_line(number: KeyNumber) -> str:
     return f"{number.metric}{setting}: {number.value}{baseline}{page}"
 
 
-def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any], fields: list[str]) -> list[FieldDiff]:
+def diff(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any], fields: Sequence[str] = DIFF_FIELDS
+) -> list[FieldDiff]:
     """Field-by-field differences from `before` (None: an empty card) to `after`, for the named fields."""
     changes: list[FieldDiff] = []
     for name in fields:

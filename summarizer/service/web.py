@@ -154,7 +154,7 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
                                     note=form.get("note") or None)
         except RevisionConflict:
             theirs = await run_in_threadpool(_card, store, card_id)
-            changes = diff(card_data(theirs.card), card_data(edited), list(Card.model_fields))
+            changes = diff(card_data(theirs.card), card_data(edited))
             return pages.render(request, "editor.html", status=409, conflict=theirs, changes=changes,
                                 **_editor_context(theirs, edited, theirs.revision))
         return RedirectResponse(f"/cards/{card_id}", status_code=303)
@@ -206,7 +206,7 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
         previous: dict[str, Any] | None = None
         for revision in revisions:  # each against the one before it
             data = card_data(revision.card)
-            entries.append((revision, diff(previous, data, list(Card.model_fields))))
+            entries.append((revision, diff(previous, data)))
             previous = data
         return pages.render(request, "history.html", view=view, entries=list(reversed(entries)))
 

@@ -198,6 +198,11 @@ def test_an_editor_fixes_a_number_saves_sees_the_diff_and_approves(
     assert approved is not None and approved.review.state is ReviewState.APPROVED
     assert approved.review.approved_revision == 2 and approved.review.by == "ed"
 
+    page.get_by_role("link", name="Edit rates").click()  # the correction counts against the model's draft
+    expect(page.get_by_role("row").filter(has_text="results_tables")).to_contain_text("100%")
+    expect(page.get_by_role("row").filter(has_text="verdict")).to_contain_text("0%")
+    screenshot(page, "edit-rates")
+
     pdf = page.request.get(f"{app.url}/cards/{card_id}/pdf")  # the browser's session opens the paper
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body()[:5] == b"%PDF-"
