@@ -391,9 +391,11 @@ class Store:
         """Jobs newest first with the title and card of their paper; by status (a job state, or a review state
         of a done job's card) and by a search in the arXiv id or title."""
         query = (
-            select(Job, Paper.title, CardRecord)
+            select(Job, Paper.title, CardRecord, CardRevision)
             .join(Paper, Paper.arxiv_id == Job.arxiv_id, isouter=True)
             .join(CardRecord, CardRecord.id == Job.card_id, isouter=True)
+            .join(CardRevision, (CardRevision.card_id == CardRecord.id)
+                  & (CardRevision.number == CardRecord.current_revision), isouter=True)
             .order_by(Job.created_at.desc(), Job.id.desc())
             .limit(limit)
             .offset(offset)
@@ -407,8 +409,7 @@ class Store:
             query = query.where(Job.arxiv_id.ilike(pattern, escape="\\") | Paper.title.ilike(pattern, escape="\\"))
         rows: list[InboxRow] = []
         with self._transaction() as session:
-            for job, title, record in session.execute(query):
-                current = None if record is None else _revision(session, record, record.current_revision)
+            for job, title, record, current in session.execute(query):  # one query for the page
                 card = None if record is None or current is None else CardView.of(record, current)
                 rows.append(InboxRow(job=JobView.of(job), title=title, card=card))
         return rows
