@@ -16,6 +16,8 @@ from redis.exceptions import TimeoutError as RedisTimeout
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
 from summarizer import pipeline, render
+from summarizer.digest import compose
+from summarizer.digest.selection import Selection
 from summarizer.errors import BadInput, JobNotFound, JobNotRetryable, SummarizerError, UpstreamUnavailable
 from summarizer.jobs import JobState, Stage
 from summarizer.retrieval import chroma_server
@@ -336,6 +338,69 @@ def api(
     with user_errors():
         settings = load(preset)
     uvicorn.run(create_app(settings), host=host, port=port)
+
+
+# --- the nightly digest (summarizer/digest) -------------------------------------------------------------
+
+
+def _ranking_table(selection: Selection) -> str:
+    """The dry run's answer: every eligible candidate (and the best of the rest), with why it ranks there."""
+    lines = [f"{'RANK':<5}{'ARXIV':<12}{'SCORE':>6} {'MERIT':>5}  ROLE      TITLE / REASON"]
+    roles = {id(c): "pick" for c in selection.picks} | {id(c): "mention" for c in selection.mentions}
+    for number, c in enumerate(selection.ranked[:len(selection.picks) + len(selection.mentions) + 10], 1):
+        merit = "-" if c.merit is None else str(c.merit)
+        lines.append(f"{number:<5}{c.entry.arxiv_id:<12}{c.first_pass:>6.2f} {merit:>5}  "
+                     f"{roles.get(id(c), '-'):<9} {c.entry.title[:90]}")
+        lines.append(f"{'':<31}{c.reason[:160]}")
+    return "\n".join(lines) + "\n"
+
+
+@app.command("digest", epilog=SETTINGS_HELP)
+def digest_command(
+    day: str | None = typer.Option(None, "--date", help="The day (YYYY-MM-DD); default: today in SUMMARIZER_DIGEST__TIMEZONE."),
+    listing_file: Path | None = typer.Option(None, "--listing", help="A saved arXiv RSS feed instead of today's."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Rank the listing and print the picks; queue and store nothing."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Also write the digest's Markdown here."),
+    preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
+) -> None:
+    """Draft the day's digest: rank the listing, summarize the picks on the queue (workers must run), assemble.
+
+    Running it again for the same day gives the same digest, never a second one. Progress goes to stderr,
+    the digest's Markdown to stdout.
+    """
+    from datetime import date
+
+    from summarizer.ingest.arxiv import ArxivClient
+    from summarizer.model.connection import connect
+    from summarizer.model.embeddings import get_embedder
+    from summarizer.service import nightly
+
+    with user_errors():
+        settings = load(preset)
+        try:
+            the_day = date.fromisoformat(day) if day else nightly.today(settings)
+        except ValueError:
+            raise BadInput(f"--date {day!r} is not a date (YYYY-MM-DD)") from None
+        with Store(settings.database_url) as store, ArxivClient(settings.arxiv, settings.cache_dir) as arxiv, \
+                connect(settings.llm, settings.cache_dir) as llm:
+            store.migrate()
+            run = nightly.Run(settings=settings, store=store, arxiv=arxiv, embed=get_embedder().embed, llm=llm,
+                              intake=Intake(store, settings), progress=lambda message: _progress("digest", message))
+            if dry_run:
+                found = nightly.read_listing(run, the_day, listing_file)
+                typer.echo(_ranking_table(nightly.choose(run, the_day, found)), nl=False)
+                return
+            view = nightly.run_to_end(run, the_day, listing_file)
+    if view is None or view.digest is None:
+        typer.echo(f"[done] no digest for {the_day}", err=True)
+        return
+    text = compose.markdown(view.digest)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, "utf-8")
+        typer.echo(f"[done] wrote {out}", err=True)
+    typer.echo(f"[done] digest of {the_day} at revision {view.revision} ({view.review.state})", err=True)
+    typer.echo(text, nl=False)
 
 
 # --- the queue worker (workers/) -------------------------------------------------------------------------

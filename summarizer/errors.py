@@ -132,11 +132,11 @@ class PoisonJob(SummarizerError):
 
 
 class RevisionConflict(SummarizerError):
-    """Someone saved the card since the revision the editor started from; reload and merge."""
+    """Someone saved the card (or digest) since the revision the editor started from; reload and merge."""
 
-    def __init__(self, arxiv_id: str, expected: int, current: int) -> None:
+    def __init__(self, arxiv_id: str, expected: int, current: int, *, what: str = "card") -> None:
         super().__init__(
-            f"card {arxiv_id} is at revision {current}, not {expected}: it changed since you loaded it"
+            f"{what} {arxiv_id} is at revision {current}, not {expected}: it changed since you loaded it"
         )
         self.arxiv_id = arxiv_id
         self.expected = expected

@@ -15,7 +15,8 @@ _ENTITY = re.compile(r"&(?=#?\w+;)")
 def md_escape(text: object) -> str:
     """Escape Markdown and HTML syntax in untrusted text (paper and model output, editors' edits)."""
     text = _ENTITY.sub("&amp;", str(text)).replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    # every line break Python knows (\r, \u2028, ...), not only \n: none may start a line of its own
+    return " ".join(_MD_SPECIAL.sub(r"\\\1", text).splitlines())
 
 
 def md_cell(text: object) -> str:
@@ -31,11 +32,16 @@ _ENV.filters["md"] = md_escape
 _ENV.filters["cell"] = md_cell
 
 
-def markdown(card: Card) -> str:
-    """One digest entry: heading, byline, problem, method, results table, resources, why read it."""
-    text = _ENV.get_template("card.md.j2").render(card=card)
+def render_markdown(template: str, **context: object) -> str:
+    """A Markdown template of summarizer/templates, its untrusted values escaped by the `md` filter."""
+    text = _ENV.get_template(template).render(**context)
     # paragraphs are separated by one blank line; table and list lines stay together
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def markdown(card: Card) -> str:
+    """One digest entry: heading, byline, problem, method, results table, resources, why read it."""
+    return render_markdown("card.md.j2", card=card)
 
 
 def json_text(card: Card) -> str:

@@ -30,6 +30,7 @@ def arxiv_settings(fake_arxiv: FakeArxiv) -> ArxivSettings:
     return ArxivSettings(
         api_url=fake_arxiv.api_url,
         pdf_url=fake_arxiv.pdf_url,
+        rss_url=fake_arxiv.rss_url,
         min_interval_s=0.0,
         backoff_base_s=0.05,
         backoff_max_s=1.0,

@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import after_setup_logger, after_setup_task_logger
 
 from summarizer.jobs import Stage
@@ -35,7 +36,10 @@ PRIORITY = {
     "summarizer.parse_index": 3,
     "summarizer.fetch": 6,
     "summarizer.recover": 9,
+    "summarizer.digest": 9,  # on the llm queue (it judges abstracts), after any card's extract
 }
+# the tasks that call the model: on the llm queue, where one process per machine runs the local model
+LLM_TASKS = frozenset({"summarizer.extract", "summarizer.digest"})
 # how often beat sends the sweeper (workers.tasks.recover): cheap, one scan of the queues and the database
 SWEEP_EVERY_S = 60
 # the job the running task works on: every log record of the task names it, from any module
@@ -76,12 +80,14 @@ def make_app(settings: Settings) -> SummarizerCelery:
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery's configuration for these settings: broker, queues, routes, limits and retries."""
     q = settings.queue
+    hour, minute = settings.digest.at.split(":")
     limits = {
         "summarizer.fetch": q.fetch_time_limit_s,
         "summarizer.parse_index": q.parse_time_limit_s,
         "summarizer.extract": q.extract_time_limit_s,
         "summarizer.store": q.store_time_limit_s,
         "summarizer.recover": q.store_time_limit_s,
+        "summarizer.digest": q.extract_time_limit_s,  # its first step reads the listing and judges abstracts
     }
     return {
         "broker_url": settings.redis_url,
@@ -137,12 +143,15 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_default_queue": q.io_queue,
         # later stages first: on the io queue a job's parse and store go ahead of every waiting fetch, so a
         # bulk submission feeds the llm queue from its first job on instead of after its last download
-        "task_routes": {name: {"queue": q.llm_queue if name == "summarizer.extract" else q.io_queue,
+        "task_routes": {name: {"queue": q.llm_queue if name in LLM_TASKS else q.io_queue,
                             "priority": priority} for name, priority in PRIORITY.items()},
         # only where `celery -A workers.celery_app beat` runs: re-sends the jobs whose message is gone
         "beat_schedule": {
             "sweep-lost-jobs": {"task": "summarizer.recover", "schedule": float(SWEEP_EVERY_S)},
+            "nightly-digest": {"task": "summarizer.digest", "schedule": crontab(hour=int(hour), minute=int(minute))},
         },
+        # the time zone of beat's crontab entries: the digest starts at `at` where the editors are
+        "timezone": settings.digest.timezone,
         # Celery's own formatters (e.g. billiard's pool logger) use this one: it must not name job_id
         "worker_log_format": "[%(asctime)s: %(levelname)s/%(processName)s] %(name)s: %(message)s",
     }

@@ -26,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any, NoReturn
 
 import redis
@@ -36,21 +37,30 @@ from sqlalchemy.exc import OperationalError
 
 from summarizer import pipeline
 from summarizer.card import Card
-from summarizer.errors import EndpointUnavailable, JobNotFound, PoisonJob, SummarizerError
+from summarizer.errors import (
+    EndpointUnavailable,
+    JobNotFound,
+    PoisonJob,
+    SummarizerError,
+    UpstreamUnavailable,
+)
 from summarizer.ingest.arxiv import ArxivClient, RedisTurns
 from summarizer.ingest.ids import ArxivId
 from summarizer.jobs import Delivery, JobState, Stage
 from summarizer.model.connection import open_model
+from summarizer.model.embeddings import get_embedder
 from summarizer.model.llm import LLM
 from summarizer.model.server import LocalServer
 from summarizer.retrieval.index import Index
+from summarizer.service import nightly
+from summarizer.service.intake import Intake
 from summarizer.service.store import JobView, Store
 from summarizer.settings import Settings
 from workers.celery_app import TASKS, SummarizerCelery, current_job
 from workers.consumer_steps import MODEL_DOWN_KEY, mark_model_down
 from workers.liveness import JobLock, backoff
 
-__all__ = ["enqueue", "extract", "fetch", "parse_index", "recover", "recover_task", "store"]
+__all__ = ["digest", "enqueue", "extract", "fetch", "parse_index", "recover", "recover_task", "store"]
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +77,9 @@ _init_lock = threading.Lock()  # the threads pool may race to make them
 _UNACKED = "unacked"
 # the sweeper's second look at Redis, this long after the first
 SECOND_LOOK_S = 1.0
+
+# how often a nightly digest run looks at its picks' jobs while they are summarized
+DIGEST_POLL_S = 60
 
 # retries are the stage runner's (_retry: capped backoff until an outage's length is waited out, so no
 # count limit; each retry carries `waiting_since`); time limits come from the running app's
@@ -386,6 +399,34 @@ def store(self: Task, job_id: int, waiting_since: float | None = None) -> None:
 def recover_task(self: Task, older_than_s: float | None = None) -> list[int]:
     """The sweeper, sent by beat every minute: re-send the jobs whose message is gone."""
     return recover(self.app, older_than_s, store=get_store(settings_of(self)))
+
+
+@shared_task(name="summarizer.digest", bind=True, acks_late=True, max_retries=None)
+def digest(self: Task, day: str | None = None) -> str:
+    """The nightly digest (beat sends it at settings.digest.at): one step, then again in a while until drafted.
+
+    The day is fixed by the first delivery and carried by every retry, so a run that crosses midnight still
+    drafts the day it started for.
+    """
+    config = settings_of(self)
+    the_day = date.fromisoformat(day) if day else nightly.today(config)
+    db = get_store(config)
+    run = nightly.Run(
+        settings=config, store=db, arxiv=_get_arxiv(config), embed=get_embedder().embed, llm=_get_model(config),
+        intake=Intake(db, config, enqueue=lambda job_ids: enqueue(job_ids, self.app)),
+        progress=lambda message: logger.info("digest %s: %s", the_day, message),
+    )
+    try:
+        status = nightly.step(run, the_day)
+    except (UpstreamUnavailable, OperationalError, redis.RedisError) as exc:
+        logger.warning("digest %s: %s; trying again", the_day, exc)
+        raise self.retry(args=(the_day.isoformat(),), countdown=config.queue.retry_backoff_max_s) from exc
+    except SummarizerError as exc:  # bad settings, a listing of another day: no retry would help
+        logger.error("digest %s failed: %s", the_day, exc)
+        return f"failed: {exc}"
+    if status is nightly.Status.WAITING:
+        raise self.retry(args=(the_day.isoformat(),), countdown=DIGEST_POLL_S)
+    return status.value
 
 
 # --- sending --------------------------------------------------------------------------------------------

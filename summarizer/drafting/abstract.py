@@ -26,6 +26,8 @@ class Listing:
     comment: str | None = None
     journal_ref: str | None = None
     version: int | None = None
+    # how the day's listing announced it: new, cross (listed here from another category), replace(-cross)
+    announce_type: str = "new"
 
 
 def summarize(listing: Listing, llm: Model, settings: Settings) -> Card:

@@ -20,7 +20,14 @@ from defusedxml import DefusedXmlException, ElementTree
 from pydantic import ValidationError
 
 from summarizer.document import ArxivRecord
-from summarizer.errors import InvalidArxivId, NotAPdf, PaperNotFound, PdfTooLarge, UpstreamUnavailable
+from summarizer.errors import (
+    BadInput,
+    InvalidArxivId,
+    NotAPdf,
+    PaperNotFound,
+    PdfTooLarge,
+    UpstreamUnavailable,
+)
 from summarizer.files import write_atomic
 from summarizer.ingest.ids import ArxivId, parse
 from summarizer.settings import ArxivSettings
@@ -36,6 +43,8 @@ _NS = {
 # before believing the paper does not exist
 _EMPTY_FEED_TRIES = 3
 _MAX_FEED_BYTES = 2 * 1024 * 1024  # one entry is a few kB; anything bigger is not an answer to our query
+# a day's RSS listing of a busy category (cs.LG: about 1,000 items of 2 kB) with room to spare
+_MAX_LISTING_BYTES = 32 * 1024 * 1024
 # redirects followed per request: enough for http -> https and a moved host, few enough to stop a loop
 _MAX_REDIRECTS = 3
 _PDF_TYPES = ("application/pdf", "application/x-pdf")
@@ -125,7 +134,7 @@ class ArxivClient:
         self._settings = settings
         self._turns = turns or ProcessTurns()
         self._cache = Path(cache_dir) / "arxiv"
-        self._allowed = {_origin(settings.api_url), _origin(settings.pdf_url)}
+        self._allowed = {_origin(settings.api_url), _origin(settings.pdf_url), _origin(settings.rss_url)}
         # connect fails fast; read/write/pool get the configured budget per operation
         timeout = httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, _CONNECT_TIMEOUT_S))
         self._http = httpx.Client(
@@ -183,6 +192,12 @@ class ArxivClient:
             logger.warning("PDF %s has no %%%%EOF marker (truncated?); returned but not cached", arxiv_id)
         logger.info("PDF %s: %s bytes", arxiv_id, len(pdf))
         return pdf
+
+    def fetch_listing(self, category: str) -> bytes:
+        """Today's RSS listing of one category (never cached: it changes every day)."""
+        url = f"{self._settings.rss_url.rstrip('/')}/{category}"
+        logger.info("reading the arXiv listing of %s", category)
+        return self._get(url, None, lambda r: _read_listing(category, r), f"the listing of {category}")
 
     # the API ---------------------------------------------------------------------------------------
     def _query(self, arxiv_id: ArxivId) -> ArxivRecord:
@@ -345,6 +360,19 @@ def _read_feed(response: httpx.Response) -> tuple[int, bytes]:
         if len(data) > _MAX_FEED_BYTES:
             raise UpstreamUnavailable(f"arXiv API answer is larger than {_MAX_FEED_BYTES} bytes")
     return response.status_code, bytes(data)
+
+
+def _read_listing(category: str, response: httpx.Response) -> bytes:
+    if response.status_code == 404:
+        raise BadInput(f"arXiv has no listing for the category {category!r}")
+    if response.status_code != 200:
+        raise UpstreamUnavailable(f"arXiv's listing of {category} answered HTTP {response.status_code}")
+    data = bytearray()
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) > _MAX_LISTING_BYTES:
+            raise UpstreamUnavailable(f"arXiv's listing of {category} is larger than {_MAX_LISTING_BYTES} bytes")
+    return bytes(data)
 
 
 def _parse_feed(arxiv_id: ArxivId, status: int, body: bytes) -> ArxivRecord | None:

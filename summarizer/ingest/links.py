@@ -155,6 +155,11 @@ def classify(url: str, context: str = "") -> LinkKind:
     return "other"
 
 
+def find_urls(text: str) -> list[str]:
+    """The URLs printed in a short text (an abstract, an arXiv comment), cleaned, in order, each once."""
+    return list(dict.fromkeys(clean(match.group(0)) for match in _URL.finditer(text)))
+
+
 def clean(url: str) -> str:
     """Strip what sentences and PDF producers add around a URL: punctuation, unbalanced brackets, %20."""
     url = url.strip()

@@ -1,4 +1,5 @@
-"""A fake arXiv on loopback: the Atom export API and /pdf/ from catalog.json, with scriptable faults."""
+"""A fake arXiv on loopback: the Atom export API and /pdf/ from catalog.json, the day's RSS listing
+(/rss/<category>) of whatever a test announces, with scriptable faults."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -16,7 +18,9 @@ from xml.sax.saxutils import escape, quoteattr
 CATALOG = Path(__file__).resolve().parent / "catalog.json"
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 
-Target = Literal["api", "pdf", "any"]
+from tests.fakes import listing
+
+Target = Literal["api", "pdf", "rss", "any"]
 ATOM = "http://www.w3.org/2005/Atom"
 ARXIV = "http://arxiv.org/schemas/atom"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
@@ -35,10 +39,12 @@ class RecordedRequest:
     at: float  # time.monotonic() when it arrived
 
     @property
-    def kind(self) -> Literal["api", "pdf", "other"]:
+    def kind(self) -> Literal["api", "pdf", "rss", "other"]:
         """Which endpoint was asked."""
         if self.path.startswith("/api/query"):
             return "api"
+        if self.path.startswith("/rss/"):
+            return "rss"
         return "pdf" if self.path.startswith("/pdf/") else "other"
 
 
@@ -62,6 +68,9 @@ class FakeArxiv:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._abort_stalls = threading.Event()
+        self._catalog = dict(self.papers)
+        self.listing: list[dict[str, Any]] = []
+        self.listing_day: date | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -105,15 +114,34 @@ class FakeArxiv:
     def pdf_url(self) -> str:
         return f"{self.url}/pdf"
 
+    @property
+    def rss_url(self) -> str:
+        return f"{self.url}/rss"
+
+    def announce(self, entries: list[dict[str, Any]], day: date, *, pdf: str = "gpjax_joss.pdf",
+                 broken: frozenset[str] = frozenset()) -> None:
+        """Serve these entries as the day's listing, and each as a paper (this fixture PDF; `broken` ids: a
+        PDF that does not parse) in the API and /pdf/."""
+        self.listing, self.listing_day = entries, day
+        for entry in entries:
+            self.papers[entry["arxiv_id"]] = {
+                "id": entry["arxiv_id"], "version": entry["version"], "pdf": pdf, "broken": entry["arxiv_id"] in broken,
+                "title": entry["title"], "authors": entry["authors"], "abstract": entry["abstract"],
+                "categories": entry["categories"], "primary_category": entry["categories"][0],
+                "published": f"{day.isoformat()}T00:00:00Z", "updated": f"{day.isoformat()}T00:00:00Z",
+            }
+
     def reset(self) -> None:
         """Forget recorded requests and pending faults, and release any stalled response."""
         with self._lock:
             self.requests.clear()
             self._faults.clear()
+            self.papers = dict(self._catalog)
+            self.listing, self.listing_day = [], None
         self._abort_stalls.set()  # wake handlers still stalling for an earlier test
         self._abort_stalls = threading.Event()
 
-    def requests_to(self, kind: Literal["api", "pdf", "other"]) -> list[RecordedRequest]:
+    def requests_to(self, kind: Literal["api", "pdf", "rss", "other"]) -> list[RecordedRequest]:
         """Recorded requests to one endpoint."""
         with self._lock:
             return [r for r in self.requests if r.kind == kind]
@@ -268,7 +296,15 @@ class FakeArxiv:
             return None
         if match["version"] and not 1 <= int(match["version"]) <= paper["version"]:
             return None
+        if paper.get("broken"):
+            return b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage, no pages, no xref\n%%EOF\n"
         return (self.fixtures / str(paper["pdf"])).read_bytes()
+
+    def rss_for(self, path: str) -> bytes:
+        """The day's feed of /rss/<category>[+<category>...]: empty (as on a weekend) before `announce`."""
+        categories = path[len("/rss/"):].split("+")
+        day = self.listing_day or date(2026, 5, 16)  # a Saturday
+        return listing.rss(self.listing, categories, day)
 
     def _lookup(self, base: str) -> dict[str, Any] | None:
         # arXiv resolves math.GT/0309136 and math/0309136 alike: the subject class is not part of the key
@@ -315,6 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, body.encode("utf-8"), "application/atom+xml; charset=utf-8")
         elif request.kind == "pdf":
             self._answer_pdf(fake, request, fault)
+        elif request.kind == "rss":
+            self._send(200, fake.rss_for(request.path), "application/rss+xml")
         else:
             self._send(404, _HTML, "text/html")
 

@@ -155,6 +155,7 @@ def environment(tmp_path: Path, redis_url: str, database_url: str, fake_arxiv: F
         "SUMMARIZER_DATA_DIR": str(tmp_path / "data"),
         "SUMMARIZER_ARXIV_API_URL": fake_arxiv.api_url,
         "SUMMARIZER_ARXIV_PDF_URL": fake_arxiv.pdf_url,
+        "SUMMARIZER_ARXIV_RSS_URL": fake_arxiv.rss_url,
         "SUMMARIZER_LLM_BASE_URL": model.url,
         "SUMMARIZER_LLM_MODEL": "fake",
         **extra,

@@ -22,9 +22,10 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from summarizer.card import Card
+from summarizer.digest.compose import Digest
 from summarizer.errors import BadInput, InvalidArxivId, PoisonJob, RevisionConflict
 from summarizer.jobs import Delivery, JobState, ReviewState, Stage
-from summarizer.service.store import Store, migrate
+from summarizer.service.store import PIPELINE_AUTHOR, Store, migrate
 from summarizer.service.store.migrate import upgrade
 from summarizer.service.store.models import Base
 
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.integration
 POSTGRES_URL = os.environ.get(
     "SUMMARIZER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-TABLES = {"papers", "jobs", "cards", "card_revisions", "users", "credentials"}
+TABLES = {"papers", "jobs", "cards", "card_revisions", "users", "credentials", "digests", "digest_revisions"}
 PIPELINE = "pv1"
 T = TypeVar("T")
 
@@ -154,7 +155,7 @@ def test_migrating_an_empty_database_creates_the_tables_and_twice_is_a_no_op(emp
             job, _ = store.submit("2501.00001", None, PIPELINE)
         migrate(empty_url)
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
         with Store(empty_url) as store:
             assert store.get_job(job.id) == job
     finally:
@@ -461,3 +462,45 @@ def test_two_editors_saving_from_the_same_revision_have_exactly_one_winner(store
         current = store.get_card("2501.12948")
         assert current is not None and current == winner and current.revision == base.revision + 1
     assert len(store.revisions("2501.12948")) == 6
+
+
+# --- digests --------------------------------------------------------------------------------------------
+
+
+def digest_data(day: str, title: str = "Two diffusion papers worth reading today") -> dict[str, object]:
+    return Digest(date=day, title=title, dek="A dek.", intro="An intro.", entries=[]).model_dump(mode="json")
+
+
+def test_one_digest_per_day_however_many_runs_open_it(store: Store) -> None:
+    first, made = store.open_digest("2031-03-04", {"picks": ["3103.00001"]})
+    second, made_again = store.open_digest("2031-03-04", {"picks": ["3103.00009"]})
+
+    assert made and not made_again
+    assert second.id == first.id and second.plan == {"picks": ["3103.00001"]}  # the first run's plan stands
+    assert second.revision == 0 and second.digest is None  # still being drafted
+
+
+def test_a_digest_is_saved_revised_approved_and_a_later_edit_waits_for_a_new_approval(store: Store) -> None:
+    store.open_digest("2031-03-04", {"picks": ["3103.00001"]})
+    with pytest.raises(BadInput, match="still being drafted"):
+        store.review_digest("2031-03-04", ReviewState.APPROVED, "ed", 0)
+    drafted = store.save_digest("2031-03-04", digest_data("2031-03-04"), PIPELINE_AUTHOR, 0)
+    assert drafted.revision == 1 and drafted.digest is not None and drafted.author == PIPELINE_AUTHOR
+
+    with pytest.raises(RevisionConflict):
+        store.save_digest("2031-03-04", digest_data("2031-03-04", "Edited"), "ed", 0)
+    approved = store.review_digest("2031-03-04", ReviewState.APPROVED, "ed", 1)
+    assert approved.review.state is ReviewState.APPROVED and approved.review.approved_revision == 1
+
+    edited = store.save_digest("2031-03-04", digest_data("2031-03-04", "Edited"), "ed", 1)
+    assert edited.revision == 2 and edited.review.state is ReviewState.DRAFT
+    published = store.published_digests()
+    assert [(p.day, p.revision, p.digest.title, p.approved_by) for p in published] == [
+        ("2031-03-04", 1, "Two diffusion papers worth reading today", "ed")]
+
+
+def test_papers_featured_in_a_window_of_days_are_known(store: Store) -> None:
+    for day, pick in (("2031-03-01", "3103.00001"), ("2031-03-03", "3103.00003"), ("2031-03-04", "3103.00004")):
+        store.open_digest(day, {"picks": [pick]})
+
+    assert store.featured("2031-03-02", "2031-03-04") == {"3103.00003"}

@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"numbers", "model", "render"},
     {"ingest", "retrieval"},
     {"drafting"},
-    {"pipeline"},
+    {"pipeline", "digest"},  # a card from a paper; a digest from a listing and cards
     {"evaluation", "service"},
     {"cli"},
 ]

@@ -23,11 +23,23 @@ from summarizer.ingest.ids import ArxivId
 from summarizer.jobs import FINISHED, Delivery, JobState, ReviewState, Stage, StageStatus
 from summarizer.service.accounts import PIPELINE_AUTHOR, CredentialKind, Role
 from summarizer.service.store.migrate import engine_for, migrate, upgrade
-from summarizer.service.store.models import CardRecord, CardRevision, Credential, Job, Paper, User, utcnow
+from summarizer.service.store.models import (
+    CardRecord,
+    CardRevision,
+    Credential,
+    DigestRecord,
+    DigestRevision,
+    Job,
+    Paper,
+    User,
+    utcnow,
+)
 from summarizer.service.store.views import (
     CardView,
+    DigestView,
     InboxRow,
     JobView,
+    PublishedDigest,
     Review,
     RevisionView,
     UserView,
@@ -36,7 +48,7 @@ from summarizer.service.store.views import (
 )
 
 __all__ = [
-    "PIPELINE_AUTHOR", "CardView", "InboxRow", "JobView", "Review", "RevisionView", "Store", "UserView", "job_key",
+    "PIPELINE_AUTHOR", "CardView", "DigestView", "InboxRow", "JobView", "Review", "RevisionView", "Store", "UserView", "job_key",
     "migrate",
 ]
 
@@ -492,6 +504,112 @@ class Store:
 
     # --- helpers ---------------------------------------------------------------------------------------
 
+    # --- digests -------------------------------------------------------------------------------------
+
+    def open_digest(self, day: str, plan: dict[str, Any]) -> tuple[DigestView, bool]:
+        """The day's digest, made with this plan if there is none yet: (it, True when this call made it).
+
+        One digest per day whoever asks: of two runs for the same day, the second gets the first's.
+        """
+        now = utcnow()
+        with self._transaction() as session:
+            inserted = session.execute(
+                self._insert(DigestRecord).values(
+                    day=day, plan=plan, current_revision=0, review_state=ReviewState.DRAFT.value, created_at=now,
+                    updated_at=now,
+                ).on_conflict_do_nothing(index_elements=["day"]).returning(DigestRecord.id)
+            ).scalar_one_or_none()
+            record = session.scalars(select(DigestRecord).where(DigestRecord.day == day)).one()
+            created = inserted is not None  # None: the day had its digest already
+            return DigestView.of(record, _digest_revision(session, record, record.current_revision)), created
+
+    def get_digest(self, day: str) -> DigestView | None:
+        """The day's digest at its current revision, or None."""
+        with self._transaction() as session:
+            record = session.scalars(select(DigestRecord).where(DigestRecord.day == day)).one_or_none()
+            if record is None:
+                return None
+            return DigestView.of(record, _digest_revision(session, record, record.current_revision))
+
+    def digests(self, limit: int = 30) -> list[DigestView]:
+        """The latest digests, newest day first."""
+        with self._transaction() as session:
+            records = session.scalars(select(DigestRecord).order_by(DigestRecord.day.desc()).limit(limit)).all()
+            return [DigestView.of(r, _digest_revision(session, r, r.current_revision)) for r in records]
+
+    def set_digest_plan(self, day: str, plan: dict[str, Any]) -> None:
+        """Record how the day's drafting stands (its picks, their jobs, what failed)."""
+        with self._transaction() as session:
+            record = self._lock_digest(session, day, None)
+            record.plan, record.updated_at = plan, utcnow()
+
+    def save_digest(self, day: str, data: dict[str, Any], author: str, expected_revision: int, *,
+                    note: str | None = None) -> DigestView:
+        """Save a digest on top of `expected_revision` (RevisionConflict if that is no longer current).
+
+        An approved digest stays published at its approved revision; the edit makes it a draft again.
+        """
+        now = utcnow()
+        with self._transaction() as session:
+            record = self._lock_digest(session, day, expected_revision)
+            current = _digest_revision(session, record, record.current_revision)
+            if current is not None and current.data == data:
+                return DigestView.of(record, current)
+            revision = DigestRevision(digest_id=record.id, number=_next_digest_number(session, record),
+                                      data=data, author=author, created_at=now, note=note)
+            session.add(revision)
+            record.current_revision, record.updated_at = revision.number, now
+            if record.review_state == ReviewState.APPROVED:
+                record.review_state = ReviewState.DRAFT.value
+            session.flush()
+            return DigestView.of(record, revision)
+
+    def review_digest(self, day: str, state: ReviewState, reviewer: str, expected_revision: int,
+                      comment: str | None = None) -> DigestView:
+        """Approve the digest's current revision (it is published) or send it back with a comment."""
+        state = ReviewState(state)
+        if state is ReviewState.RETURNED and not (comment and comment.strip()):
+            raise BadInput("say what to fix: sending a digest back needs a comment")
+        now = utcnow()
+        with self._transaction() as session:
+            record = self._lock_digest(session, day, expected_revision)
+            if record.current_revision == 0:
+                raise BadInput(f"the digest of {day} is still being drafted: there is nothing to review yet")
+            record.review_state, record.reviewed_by, record.reviewed_at = state.value, reviewer, now
+            record.review_comment = comment.strip() if comment else None
+            if state is ReviewState.APPROVED:
+                record.approved_revision = record.current_revision
+            record.updated_at = now
+            session.flush()
+            return DigestView.of(record, _digest_revision(session, record, record.current_revision))
+
+    def published_digests(self, limit: int = 30) -> list[PublishedDigest]:
+        """The approved revisions of the latest approved digests, newest day first: what subscribers see."""
+        query = (
+            select(DigestRecord, DigestRevision)
+            .join(DigestRevision, (DigestRevision.digest_id == DigestRecord.id)
+                  & (DigestRevision.number == DigestRecord.approved_revision))
+            .order_by(DigestRecord.day.desc()).limit(limit)
+        )
+        with self._transaction() as session:
+            return [PublishedDigest.of(record, revision) for record, revision in session.execute(query)]
+
+    def featured(self, since: str, before: str) -> frozenset[str]:
+        """arXiv ids picked by the digests of days in [since, before): not to be featured again."""
+        query = select(DigestRecord.plan).where(DigestRecord.day >= since, DigestRecord.day < before)
+        with self._transaction() as session:
+            return frozenset(pick for plan in session.scalars(query) for pick in plan.get("picks", []))
+
+    def _lock_digest(self, session: Session, day: str, expected_revision: int | None) -> DigestRecord:
+        record = session.scalars(
+            select(DigestRecord).where(DigestRecord.day == day).with_for_update()
+        ).one_or_none()
+        if record is None:
+            raise BadInput(f"there is no digest for {day}")
+        if expected_revision is not None and record.current_revision != expected_revision:
+            raise RevisionConflict(day, expected_revision, record.current_revision, what="digest")
+        return record
+
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
@@ -594,3 +712,15 @@ def _add_revision(
 def _chunks(values: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(values), _BATCH):
         yield values[start:start + _BATCH]
+
+
+def _digest_revision(session: Session, record: DigestRecord, number: int) -> DigestRevision | None:
+    if number == 0:
+        return None
+    return session.scalars(select(DigestRevision).where(
+        DigestRevision.digest_id == record.id, DigestRevision.number == number)).one_or_none()
+
+
+def _next_digest_number(session: Session, record: DigestRecord) -> int:
+    numbers = session.scalars(select(DigestRevision.number).where(DigestRevision.digest_id == record.id)).all()
+    return max(numbers, default=0) + 1

@@ -153,6 +153,38 @@ class CardRevision(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class DigestRecord(Base):
+    """The digest of one day: its plan (picks, candidates, jobs) while drafted, then its revisions' head."""
+
+    __tablename__ = "digests"
+    __table_args__ = (CheckConstraint(sql_one_of("review_state", ReviewState), name="review_state"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), unique=True)  # YYYY-MM-DD: one digest per day
+    plan: Mapped[dict[str, Any]] = mapped_column(json_type())
+    current_revision: Mapped[int] = mapped_column(Integer, default=0)  # 0: its cards are being drafted
+    review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.DRAFT.value)
+    approved_revision: Mapped[int | None] = mapped_column(Integer)  # what is published
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DigestRevision(Base):
+    """One saved version of a digest (assembled by the run, or an editor's); never updated after insert."""
+
+    __tablename__ = "digest_revisions"
+    __table_args__ = (UniqueConstraint("digest_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(json_type())
+    author: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class User(Base):
     """Someone who signs in: an editor, or an admin who may also force re-runs."""
 

@@ -8,9 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from summarizer.card import Card
+from summarizer.digest.compose import Digest
 from summarizer.jobs import JobState, ReviewState, Stage, StageStatus
 from summarizer.service.accounts import Role
-from summarizer.service.store.models import CardRecord, CardRevision, Job, User
+from summarizer.service.store.models import CardRecord, CardRevision, DigestRecord, DigestRevision, Job, User
 
 
 class JobView(BaseModel):
@@ -56,8 +57,8 @@ class Review(BaseModel):
     comment: str | None = None
 
     @classmethod
-    def of(cls, record: CardRecord) -> Review:
-        """The review of a CardRecord (read inside its session)."""
+    def of(cls, record: CardRecord | DigestRecord) -> Review:
+        """The review of a card's or a digest's record (read inside its session)."""
         return cls(state=ReviewState(record.review_state), approved_revision=record.approved_revision,
                    by=record.reviewed_by, at=record.reviewed_at, comment=record.review_comment)
 
@@ -149,6 +150,48 @@ def changed_fields(previous: dict[str, Any] | None, current: dict[str, Any]) -> 
         name for name in names
         if (name in previous or name in current) and previous.get(name) != current.get(name)
     ]
+
+
+class DigestView(BaseModel):
+    """A day's digest: its plan, and its current revision once its cards are drafted (revision 0: not yet)."""
+
+    model_config = ConfigDict(frozen=True)
+    id: int
+    day: str
+    plan: dict[str, Any]
+    revision: int
+    digest: Digest | None
+    author: str | None
+    review: Review
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: DigestRecord, current: DigestRevision | None) -> DigestView:
+        """The view of a DigestRecord and its current revision (read inside their session)."""
+        return cls(
+            id=record.id, day=record.day, plan=dict(record.plan), revision=record.current_revision,
+            digest=None if current is None else Digest.model_validate(current.data),
+            author=None if current is None else current.author, review=Review.of(record),
+            created_at=record.created_at, updated_at=record.updated_at,
+        )
+
+
+class PublishedDigest(BaseModel):
+    """A day's digest as published: its approved revision, who approved it and when."""
+
+    model_config = ConfigDict(frozen=True)
+    day: str
+    revision: int
+    digest: Digest
+    approved_by: str | None
+    approved_at: datetime | None
+
+    @classmethod
+    def of(cls, record: DigestRecord, revision: DigestRevision) -> PublishedDigest:
+        """The view of a digest's approved revision (read inside their session)."""
+        return cls(day=record.day, revision=revision.number, digest=Digest.model_validate(revision.data),
+                   approved_by=record.reviewed_by, approved_at=record.reviewed_at)
 
 
 class UserView(BaseModel):
