@@ -199,6 +199,8 @@ class DigestSettings(BaseModel):
     empty_feed_wait_s: float = Field(default=900.0, ge=0)
     # how long a run waits for its picks' cards before it assembles what it has
     cards_wait_s: float = Field(default=3 * 3600.0, ge=0)
+    # where subscribers read approved digests: the links of the RSS feed (the API serves them at /published/)
+    public_url: str = "http://127.0.0.1:8000/published/"
 
     @model_validator(mode="after")
     def _known_names(self) -> DigestSettings:
@@ -238,6 +240,11 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def published_dir(self) -> Path:
+        """Approved digests as files (Markdown, HTML, the RSS feed), for any web server to serve."""
+        return self.data_dir / "published"
 
 
 # Flat environment names documented for users, mapped onto the nested settings.

@@ -28,6 +28,7 @@ from summarizer.ingest import ids
 from summarizer.jobs import JobState
 from summarizer.service.accounts import Role
 from summarizer.service.auth import Auth, SignInRequired, refuse
+from summarizer.service.digest_pages import add_digest_pages
 from summarizer.service.intake import Enqueue, Intake, Submission
 from summarizer.service.store import CardView, JobView, Store, UserView
 from summarizer.service.web import add_pages
@@ -127,7 +128,8 @@ def create_app(settings: Settings, store: Store | None = None, enqueue: Enqueue 
     app.add_exception_handler(SignInRequired, refuse)
     _routes(app)
     _docs(app)
-    add_pages(app, auth, database, app.state.intake, settings.cache_dir)
+    pages = add_pages(app, auth, database, app.state.intake, settings.cache_dir)
+    add_digest_pages(app, pages, database, app.state.intake, settings)
     return app
 
 

@@ -26,12 +26,14 @@ from summarizer.service.store import Store, UserView
 from summarizer.service.store.models import utcnow
 from summarizer.settings import WebSettings
 
-__all__ = ["PUBLIC_PATHS", "SESSION_COOKIE", "Auth", "SignInRequired", "TooManyAttempts", "refuse", "safe_next"]
+__all__ = ["PUBLIC_PATHS", "PUBLISHED_PREFIX", "SESSION_COOKIE", "Auth", "SignInRequired", "TooManyAttempts", "refuse", "safe_next"]
 
 SESSION_COOKIE = "summarizer_session"
 CSRF_COOKIE = "summarizer_csrf"
 CSRF_FIELD = "csrf_token"
 PUBLIC_PATHS = frozenset({"/healthz", "/signin"})
+# approved digests, for subscribers: read-only, open to anyone (summarizer/service/digest_pages.py)
+PUBLISHED_PREFIX = "/published/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNAUTHORIZED = (
     "sign in, or send an API token as 'Authorization: Bearer <token>' (an admin makes one with "
@@ -74,7 +76,8 @@ class Auth:
 
     def authenticate(self, request: Request) -> UserView | None:
         """The signed-in user (also kept in request.state.user); SignInRequired off the public paths."""
-        if request.url.path in PUBLIC_PATHS:
+        path = request.url.path
+        if path in PUBLIC_PATHS or (path.startswith(PUBLISHED_PREFIX) and request.method in SAFE_METHODS):
             return None
         user = self.user(request)
         if user is None:

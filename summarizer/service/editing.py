@@ -1,4 +1,5 @@
-"""The card editor's form and diffs: a Card to form fields and back, and what changed between two revisions.
+"""The editors' forms: the card editor's (a Card to form fields and back, what changed between two
+revisions) and the digest editor's (at the end).
 
 The form names every editable field of the Card. Lists of lines (authors, code links) are one per line;
 results tables are cells `tables-T-row-R-C`; key numbers are rows `kn-I-<field>` whose `kn-I-from` says
@@ -9,16 +10,28 @@ does not show (context, section, grounding) travel with it. Rows are kept in the
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from summarizer.card import Card, KeyNumber, ResultsTable
+from summarizer.digest.compose import Digest, Entry, QuickReference
 from summarizer.errors import BadInput
 
 __all__ = [
-    "CHOICES", "DIFF_FIELDS", "LINE_LISTS", "TEXT_AREAS", "TEXT_FIELDS", "FieldDiff", "diff", "field_text", "read_form",
+    "CHOICES",
+    "DIFF_FIELDS",
+    "DIGEST_TEXTS",
+    "ENTRY_TEXTS",
+    "LINE_LISTS",
+    "TEXT_AREAS",
+    "TEXT_FIELDS",
+    "FieldDiff",
+    "diff",
+    "field_text",
+    "read_digest_form",
+    "read_form",
 ]
 
 # (field, label) in the order the editor shows them
@@ -225,3 +238,64 @@ def diff(
         lines = [(line[0], line[2:]) for line in difflib.ndiff(old, new) if line[0] in " -+"]
         changes.append(FieldDiff(field=name, before=old, after=new, lines=lines))
     return changes
+
+
+# --- the digest editor ------------------------------------------------------------------------------------
+
+DIGEST_TEXTS = (("title", "Title"), ("dek", "Dek"), ("intro", "Intro"), ("closing", "Closing"))
+ENTRY_TEXTS = (("name", "Short name"), ("headline", "Heading"), ("byline", "Authors / institution"),
+               ("problem", "Core problem"), ("method", "Method"), ("results", "Results"),
+               ("resources", "Resources"), ("peer_review", "Peer-review status"), ("why", "Why read it"))
+EntryFor = Callable[[str], tuple[Entry, QuickReference] | None]
+
+
+def read_digest_form(digest: Digest, form: Mapping[str, str], entry_for: EntryFor) -> tuple[Digest, list[str]]:
+    """The digest as the editor's form leaves it, and what is wrong with the form (nothing is saved then).
+
+    Entries are `entry-I-<field>` (I: its place on the page), kept in the order of their `entry-I-order`;
+    `entry-I-remove` drops one, `entry-I-swap` puts the card of another candidate in its place (entry_for
+    makes its entry from that paper's card, None when it has none yet). Mentions are `mention-J-note` and
+    `mention-J-remove`.
+    """
+    problems: list[str] = []
+    texts = {name: " ".join(form.get(name, getattr(digest, name)).split()) for name, _ in DIGEST_TEXTS}
+    if not texts["title"]:
+        problems.append("the title is empty")
+    rows: list[tuple[float, int, Entry, QuickReference | None]] = []
+    references = {r.arxiv_id: r for r in digest.quick_reference}
+    for i, entry in enumerate(digest.entries):
+        prefix = f"entry-{i}-"
+        if form.get(prefix + "remove"):
+            continue
+        reference = references.get(entry.arxiv_id)
+        swap = form.get(prefix + "swap", "").strip()
+        if swap and swap != entry.arxiv_id:
+            found = entry_for(swap)
+            if found is None:
+                problems.append(f"{swap} has no card yet: queue it and swap it in when its card is ready")
+            else:
+                entry, reference = found
+        else:
+            entry = entry.model_copy(update={
+                name: " ".join(form[prefix + name].split()) for name, _ in ENTRY_TEXTS if prefix + name in form})
+        order_text = form.get(prefix + "order", str(i + 1)).strip()
+        try:
+            order = float(order_text)
+        except ValueError:
+            problems.append(f"entry {i + 1}: the position {order_text!r} is not a number")
+            order = i + 1
+        rows.append((order, i, entry, reference))
+    rows.sort(key=lambda row: (row[0], row[1]))
+    entries = [entry for _, _, entry, _ in rows]
+    if len({e.arxiv_id for e in entries}) < len(entries):
+        problems.append("a paper appears twice among the entries")
+    mentions = [m.model_copy(update={"note": " ".join(form.get(f"mention-{j}-note", m.note).split())})
+                for j, m in enumerate(digest.mentions) if not form.get(f"mention-{j}-remove")]
+    shown = {e.arxiv_id for e in entries}
+    quick = [r.model_copy(update={"name": e.name, "core_contribution": e.headline})
+             for e, r in ((e, r) for _, _, e, r in rows if r is not None)]
+    edited = digest.model_copy(update={
+        **texts, "entries": entries, "quick_reference": quick,
+        "mentions": [m for m in mentions if m.arxiv_id not in shown],
+    })
+    return edited, problems

@@ -30,7 +30,7 @@ from summarizer.service.store import CardView, Store, UserView
 from summarizer.service.store.models import utcnow
 from summarizer.service.store.views import card_data
 
-__all__ = ["PAGE_SIZE", "add_pages"]
+__all__ = ["PAGE_POLICY", "PAGE_SIZE", "Pages", "add_pages", "posted_form", "revision_number", "user_name"]
 
 PACKAGE = Path(__file__).resolve().parent.parent
 PAGE_SIZE = 50
@@ -57,11 +57,11 @@ def _age(then: datetime, now: datetime) -> str:
 _templates.filters["age"] = _age
 
 
-def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir: Path) -> None:
-    """Register the workspace's pages and its static files on `app`."""
+def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir: Path) -> Pages:
+    """Register the workspace's pages and its static files on `app`; the page renderer, for more pages."""
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
-    pages = _Pages(auth)
+    pages = Pages(auth)
 
     @app.get("/signin", include_in_schema=False)
     def signin_form(request: Request, next_page: Annotated[str | None, Query(alias="next")] = None) -> Response:
@@ -140,8 +140,8 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
         """Save the editor's form as a new revision. Whatever goes wrong (an expired form, an invalid field, a
         revision saved meanwhile), the page comes back with everything the editor typed: nothing is lost."""
         view = await run_in_threadpool(_card, store, card_id)
-        form = await _form(request)
-        expected = _int(form.get("revision"))
+        form = await posted_form(request)
+        expected = revision_number(form.get("revision"))
         edited, problems = read_form(view.card, form)
         failed = await pages.csrf_failure(request, "editor.html", **_editor_context(view, edited, expected))
         if failed is not None:
@@ -150,7 +150,7 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
             return pages.render(request, "editor.html", status=422, error="Not saved: " + "; ".join(problems) + ".",
                                 **_editor_context(view, edited, expected))
         try:
-            await run_in_threadpool(store.save_revision, view.arxiv_id, edited, _name(request), expected,
+            await run_in_threadpool(store.save_revision, view.arxiv_id, edited, user_name(request), expected,
                                     note=form.get("note") or None)
         except RevisionConflict:
             theirs = await run_in_threadpool(_card, store, card_id)
@@ -163,7 +163,7 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
     async def preview(request: Request, card_id: int) -> Response:
         """The entry as it will be published, from the editor's unsaved form (the live preview)."""
         view = await run_in_threadpool(_card, store, card_id)
-        form = await _form(request)
+        form = await posted_form(request)
         try:
             await auth.check_csrf(request)
         except CsrfProtectError:
@@ -187,7 +187,7 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
         if failed is not None:
             return failed
         try:
-            await run_in_threadpool(store.review, view.arxiv_id, decision, _name(request), revision, comment or None)
+            await run_in_threadpool(store.review, view.arxiv_id, decision, user_name(request), revision, comment or None)
         except RevisionConflict:
             return pages.render(request, "editor.html", status=409, error=(
                 f"Someone saved revision {view.revision} since you opened this page: check it before you "
@@ -223,7 +223,7 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
         if old is None:
             raise HTTPException(404, f"card {view.arxiv_id} has no revision {number}")
         try:
-            await run_in_threadpool(store.save_revision, view.arxiv_id, old.card, _name(request), revision,
+            await run_in_threadpool(store.save_revision, view.arxiv_id, old.card, user_name(request), revision,
                                     note=f"restored revision {number}")
         except RevisionConflict:
             return RedirectResponse(f"/cards/{card_id}/history?stale=1", status_code=303)
@@ -245,6 +245,8 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
         """How often editors change each field of the model's drafts, by week."""
         return pages.render(request, "stats.html", periods=edit_rates(store.corrections()), fields=EDITED_FIELDS)
 
+    return pages
+
 
 def _fragment(template: str, status: int, **context: Any) -> HTMLResponse:
     """A piece of a page (the preview), escaped like the pages and under their policy."""
@@ -259,19 +261,19 @@ def _card(store: Store, card_id: int) -> CardView:
     return view
 
 
-def _name(request: Request) -> str:
+def user_name(request: Request) -> str:
     user: UserView = request.state.user
     return user.name
 
 
-def _int(text: str | None) -> int:
+def revision_number(text: str | None) -> int:
     try:
         return int(text or "")
     except ValueError:
         raise HTTPException(422, "the form lost its revision number: reload the page") from None
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def posted_form(request: Request) -> dict[str, str]:
     """The posted form's text fields (the last value of a repeated name)."""
     form = await request.form(max_fields=20_000)
     return {key: value for key, value in form.items() if isinstance(value, str)}
@@ -288,7 +290,7 @@ def _editor_context(view: CardView, card: Card, revision: int) -> dict[str, Any]
     }
 
 
-class _Pages:
+class Pages:
     """Renders a page with the signed-in user and a fresh CSRF token, under the pages' security policy."""
 
     def __init__(self, auth: Auth) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from summarizer.service.accounts import CredentialKind, Role, digest, hash_password, new_token
 from summarizer.service.api import create_app
-from summarizer.service.auth import PUBLIC_PATHS, SESSION_COOKIE
+from summarizer.service.auth import PUBLIC_PATHS, PUBLISHED_PREFIX, SESSION_COOKIE
 from summarizer.service.store import Store, migrate
 from summarizer.settings import Settings, load
 from tests.integration.test_store import POSTGRES_URL, PostgresSchemas
@@ -77,14 +77,15 @@ def sign_in(client: TestClient, name: str = "ed", password: str = PASSWORD, next
 # --- deny by default ------------------------------------------------------------------------------------
 
 
-def test_every_route_but_health_and_sign_in_refuses_an_anonymous_caller(browser: TestClient) -> None:
+def test_every_route_but_health_sign_in_and_the_published_digests_refuses_an_anonymous_caller(
+        browser: TestClient) -> None:
     routes = [r for r in browser.app.routes if isinstance(r, APIRoute)]  # type: ignore[attr-defined]
     checked = 0
     for route in routes:
         path = re.sub(r"\{(\w+)(:path)?\}", lambda m: "1" if m.group(1) == "job_id" else "2501.12948", route.path)
         for method in (route.methods or set()) - {"HEAD"}:
             response = browser.request(method, path)
-            if route.path in PUBLIC_PATHS:
+            if route.path in PUBLIC_PATHS or (route.path.startswith(PUBLISHED_PREFIX) and method == "GET"):
                 assert response.status_code not in (401, 303), (method, path)
                 continue
             checked += 1

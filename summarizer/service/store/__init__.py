@@ -48,7 +48,7 @@ from summarizer.service.store.views import (
 )
 
 __all__ = [
-    "PIPELINE_AUTHOR", "CardView", "DigestView", "InboxRow", "JobView", "Review", "RevisionView", "Store", "UserView", "job_key",
+    "PIPELINE_AUTHOR", "CardView", "DigestView", "InboxRow", "JobView", "PublishedDigest", "Review", "RevisionView", "Store", "UserView", "job_key",
     "migrate",
 ]
 

@@ -1,0 +1,134 @@
+"""The digest in the workspace and in public: reorder, swap, edit, approve; published files and feed.
+A real store (a SQLite file per test) and the real app through Starlette's TestClient."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.digest import compose
+from summarizer.service.accounts import Role, hash_password
+from summarizer.service.store import PIPELINE_AUTHOR, Store, migrate
+from summarizer.settings import Settings, load
+from tests.integration.test_auth import PASSWORD, app_client, form_token, sign_in
+from tests.integration.test_review import add_draft, draft
+
+pytestmark = pytest.mark.integration
+DAY = "2031-03-04"
+HOSTILE = "Fast <img src=x onerror=alert(1)>"
+
+
+@pytest.fixture()
+def world(tmp_path: Path) -> Iterator[tuple[Settings, Store]]:
+    url = f"sqlite:///{tmp_path / 'pages.db'}"
+    migrate(url)
+    settings = load(env={}, database_url=url, data_dir=tmp_path / "data",
+                    digest={"public_url": "https://digest.example.org/published/"})
+    with Store(url) as store:
+        store.add_user("ed", hash_password(PASSWORD), Role.EDITOR)
+        cards = [draft(arxiv_id=f"3103.0000{i}", title=f"Paper{i}: a title", headline=f"Headline {i}")
+                 for i in range(1, 5)]
+        cards[0] = cards[0].model_copy(update={"headline": HOSTILE})
+        for card in cards:
+            add_draft(store, card.arxiv_id or "", card)
+        entries = [compose.entry(c, revision=1, reason="on topic") for c in cards[:3]]
+        digest = compose.Digest(
+            date=DAY, title="Three diffusion papers worth reading today (March 4, 2031)", dek="The dek.",
+            intro="The intro.", entries=entries, closing="The closing.",
+            quick_reference=[compose.quick_reference(e, c) for e, c in zip(entries, cards, strict=False)],
+            mentions=[compose.Mention(arxiv_id="3103.00009", title="A mention", note="Worth a look.")],
+            candidates=[compose.Candidate(arxiv_id=a, title=f"Candidate {a}", score=0.5, reason="ranked next")
+                        for a in ("3103.00004", "3103.00005")],
+        )
+        store.open_digest(DAY, {"picks": [e.arxiv_id for e in entries]})
+        store.save_digest(DAY, digest.model_dump(mode="json"), PIPELINE_AUTHOR, 0)
+        yield settings, store
+
+
+def editor_form(page: Any, **changes: str) -> dict[str, str]:
+    """The editor's form as posted from this page (of revision 1), with these fields changed."""
+    return {"csrf_token": form_token(page), "revision": "1", **changes}
+
+
+def test_editors_reorder_swap_edit_and_remove_and_every_save_is_a_revision(world: tuple[Settings, Store]) -> None:
+    settings, store = world
+    with app_client(settings, store) as client:
+        sign_in(client, next_page="/digests")
+        listing = client.get("/digests")
+        assert listing.status_code == 200 and f"/digests/{DAY}" in listing.text
+        page = client.get(f"/digests/{DAY}")
+        assert page.status_code == 200
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page.text and "<img src=x" not in page.text
+        assert "Queue its card" in page.text  # 3103.00005 has no card yet
+
+        saved = client.post(f"/digests/{DAY}", data=editor_form(
+            page, intro="A sharper intro.", **{"entry-2-order": "0.5", "entry-1-swap": "3103.00004",
+                                                     "mention-0-remove": "1", "entry-0-why": "Read it."}))
+        assert saved.status_code == 303, saved.text
+
+    view = store.get_digest(DAY)
+    assert view is not None and view.digest is not None and view.revision == 2 and view.author == "ed"
+    digest = view.digest
+    assert [e.arxiv_id for e in digest.entries] == ["3103.00003", "3103.00001", "3103.00004"]
+    assert digest.intro == "A sharper intro." and digest.mentions == []
+    assert digest.entries[1].why == "Read it."
+    assert [r.arxiv_id for r in digest.quick_reference] == ["3103.00003", "3103.00001", "3103.00004"]
+
+
+def test_a_refused_save_keeps_what_was_typed_and_stores_nothing(world: tuple[Settings, Store]) -> None:
+    settings, store = world
+    with app_client(settings, store) as client:
+        sign_in(client, next_page=f"/digests/{DAY}")
+        page = client.get(f"/digests/{DAY}")
+        no_card = client.post(f"/digests/{DAY}", data=editor_form(
+            page, intro="My careful intro.", **{"entry-1-swap": "3103.00005"}))
+        assert no_card.status_code == 422 and "3103.00005 has no card yet" in no_card.text
+        assert "My careful intro." in no_card.text
+        forged = client.post(f"/digests/{DAY}", data={**editor_form(page, intro="Mine."), "csrf_token": "x"})
+        assert forged.status_code == 403 and "Mine." in forged.text
+        client.post(f"/digests/{DAY}", data=editor_form(page, intro="First save."))
+        stale = client.post(f"/digests/{DAY}", data=editor_form(page, intro="Second, from revision 1."))
+        assert stale.status_code == 409 and "Second, from revision 1." in stale.text
+
+        queued = client.post(f"/digests/{DAY}/queue", data={"csrf_token": form_token(page),
+                                                            "arxiv_id": "3103.00005"})
+        assert queued.status_code == 303
+    view = store.get_digest(DAY)
+    assert view is not None and view.revision == 2 and view.digest is not None
+    assert view.digest.intro == "First save."
+    assert any(job.arxiv_id == "3103.00005" for job in store.list_jobs())
+
+
+def test_approving_publishes_files_pages_and_a_feed_and_drafts_stay_private(world: tuple[Settings, Store]) -> None:
+    settings, store = world
+    with app_client(settings, store) as anonymous:
+        assert anonymous.get(f"/published/{DAY}.html").status_code == 404  # a draft is not published
+        assert anonymous.get(f"/digests/{DAY}").status_code == 303  # and the workspace needs sign-in
+    with app_client(settings, store) as client:
+        sign_in(client, next_page=f"/digests/{DAY}")
+        page = client.get(f"/digests/{DAY}")
+        approved = client.post(f"/digests/{DAY}/review", data={
+            "csrf_token": form_token(page), "revision": "1", "decision": "approved"})
+        assert approved.status_code == 303
+        page = client.get(f"/digests/{DAY}")
+        client.post(f"/digests/{DAY}", data=editor_form(page, intro="An unpublished edit."))
+
+    published = settings.published_dir
+    assert sorted(p.name for p in published.iterdir()) == [f"{DAY}.html", f"{DAY}.md", "feed.xml", "index.html"]
+    assert "# Three diffusion papers worth reading today (March 4, 2031)" in (published / f"{DAY}.md").read_text()
+    with app_client(settings, store) as anonymous:
+        html = anonymous.get(f"/published/{DAY}.html")
+        assert html.status_code == 200 and "The intro." in html.text and "An unpublished edit." not in html.text
+        assert "<img src=x" not in html.text and "&lt;img src=x onerror=alert(1)&gt;" in html.text
+        assert "script-src 'self'" in html.headers["content-security-policy"]
+        markdown = anonymous.get(f"/published/{DAY}.md")
+        assert markdown.status_code == 200 and markdown.headers["content-type"].startswith("text/markdown")
+        feed = anonymous.get("/published/feed.xml")
+        assert feed.status_code == 200
+        assert f"<link>https://digest.example.org/published/{DAY}.html</link>" in feed.text
+        assert "<title>Three diffusion papers worth reading today (March 4, 2031)</title>" in feed.text
+        assert anonymous.post(f"/published/{DAY}.html").status_code in (303, 405)  # read-only
+
