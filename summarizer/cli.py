@@ -124,7 +124,8 @@ def eval_run(
     cards: Path | None = typer.Option(None, help="Score existing cards (<pdf stem>.json) instead of generating."),
     out: Path = typer.Option(Path("eval/results/latest"), help="Where to write result.json, report.md, report.html."),
     systems: str = typer.Option("pipeline,baseline", help="pipeline, baseline (whole paper in one prompt), or both."),
-    tiers: str = typer.Option("full,abstract", help="full (PDF cards vs reference cards), abstract (vs digests)."),
+    tiers: str = typer.Option("full,abstract", help="full (PDF cards vs reference cards), abstract (vs digests), digest (picks vs digests)."),
+    distractors: Path = typer.Option(Path("eval/listing_distractors.json"), help="The digest tier's other papers of the day."),
     only: str | None = typer.Option(None, help="Comma-separated PDF stems or arXiv ids to evaluate."),
     preset: str | None = typer.Option(None, help=f"Settings preset: {', '.join(PRESETS)}."),
     note: str | None = typer.Option(None, help="A note recorded in the report."),
@@ -140,6 +141,7 @@ def eval_run(
         result = harness.run(
             references, settings, pdfs=pdfs, cards=cards, systems=systems.split(","), tiers=tiers.split(","),
             only=set(only.split(",")) if only else None, note=note, save_cards=None if cards else out / "cards",
+            distractors=distractors,
             progress=lambda message: typer.echo(f"[eval] {message}", err=True),
         )
     written = report.write_reports(result, out)
@@ -370,7 +372,9 @@ def digest_command(
     """
     from datetime import date
 
-    from summarizer.ingest.arxiv import ArxivClient
+    import redis
+
+    from summarizer.ingest.arxiv import ArxivClient, RedisTurns
     from summarizer.model.connection import connect
     from summarizer.model.embeddings import get_embedder
     from summarizer.service import nightly
@@ -381,7 +385,10 @@ def digest_command(
             the_day = date.fromisoformat(day) if day else nightly.today(settings)
         except ValueError:
             raise BadInput(f"--date {day!r} is not a date (YYYY-MM-DD)") from None
-        with Store(settings.database_url) as store, ArxivClient(settings.arxiv, settings.cache_dir) as arxiv, \
+        # the workers' shared politeness limit (one arXiv request per interval for all of them), except in a
+        # dry run, which may run where there is no Redis
+        turns = None if dry_run else RedisTurns(redis.Redis.from_url(settings.redis_url, socket_timeout=10))
+        with Store(settings.database_url) as store, ArxivClient(settings.arxiv, settings.cache_dir, turns) as arxiv, \
                 connect(settings.llm, settings.cache_dir) as llm:
             store.migrate()
             run = nightly.Run(settings=settings, store=store, arxiv=arxiv, embed=get_embedder().embed, llm=llm,

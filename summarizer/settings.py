@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from summarizer.errors import ConfigError
@@ -187,7 +195,8 @@ class DigestSettings(BaseModel):
     examples: list[str] = []  # titles or abstracts of papers the team would pick: they shape the profile
     picks: int = Field(default=5, ge=1, le=10)
     mentions: int = Field(default=5, ge=0, le=10)  # honourable mentions after the picks
-    judged: int = Field(default=12, ge=1)  # the top candidates of the first pass the model reads
+    # the top candidates of the first pass the model reads (0: the first pass alone decides)
+    judged: int = Field(default=12, ge=0)
     # below this first-pass score an abstract is off topic, however few papers the day has; on the test
     # listing (tests/fakes/listing.py) the digests' papers score 0.48 and up, other fields 0.34 at most
     min_score: float = 0.40
@@ -197,10 +206,24 @@ class DigestSettings(BaseModel):
     # an empty listing on a weekday is asked for again this many times, this far apart, before it is believed
     empty_feed_tries: int = Field(default=4, ge=1)
     empty_feed_wait_s: float = Field(default=900.0, ge=0)
-    # how long a run waits for its picks' cards before it assembles what it has
+    # how long a run waits for its picks' cards before it assembles what it has, looking every poll_s
     cards_wait_s: float = Field(default=3 * 3600.0, ge=0)
+    poll_s: float = Field(default=30.0, gt=0)
     # where subscribers read approved digests: the links of the RSS feed (the API serves them at /published/)
     public_url: str = "http://127.0.0.1:8000/published/"
+
+    @field_validator("categories", "keywords", "examples", mode="before")
+    @classmethod
+    def _list_from_text(cls, value: Any) -> Any:
+        """From the environment: a JSON list, or for categories and keywords a comma-separated one."""
+        if not isinstance(value, str):
+            return value
+        if value.lstrip().startswith("["):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a JSON list: {exc}") from None
+        return [part.strip() for part in value.split(",") if part.strip()]
 
     @model_validator(mode="after")
     def _known_names(self) -> DigestSettings:

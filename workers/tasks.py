@@ -78,9 +78,6 @@ _UNACKED = "unacked"
 # the sweeper's second look at Redis, this long after the first
 SECOND_LOOK_S = 1.0
 
-# how often a nightly digest run looks at its picks' jobs while they are summarized
-DIGEST_POLL_S = 60
-
 # retries are the stage runner's (_retry: capped backoff until an outage's length is waited out, so no
 # count limit; each retry carries `waiting_since`); time limits come from the running app's
 # task_annotations (workers/celery_app.py)
@@ -425,7 +422,7 @@ def digest(self: Task, day: str | None = None) -> str:
         logger.error("digest %s failed: %s", the_day, exc)
         return f"failed: {exc}"
     if status is nightly.Status.WAITING:
-        raise self.retry(args=(the_day.isoformat(),), countdown=DIGEST_POLL_S)
+        raise self.retry(args=(the_day.isoformat(),), countdown=config.digest.poll_s)
     return status.value
 
 

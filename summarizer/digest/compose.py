@@ -29,7 +29,7 @@ _REMOVED = re.compile(r"\[(?:number not in paper|removed: [^\]]*)\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 ENTRY_NUMBERS = 6  # key numbers shown under an entry's results
 TABLE_ROWS = 6  # rows of its results table
-NUMBER_WORDS = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight",
+NUMBER_WORDS = {0: "No", 1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight",
                 9: "Nine", 10: "Ten"}
 
 

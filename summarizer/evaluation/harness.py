@@ -35,6 +35,7 @@ class References:
     papers: dict[str, dict[str, Any]] = field(default_factory=dict)  # pdf stem -> reference card
     digest_cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # arxiv id -> digest card
     abstracts: dict[str, dict[str, Any]] = field(default_factory=dict)  # arxiv id -> metadata + abstract
+    digests: dict[str, dict[str, Any]] = field(default_factory=dict)  # digest file name -> digest
 
 
 def load_references(folder: Path) -> References:
@@ -53,6 +54,7 @@ def load_references(folder: Path) -> References:
         if "source_pdf" in data:
             refs.papers[Path(data["source_pdf"]).stem] = data
         elif "papers" in data and "digest_date" in data:
+            refs.digests[path.name] = data  # the name an abstract's "digest" field gives
             for card in data["papers"]:
                 if card.get("arxiv_id"):
                     refs.digest_cards[card["arxiv_id"]] = card
@@ -100,7 +102,7 @@ def run(
     refs: References, settings: Settings, *, pdfs: Path | None, cards: Path | None = None,
     systems: Iterable[str] = SYSTEMS, tiers: Iterable[str] = ("full", "abstract"),
     only: set[str] | None = None, progress: Progress | None = None, note: str | None = None,
-    save_cards: Path | None = None,
+    save_cards: Path | None = None, distractors: Path | None = None,
 ) -> dict[str, Any]:
     """Generate (or load) cards and score them; returns the result dict the reports are made from."""
     say = progress or (lambda message: None)
@@ -169,7 +171,53 @@ def run(
                 values = score(card, refs.digest_cards[arxiv_id], [meta["abstract"]])
                 rows += _rows(arxiv_id, "pipeline", "abstract",
                               {**values, **_cost(card, time.perf_counter() - started)})
+        if "digest" in tiers:
+            if distractors is None:
+                raise SummarizerError("the digest tier needs --distractors (a JSON list of listing entries)")
+            pool = _distractors(distractors)
+            for name, digest in refs.digests.items():
+                if only and name not in only:
+                    continue
+                say(f"digest: {name}")
+                rows += _rows(name, "pipeline", "digest", _digest_tier(name, digest, refs, pool, model, settings,
+                                                                        save_cards))
     return _result(rows, errors, settings, model_name, note=note, pdfs=pdfs)
+
+
+def _distractors(path: Path) -> list[abstract.Listing]:
+    """The other papers of a day (eval/listing_distractors.json's format): new and cross-listed only."""
+    try:
+        entries = json.loads(path.read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SummarizerError(f"cannot read the distractors {path}: {exc}") from exc
+    return [abstract.Listing(arxiv_id=e["arxiv_id"], title=e["title"], abstract=e["abstract"],
+                             categories=e.get("categories") or [], announce_type=e.get("announce_type", "new"))
+            for e in entries if e.get("announce_type", "new") in ("new", "cross")]
+
+
+def _digest_tier(name: str, digest: dict[str, Any], refs: References, pool: list[abstract.Listing],
+                 model: llm.LLM, settings: Settings, save: Path | None) -> dict[str, Any]:
+    """The selection on a day made of the digest's papers (those with an abstract) among the distractors,
+    scored against what the editors featured (scoring.pick_scores)."""
+    from summarizer.digest import selection
+    from summarizer.model.embeddings import get_embedder
+
+    featured = {arxiv_id: meta for arxiv_id, meta in refs.abstracts.items() if meta.get("digest") == name}
+    day = [abstract.Listing(arxiv_id=a, title=m["title"], abstract=m["abstract"], categories=m.get("categories") or [])
+           for a, m in featured.items()] + pool
+    started = time.perf_counter()
+    chosen = selection.select(day, settings, get_embedder().embed, model)
+    ranked = [c.entry.arxiv_id for c in chosen.ranked]
+    picks = [c.entry.arxiv_id for c in chosen.picks]
+    if save is not None:
+        (save / "digest").mkdir(parents=True, exist_ok=True)
+        (save / "digest" / f"{Path(name).stem}.json").write_text(json.dumps({
+            "featured": sorted(featured), "picks": picks, "mentions": [c.entry.arxiv_id for c in chosen.mentions],
+            "ranked": [{"arxiv_id": c.entry.arxiv_id, "score": round(c.first_pass, 4), "merit": c.merit,
+                        "reason": c.reason} for c in chosen.ranked[:20]],
+        }, indent=2) + "\n", "utf-8")
+    return {**scoring.pick_scores(ranked, picks, set(featured)), "pool": len(day),
+            "seconds_total": round(time.perf_counter() - started, 2)}
 
 
 def _save(folder: Path | None, system: str, name: str, card: Card) -> None:

@@ -26,7 +26,7 @@ TABLE_METRICS = ("grounding_precision", "key_numbers_recall_at_k", "key_numbers_
                  "key_number_recall_anywhere", "table_cell_recall", "title_exact", "author_f1",
                  "must_mention", "rouge_l_method", "prompt_tokens", "seconds_total")
 SYSTEM_ORDER = ("pipeline", "baseline", "cards")
-TIER_ORDER = ("full", "abstract")
+TIER_ORDER = ("full", "abstract", "digest")
 _EPS = 1e-9  # float noise from JSON round trips is not a change
 _MD_SPECIAL = re.compile(r"([\\|<>\[\]`*])")  # "_" inside metric names is not emphasis in CommonMark
 _UNSAFE_FILE = re.compile(r"[^A-Za-z0-9_.-]")

@@ -12,7 +12,7 @@ loaded from the JSON files. Every score is a float in [0, 1], a bool, or None wh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from summarizer.card import Card
@@ -359,3 +359,26 @@ def score_card(card: CardLike, reference: Mapping[str, Any], pages: list[str]) -
         ref = reference.get(field)
         scores[f"rouge_l_{field}"] = rouge_l(data.get(field) or "", ref) if ref else None
     return scores
+
+
+# ---------------------------------------------------------------------------------------- digest picks
+
+
+def pick_scores(ranked: Sequence[str], picks: Sequence[str], featured: set[str]) -> dict[str, Score]:
+    """The selection against the papers editors featured that day (those the pool holds).
+
+    Recall: the share of featured papers among the picks. Precision: the share of picks that were
+    featured; with fewer featured papers in the pool than picks its ceiling is len(featured)/len(picks),
+    reported beside it. Mean rank: where the featured papers sit in the whole ranking (1 is the top).
+    """
+    if not featured:
+        return {"picks_recall": None, "picks_precision": None, "picks_precision_ceiling": None,
+                "featured_mean_rank": None}
+    hits = len(set(picks) & featured)
+    ranks = [ranked.index(paper) + 1 for paper in featured if paper in ranked]
+    return {
+        "picks_recall": hits / len(featured),
+        "picks_precision": hits / len(picks) if picks else None,
+        "picks_precision_ceiling": min(1.0, len(featured) / len(picks)) if picks else None,
+        "featured_mean_rank": sum(ranks) / len(ranks) if ranks else None,
+    }

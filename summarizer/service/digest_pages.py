@@ -137,7 +137,7 @@ def add_digest_pages(app: FastAPI, pages: Pages, store: Store, intake: Intake, s
     # --- public: approved revisions only -------------------------------------------------------------------
 
     def published(day: str) -> compose.Digest:
-        found = next((p for p in store.published_digests(limit=10_000) if p.day == day), None)
+        found = store.published_digest(day)
         if found is None:
             raise HTTPException(404, f"no digest published for {day}")
         return found.digest

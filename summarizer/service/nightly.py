@@ -28,7 +28,7 @@ from summarizer.drafting.abstract import Listing
 from summarizer.errors import BadInput, SummarizerError
 from summarizer.ingest.arxiv import ArxivClient
 from summarizer.ingest.ids import ArxivId
-from summarizer.jobs import JobState, ReviewState
+from summarizer.jobs import JobState
 from summarizer.model.llm import LLM
 from summarizer.service.accounts import PIPELINE_AUTHOR
 from summarizer.service.intake import Intake
@@ -40,8 +40,6 @@ Progress = Callable[[str], None]
 
 # ranked papers kept in the plan beyond the picks and mentions, for replacements and for editors to swap in
 SPARE_CANDIDATES = 10
-# how often the CLI looks at the picks' jobs
-POLL_S = 5.0
 
 
 class Status(StrEnum):
@@ -251,7 +249,7 @@ def published_card(run: Run, arxiv_id: str) -> tuple[Card, int] | None:
     if view is None:
         return None
     approved = view.review.approved_revision
-    if approved is not None and approved != view.revision and view.review.state is not ReviewState.RETURNED:
+    if approved is not None and approved != view.revision:
         revision = next((r for r in run.store.revisions(arxiv_id) if r.number == approved), None)
         if revision is not None:
             return revision.card, revision.number
@@ -297,4 +295,4 @@ def run_to_end(run: Run, day: date, listing_file: Path | None = None) -> DigestV
             return None
         if status is Status.DRAFTED:
             return run.store.get_digest(day.isoformat())
-        run.sleep(POLL_S)
+        run.sleep(run.settings.digest.poll_s)

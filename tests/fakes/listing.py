@@ -1,7 +1,7 @@
 """A fake day of arXiv announcements: the seed digests' papers among distractors written as data.
 
 The papers are ../shared/eval/abstracts (the digests' own papers, real abstracts); the distractors are
-listing_distractors.json: fictional abstracts of other fields and of near misses (GANs, normalizing flows,
+eval/listing_distractors.json (shared with the eval's digest tier and the benchmark): fictional abstracts of other fields and of near misses (GANs, normalizing flows,
 diffusion used only as a tool, other meanings of "diffusion"), with cross-lists and replacements. `rss`
 writes one category's feed as arXiv's RSS service serves it today.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 ABSTRACTS = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "abstracts"
-DISTRACTORS = Path(__file__).resolve().parent / "listing_distractors.json"
+DISTRACTORS = Path(__file__).resolve().parents[2] / "eval" / "listing_distractors.json"
 # arXiv's RSS days are in its own time zone (US Eastern; -05:00 in winter)
 ARXIV_TZ = timezone(timedelta(hours=-5))
 

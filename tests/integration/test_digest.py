@@ -22,11 +22,13 @@ from summarizer.model.connection import connect
 from summarizer.model.embeddings import get_embedder
 from summarizer.service import nightly
 from summarizer.service.intake import Intake
+from summarizer.service.store import PIPELINE_AUTHOR
 from summarizer.settings import Settings
 from tests.fakes.fake_arxiv import FakeArxiv
 from tests.fakes.fake_llm import schema_answer
 from tests.fakes.listing import day_listing, distractors, rss, seed_papers
 from tests.integration.queue_harness import Harness
+from workers.celery_app import make_app
 
 pytestmark = pytest.mark.integration
 WEEKDAY = date(2026, 5, 15)  # a Friday
@@ -186,3 +188,22 @@ def test_the_dry_run_prints_the_ranking_and_stores_nothing(harness: Harness, tmp
     other_day = subprocess.run([sys.executable, "-m", "summarizer.cli", "digest", "--dry-run", "--date", "2026-05-14"],
                                env=env, capture_output=True, text=True, timeout=300, check=False)
     assert other_day.returncode == 2 and "serves only the latest" in other_day.stderr
+
+
+def test_the_scheduled_task_drafts_the_day_on_the_workers(world: Callable[..., Harness], fake_arxiv: FakeArxiv) -> None:
+    h = world(SUMMARIZER_DIGEST__POLL_S="1")  # beat's task looks at its picks' jobs every second
+    h.model.default = judging
+    fake_arxiv.announce(day_listing(), WEEKDAY)
+    h.start_worker()
+
+    make_app(h.settings()).send_task("summarizer.digest", args=(WEEKDAY.isoformat(),))
+
+    assert h.store is not None
+    deadline = time.monotonic() + 300
+    view = h.store.get_digest(WEEKDAY.isoformat())
+    while (view is None or view.revision == 0) and time.monotonic() < deadline:
+        time.sleep(1)
+        view = h.store.get_digest(WEEKDAY.isoformat())
+    assert view is not None and view.digest is not None, h.log()[-3000:]
+    assert len(view.digest.entries) == 5 and view.author == PIPELINE_AUTHOR
+    assert "digest 2026-05-15: digest of 2026-05-15 drafted" in h.log()

@@ -13,6 +13,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+DIGEST = "000_5cce8fcd1cf364ff.json"  # three of its five papers have an abstract in shared/eval/abstracts
 QUALITY = ("grounding_precision", "key_number_recall_anywhere", "table_cell_recall", "author_f1", "must_mention",
            "rouge_l_method")
 
@@ -28,8 +29,8 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
     env["SUMMARIZER_DATA_DIR"] = str(out / "data")
     result = summarizer("eval", "run", "--refs", str(SHARED / "eval"), "--pdfs", str(SHARED / "fixtures"),
-                        "--only", "gpjax_joss,2605.13974", "--preset", "local-tiny", "--out", str(out / "run"),
-                        env=env)
+                        "--only", f"gpjax_joss,2605.13974,{DIGEST}", "--tiers", "full,abstract,digest",
+                        "--preset", "local-tiny", "--out", str(out / "run"), env=env)
     return out, env, result
 
 
@@ -46,18 +47,25 @@ def test_a_small_eval_writes_its_reports_with_sane_scores(smoke: Smoke) -> None:
     data = json.loads((run / "result.json").read_text())
     seen = {(r["paper"], r["system"], r["tier"]) for r in data["rows"]}
     assert seen == {("gpjax_joss", "pipeline", "full"), ("gpjax_joss", "baseline", "full"),
-                    ("2605.13974", "pipeline", "abstract")}
+                    ("2605.13974", "pipeline", "abstract"), (DIGEST, "pipeline", "digest")}
     for row in data["rows"]:
         if row["metric"] in QUALITY and row["value"] is not None:
             assert 0.0 <= row["value"] <= 1.0, row
         if row["metric"].startswith("cosine_") and row["value"] is not None:
             assert -1.0 <= row["value"] <= 1.0, row
     values = {(r["paper"], r["system"], r["metric"]): r["value"] for r in data["rows"]}
+    assert "Tier: digest" in result.stdout
     # the pipeline's numbers are grounded by construction; metadata of a JOSS paper comes from the PDF
     assert values[("gpjax_joss", "pipeline", "grounding_precision")] in (1.0, None)
     assert values[("gpjax_joss", "pipeline", "venue_match")] is True
     assert values[("gpjax_joss", "pipeline", "prompt_tokens")] > 0
     assert values[("2605.13974", "pipeline", "title_exact")] is True  # metadata from the listing
+    # the digest tier: its three papers among the distractors; five picks can hold at most three of them
+    assert values[(DIGEST, "pipeline", "pool")] == 3 + 48
+    assert values[(DIGEST, "pipeline", "picks_precision_ceiling")] == 0.6
+    assert 0.0 <= values[(DIGEST, "pipeline", "picks_recall")] <= 1.0
+    assert 1.0 <= values[(DIGEST, "pipeline", "featured_mean_rank")] <= 51
+    assert (run / "cards" / "digest" / "000_5cce8fcd1cf364ff.json").is_file()
     assert data["meta"]["prompt_versions"]["extract_results"] >= 1 and data["meta"]["preset"] == "local-tiny"
     assert "| gpjax_joss | pipeline |" in result.stdout
     assert (run / "cards" / "pipeline" / "gpjax_joss.json").is_file()

@@ -19,6 +19,7 @@ from summarizer.evaluation.scoring import (
     key_numbers_at_k,
     metadata,
     must_mention,
+    pick_scores,
     rouge_l,
     score_card,
     table_cell_recall,
@@ -322,3 +323,14 @@ def test_a_card_listing_every_number_of_the_paper_scores_low_on_the_strict_metri
     chosen = {"title": "t", "key_numbers": [_kn("71.4", "65.2"), _kn("9.8", "12.1"), _kn("1.7\u00d7")]}
     assert key_numbers_at_k(chosen, reference) == {"key_numbers_recall_at_k": 1.0,
                                                    "key_numbers_precision_at_k": 1.0}
+
+
+def test_picks_are_scored_by_recall_and_precision_with_the_precision_ceiling_beside_it() -> None:
+    ranked = ["a", "x", "b", "y", "z", "c", "w"]
+
+    scores = pick_scores(ranked, ranked[:5], {"a", "b", "c"})
+
+    assert scores["picks_recall"] == 2 / 3 and scores["picks_precision"] == 2 / 5
+    assert scores["picks_precision_ceiling"] == 3 / 5
+    assert scores["featured_mean_rank"] == (1 + 3 + 6) / 3
+    assert pick_scores(ranked, ranked[:5], set())["picks_recall"] is None

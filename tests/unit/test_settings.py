@@ -6,6 +6,7 @@ import pytest
 
 from summarizer.errors import ConfigError
 from summarizer.settings import load
+from workers.celery_app import celery_config
 
 
 def test_defaults_are_the_embedded_stack() -> None:
@@ -35,3 +36,23 @@ def test_a_bad_setting_names_the_variable_but_never_echoes_its_value() -> None:
     with pytest.raises(ConfigError) as caught:
         load(env={"SUMMARIZER_LLM__TEMPERATURE": "sk-secret-looking-value"})
     assert "SUMMARIZER_LLM__TEMPERATURE" in str(caught.value) and "sk-secret" not in str(caught.value)
+
+
+def test_beat_starts_the_nightly_digest_at_the_configured_time_in_the_configured_zone() -> None:
+    config = celery_config(load(env={"SUMMARIZER_DIGEST__AT": "05:45", "SUMMARIZER_DIGEST__TIMEZONE": "Asia/Tokyo"}))
+
+    entry = config["beat_schedule"]["nightly-digest"]
+    assert entry["task"] == "summarizer.digest"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({5}, {45})
+    assert config["timezone"] == "Asia/Tokyo"
+    assert config["task_routes"]["summarizer.digest"]["queue"] == "llm"
+
+
+def test_digest_settings_refuse_an_unknown_time_zone_a_bad_time_and_a_bad_category() -> None:
+    for env, name in (({"SUMMARIZER_DIGEST__TIMEZONE": "Mars/Olympus"}, "unknown time zone"),
+                      ({"SUMMARIZER_DIGEST__AT": "25:00"}, "SUMMARIZER_DIGEST__AT"),
+                      ({"SUMMARIZER_DIGEST__CATEGORIES": '["cs.CV", "not a category!"]'}, "arXiv category"),
+                      ({"SUMMARIZER_DIGEST__CATEGORIES": "cs.CV, bad one"}, "arXiv category")):
+        with pytest.raises(ConfigError, match=name):
+            load(env=env)
+    assert load(env={"SUMMARIZER_DIGEST__CATEGORIES": "cs.CV, stat.ML"}).digest.categories == ["cs.CV", "stat.ML"]

@@ -13,7 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -585,14 +585,18 @@ class Store:
 
     def published_digests(self, limit: int = 30) -> list[PublishedDigest]:
         """The approved revisions of the latest approved digests, newest day first: what subscribers see."""
-        query = (
-            select(DigestRecord, DigestRevision)
-            .join(DigestRevision, (DigestRevision.digest_id == DigestRecord.id)
-                  & (DigestRevision.number == DigestRecord.approved_revision))
-            .order_by(DigestRecord.day.desc()).limit(limit)
-        )
         with self._transaction() as session:
+            query = _published().order_by(DigestRecord.day.desc()).limit(limit)
             return [PublishedDigest.of(record, revision) for record, revision in session.execute(query)]
+
+    def published_digest(self, day: str) -> PublishedDigest | None:
+        """The day's digest as published (its approved revision), or None."""
+        with self._transaction() as session:
+            row = session.execute(_published().where(DigestRecord.day == day)).one_or_none()
+            if row is None:
+                return None
+            record, revision = row
+            return PublishedDigest.of(record, revision)
 
     def featured(self, since: str, before: str) -> frozenset[str]:
         """arXiv ids picked by the digests of days in [since, before): not to be featured again."""
@@ -724,3 +728,10 @@ def _digest_revision(session: Session, record: DigestRecord, number: int) -> Dig
 def _next_digest_number(session: Session, record: DigestRecord) -> int:
     numbers = session.scalars(select(DigestRevision.number).where(DigestRevision.digest_id == record.id)).all()
     return max(numbers, default=0) + 1
+
+
+def _published() -> Select[DigestRecord, DigestRevision]:
+    """Digests with their approved revision (approved ones only)."""
+    return select(DigestRecord, DigestRevision).join(
+        DigestRevision, (DigestRevision.digest_id == DigestRecord.id)
+        & (DigestRevision.number == DigestRecord.approved_revision))
