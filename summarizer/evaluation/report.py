@@ -24,7 +24,8 @@ Key = tuple[str, str]  # (system, tier)
 # lenient "anywhere in the card" recall, which listing every number of a paper would win
 TABLE_METRICS = ("grounding_precision", "key_numbers_recall_at_k", "key_numbers_precision_at_k",
                  "key_number_recall_anywhere", "table_cell_recall", "title_exact", "author_f1",
-                 "must_mention", "rouge_l_method", "prompt_tokens", "seconds_total")
+                 "must_mention", "rouge_l_method", "picks_recall", "picks_precision", "picks_precision_ceiling",
+                 "featured_mean_rank", "pool", "prompt_tokens", "seconds_total")
 SYSTEM_ORDER = ("pipeline", "baseline", "cards")
 TIER_ORDER = ("full", "abstract", "digest")
 _EPS = 1e-9  # float noise from JSON round trips is not a change
@@ -35,8 +36,8 @@ _UNSAFE_FILE = re.compile(r"[^A-Za-z0-9_.-]")
 # ----------------------------------------------------------------------------------------------- values
 
 def is_cost(metric: str) -> bool:
-    """Lower is better for time and token counts; higher is better for every quality metric."""
-    return metric.startswith("seconds") or metric.endswith("_tokens")
+    """Lower is better for time, token counts and ranks; higher is better for every quality metric."""
+    return metric.startswith("seconds") or metric.endswith(("_tokens", "_rank"))
 
 
 def _num(value: Any) -> float | None:

@@ -354,12 +354,7 @@ def _read_feed(response: httpx.Response) -> tuple[int, bytes]:
     # arXiv answers a malformed id with HTTP 400 and an Atom error entry, so 400 is parsed, not raised
     if response.status_code not in (200, 400):
         raise UpstreamUnavailable(f"arXiv API answered HTTP {response.status_code}")
-    data = bytearray()
-    for chunk in response.iter_bytes():
-        data += chunk
-        if len(data) > _MAX_FEED_BYTES:
-            raise UpstreamUnavailable(f"arXiv API answer is larger than {_MAX_FEED_BYTES} bytes")
-    return response.status_code, bytes(data)
+    return response.status_code, _read_at_most(response, _MAX_FEED_BYTES, "arXiv API answer")
 
 
 def _read_listing(category: str, response: httpx.Response) -> bytes:
@@ -367,11 +362,16 @@ def _read_listing(category: str, response: httpx.Response) -> bytes:
         raise BadInput(f"arXiv has no listing for the category {category!r}")
     if response.status_code != 200:
         raise UpstreamUnavailable(f"arXiv's listing of {category} answered HTTP {response.status_code}")
+    return _read_at_most(response, _MAX_LISTING_BYTES, f"arXiv's listing of {category}")
+
+
+def _read_at_most(response: httpx.Response, limit: int, what: str) -> bytes:
+    """The body, read as it arrives; UpstreamUnavailable once it is longer than `limit` bytes."""
     data = bytearray()
     for chunk in response.iter_bytes():
         data += chunk
-        if len(data) > _MAX_LISTING_BYTES:
-            raise UpstreamUnavailable(f"arXiv's listing of {category} is larger than {_MAX_LISTING_BYTES} bytes")
+        if len(data) > limit:
+            raise UpstreamUnavailable(f"{what} is larger than {limit} bytes")
     return bytes(data)
 
 

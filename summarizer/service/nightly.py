@@ -201,6 +201,8 @@ def step(run: Run, day: date, listing_file: Path | None = None) -> Status:
     waited = time.time() - plan.started_at
     if pending and waited < run.settings.digest.cards_wait_s:
         run.store.set_digest_plan(day.isoformat(), plan.model_dump(mode="json"))
+        run.progress(f"waiting for {len(pending)} card(s) from the workers ({', '.join(pending)}); "
+                     f"{waited:.0f} s of at most {run.settings.digest.cards_wait_s:.0f} s")
         return Status.WAITING
     if pending:
         for arxiv_id in pending:

@@ -72,6 +72,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Reviewed:
+    """Where a card or a digest is in review: the approved revision (what is published), who decided, when, why."""
+
+    approved_revision: Mapped[int | None] = mapped_column(Integer)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+
+
 class Paper(Base):
     """One arXiv paper, by its unversioned id."""
 
@@ -119,7 +128,7 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class CardRecord(Base):
+class CardRecord(Reviewed, Base):
     """The card of one paper: points at its current revision."""
 
     __tablename__ = "cards"
@@ -130,10 +139,6 @@ class CardRecord(Base):
     # the revision editors see and edit; a model re-run beside an editor's work is stored but not current
     current_revision: Mapped[int] = mapped_column(Integer, default=0)
     review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.DRAFT.value, index=True)
-    approved_revision: Mapped[int | None] = mapped_column(Integer)  # what is published
-    reviewed_by: Mapped[str | None] = mapped_column(String(64))
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    review_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -153,7 +158,7 @@ class CardRevision(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class DigestRecord(Base):
+class DigestRecord(Reviewed, Base):
     """The digest of one day: its plan (picks, candidates, jobs) while drafted, then its revisions' head."""
 
     __tablename__ = "digests"
@@ -163,10 +168,6 @@ class DigestRecord(Base):
     plan: Mapped[dict[str, Any]] = mapped_column(json_type())
     current_revision: Mapped[int] = mapped_column(Integer, default=0)  # 0: its cards are being drafted
     review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.DRAFT.value)
-    approved_revision: Mapped[int | None] = mapped_column(Integer)  # what is published
-    reviewed_by: Mapped[str | None] = mapped_column(String(64))
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    review_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
