@@ -126,7 +126,7 @@ def eval_run(
     systems: str = typer.Option("pipeline,baseline", help="pipeline, baseline (whole paper in one prompt), or both."),
     tiers: str = typer.Option("full,abstract", help="full (PDF cards vs reference cards), abstract (vs digests), digest (picks vs digests)."),
     distractors: Path = typer.Option(Path("eval/listing_distractors.json"), help="The digest tier's other papers of the day."),
-    only: str | None = typer.Option(None, help="Comma-separated PDF stems or arXiv ids to evaluate."),
+    only: str | None = typer.Option(None, help="Comma-separated PDF stems, arXiv ids or digest file names to evaluate."),
     preset: str | None = typer.Option(None, help=f"Settings preset: {', '.join(PRESETS)}."),
     note: str | None = typer.Option(None, help="A note recorded in the report."),
 ) -> None:
@@ -361,7 +361,7 @@ def _ranking_table(selection: Selection) -> str:
 def digest_command(
     day: str | None = typer.Option(None, "--date", help="The day (YYYY-MM-DD); default: today in SUMMARIZER_DIGEST__TIMEZONE."),
     listing_file: Path | None = typer.Option(None, "--listing", help="A saved arXiv RSS feed instead of today's."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Rank the listing and print the picks; queue and store nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Rank the listing (the model judges the top ones) and print the picks; queue nothing, draft no digest."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Also write the digest's Markdown here."),
     preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
 ) -> None:

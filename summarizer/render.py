@@ -19,6 +19,23 @@ def md_escape(text: object) -> str:
     return " ".join(_MD_SPECIAL.sub(r"\\\1", text).splitlines())
 
 
+# what makes a line a heading, a list item, a rule or a setext underline when it starts the line
+_BLOCK_START = re.compile(r"^(\s*)(#|[-+=]|\d+(?=[.)]))")
+
+
+def md_block(text: object) -> str:
+    """md_escape for a field that starts a line of its own (a paragraph): it cannot turn into a heading,
+    a list or a rule either."""
+    escaped = md_escape(text)
+    match = _BLOCK_START.match(escaped)
+    if match is None:
+        return escaped
+    if match.group(2)[0].isdigit():  # "1. x" -> "1\. x"
+        end = match.end()
+        return escaped[:end] + "\\" + escaped[end:]
+    return escaped[:match.start(2)] + "\\" + escaped[match.start(2):]
+
+
 def md_cell(text: object) -> str:
     return md_escape(text) if str(text).strip() else " "
 
@@ -29,6 +46,7 @@ _ENV = Environment(
     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
 )
 _ENV.filters["md"] = md_escape
+_ENV.filters["md_block"] = md_block
 _ENV.filters["cell"] = md_cell
 
 

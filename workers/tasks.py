@@ -394,35 +394,61 @@ def store(self: Task, job_id: int, waiting_since: float | None = None) -> None:
 
 @shared_task(name="summarizer.recover", bind=True, acks_late=True)
 def recover_task(self: Task, older_than_s: float | None = None) -> list[int]:
-    """The sweeper, sent by beat every minute: re-send the jobs whose message is gone."""
-    return recover(self.app, older_than_s, store=get_store(settings_of(self)))
+    """The sweeper, sent by beat every minute: re-send the jobs whose message is gone, and resume a digest
+    whose run stopped while its picks were drafted."""
+    config = settings_of(self)
+    store_ = get_store(config)
+    resume_digests(self.app, store_, config)
+    return recover(self.app, older_than_s, store=store_)
+
+
+def resume_digests(celery: Celery, store_: Store, config: Settings) -> list[str]:
+    """Send `summarizer.digest` again for every digest still being drafted whose run has not moved for
+    three polls (its task was lost: a worker killed, Redis flushed); the days sent."""
+    now = time.time()
+    quiet = max(3 * config.digest.poll_s, float(config.queue.recover_after_s))
+    days = [view.day for view in store_.digests(limit=7) if view.revision == 0
+            and now - view.updated_at.timestamp() > quiet]
+    for day in days:
+        logger.warning("digest %s: its run has not moved for %.0f s; resumed", day, quiet)
+        celery.send_task("summarizer.digest", args=(day,))
+    return days
 
 
 @shared_task(name="summarizer.digest", bind=True, acks_late=True, max_retries=None)
-def digest(self: Task, day: str | None = None) -> str:
+def digest(self: Task, day: str | None = None, listing_tries: int = 0) -> str:
     """The nightly digest (beat sends it at settings.digest.at): one step, then again in a while until drafted.
 
     The day is fixed by the first delivery and carried by every retry, so a run that crosses midnight still
-    drafts the day it started for.
+    drafts the day it started for. The task never sleeps: an empty or not yet updated weekday listing is
+    asked for again by a retry empty_feed_wait_s later (listing_tries counts them), a service away by a
+    retry after the queue's longest backoff, picks still on the queue by a retry every poll_s.
     """
     config = settings_of(self)
     the_day = date.fromisoformat(day) if day else nightly.today(config)
-    db = get_store(config)
-    run = nightly.Run(
-        settings=config, store=db, arxiv=_get_arxiv(config), embed=get_embedder().embed, llm=_get_model(config),
-        intake=Intake(db, config, enqueue=lambda job_ids: enqueue(job_ids, self.app)),
-        progress=lambda message: logger.info("digest %s: %s", the_day, message),
-    )
+    args = (the_day.isoformat(),)
     try:
-        status = nightly.step(run, the_day)
+        db = get_store(config)
+        run = nightly.Run(
+            settings=config, store=db, arxiv=_get_arxiv(config), embed=get_embedder().embed,
+            llm=_get_model(config), intake=Intake(db, config, enqueue=lambda job_ids: enqueue(job_ids, self.app)),
+            progress=lambda message: logger.info("digest %s: %s", the_day, message),
+        )
+        last_try = listing_tries + 1 >= config.digest.empty_feed_tries
+        # each delivery asks for the listing once; the last one believes an empty weekday listing
+        status = nightly.step(run, the_day, tries=1, believe_empty=last_try)
     except (UpstreamUnavailable, OperationalError, redis.RedisError) as exc:
         logger.warning("digest %s: %s; trying again", the_day, exc)
-        raise self.retry(args=(the_day.isoformat(),), countdown=config.queue.retry_backoff_max_s) from exc
+        raise self.retry(args=args, kwargs={"listing_tries": listing_tries},
+                         countdown=config.queue.retry_backoff_max_s) from exc
     except SummarizerError as exc:  # bad settings, a listing of another day: no retry would help
         logger.error("digest %s failed: %s", the_day, exc)
         return f"failed: {exc}"
+    if status is nightly.Status.NOT_YET:
+        raise self.retry(args=args, kwargs={"listing_tries": listing_tries + 1},
+                         countdown=config.digest.empty_feed_wait_s)
     if status is nightly.Status.WAITING:
-        raise self.retry(args=(the_day.isoformat(),), countdown=config.digest.poll_s)
+        raise self.retry(args=args, kwargs={"listing_tries": listing_tries}, countdown=config.digest.poll_s)
     return status.value
 
 

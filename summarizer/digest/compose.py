@@ -70,7 +70,7 @@ class QuickReference(BaseModel):
     code: str
 
 
-class Candidate(BaseModel):
+class RankedCandidate(BaseModel):
     """A ranked paper the editors may swap in, with the reason for its rank."""
 
     arxiv_id: str
@@ -93,7 +93,7 @@ class Digest(BaseModel):
     closing: str = ""
     listing_size: int = 0
     categories: list[str] = []
-    candidates: list[Candidate] = []
+    candidates: list[RankedCandidate] = []
     notes: list[str] = []  # what happened while drafting it (a pick that failed, a replacement)
 
 

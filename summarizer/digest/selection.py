@@ -114,7 +114,6 @@ class Selection:
     ranked: list[Candidate]
     picks: list[Candidate]
     mentions: list[Candidate]
-    considered: int  # papers the first pass scored
 
 
 def keyword_hints(text: str, keywords: Sequence[str]) -> list[str]:
@@ -184,8 +183,7 @@ def rank(candidates: list[Candidate], digest: DigestSettings, *, featured: froze
     ranked = sorted(candidates, key=order, reverse=True)
     eligible = [c for c in ranked if c.eligible(digest.min_score) and c.entry.arxiv_id not in featured]
     picks = eligible[:digest.picks]
-    return Selection(ranked=ranked, picks=picks, mentions=eligible[digest.picks:digest.picks + digest.mentions],
-                     considered=len(candidates))
+    return Selection(ranked=ranked, picks=picks, mentions=eligible[digest.picks:digest.picks + digest.mentions])
 
 
 def select(entries: Sequence[Listing], settings: Settings, embed: Embed, llm: LLM | None, *,

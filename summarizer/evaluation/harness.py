@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 SYSTEMS = ("pipeline", "baseline")
 PROSE = ("core_problem", "method", "verdict")
+# the card scores a digest's entries are judged by (the abstract tier's, averaged over the picked entries)
+ENTRY_METRICS = ("title_exact", "author_f1", "key_numbers_recall_at_k", "key_numbers_precision_at_k",
+                 "grounding_precision", "rouge_l_method", "cosine_core_problem", "cosine_method")
 
 
 @dataclass
@@ -35,7 +38,7 @@ class References:
     papers: dict[str, dict[str, Any]] = field(default_factory=dict)  # pdf stem -> reference card
     digest_cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # arxiv id -> digest card
     abstracts: dict[str, dict[str, Any]] = field(default_factory=dict)  # arxiv id -> metadata + abstract
-    digests: dict[str, dict[str, Any]] = field(default_factory=dict)  # digest file name -> digest
+    digests: list[str] = field(default_factory=list)  # the digests' file names (an abstract's "digest")
 
 
 def load_references(folder: Path) -> References:
@@ -54,7 +57,7 @@ def load_references(folder: Path) -> References:
         if "source_pdf" in data:
             refs.papers[Path(data["source_pdf"]).stem] = data
         elif "papers" in data and "digest_date" in data:
-            refs.digests[path.name] = data  # the name an abstract's "digest" field gives
+            refs.digests.append(path.name)
             for card in data["papers"]:
                 if card.get("arxiv_id"):
                     refs.digest_cards[card["arxiv_id"]] = card
@@ -154,6 +157,7 @@ def run(
                     seconds = time.perf_counter() - started
                     _save(save_cards, system, stem, card)
                     rows += _rows(stem, system, "full", {**score(card, ref, pages), **_cost(card, seconds)})
+        entry_scores: dict[str, dict[str, Any]] = {}  # the abstract tier's scores: the digest's entries
         if "abstract" in tiers:
             for arxiv_id, meta in abstracts.items():
                 say(f"abstract: {arxiv_id}")
@@ -169,18 +173,19 @@ def run(
                     continue
                 _save(save_cards, "abstract", arxiv_id.replace("/", "_"), card)
                 values = score(card, refs.digest_cards[arxiv_id], [meta["abstract"]])
+                entry_scores[arxiv_id] = values
                 rows += _rows(arxiv_id, "pipeline", "abstract",
                               {**values, **_cost(card, time.perf_counter() - started)})
         if "digest" in tiers:
             if distractors is None:
                 raise SummarizerError("the digest tier needs --distractors (a JSON list of listing entries)")
             pool = _distractors(distractors)
-            for name, digest in refs.digests.items():
+            for name in refs.digests:
                 if only and name not in only:
                     continue
                 say(f"digest: {name}")
-                rows += _rows(name, "pipeline", "digest", _digest_tier(name, digest, refs, pool, model, settings,
-                                                                        save_cards))
+                rows += _rows(name, "pipeline", "digest", _digest_tier(name, refs, pool, model, settings,
+                                                                        save_cards, entry_scores))
     return _result(rows, errors, settings, model_name, note=note, pdfs=pdfs)
 
 
@@ -195,10 +200,11 @@ def _distractors(path: Path) -> list[abstract.Listing]:
             for e in entries if e.get("announce_type", "new") in ("new", "cross")]
 
 
-def _digest_tier(name: str, digest: dict[str, Any], refs: References, pool: list[abstract.Listing],
-                 model: llm.LLM, settings: Settings, save: Path | None) -> dict[str, Any]:
+def _digest_tier(name: str, refs: References, pool: list[abstract.Listing], model: llm.LLM, settings: Settings,
+                 save: Path | None, entry_scores: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The selection on a day made of the digest's papers (those with an abstract) among the distractors,
-    scored against what the editors featured (scoring.pick_scores)."""
+    scored against what the editors featured (scoring.pick_scores); and, when the abstract tier ran in the
+    same run, the mean card scores of the picked entries the editors featured (`entry_<metric>`)."""
     from summarizer.digest import selection
     from summarizer.model.embeddings import get_embedder
 
@@ -216,8 +222,13 @@ def _digest_tier(name: str, digest: dict[str, Any], refs: References, pool: list
             "ranked": [{"arxiv_id": c.entry.arxiv_id, "score": round(c.first_pass, 4), "merit": c.merit,
                         "reason": c.reason} for c in chosen.ranked[:20]],
         }, indent=2) + "\n", "utf-8")
-    return {**scoring.pick_scores(ranked, picks, set(featured)), "pool": len(day),
-            "seconds_total": round(time.perf_counter() - started, 2)}
+    entries = [entry_scores[p] for p in picks if p in featured and p in entry_scores]
+    means: dict[str, Any] = {}
+    for metric in ENTRY_METRICS:
+        values = [float(e[metric]) for e in entries if e.get(metric) is not None]
+        means[f"entry_{metric}"] = round(sum(values) / len(values), 4) if values else None
+    return {**scoring.pick_scores(ranked, picks, set(featured)), **means, "entries_scored": len(entries),
+            "pool": len(day), "seconds_total": round(time.perf_counter() - started, 2)}
 
 
 def _save(folder: Path | None, system: str, name: str, card: Card) -> None:

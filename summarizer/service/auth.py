@@ -1,8 +1,8 @@
 """Who is asking: browser sessions (an HttpOnly cookie), API tokens (a bearer header), CSRF on forms, and
 the sign-in rate limit.
 
-Deny by default: `Auth.authenticate` is a dependency of the whole app, and only PUBLIC_PATHS answer
-without a credential. A session cookie counts for pages and for reading the API; a script that changes
+Deny by default: `Auth.authenticate` is a dependency of the whole app, and only PUBLIC_PATHS (and reads
+under PUBLISHED_PREFIX, the approved digests) answer without a credential. A session cookie counts for pages and for reading the API; a script that changes
 anything through the API sends its token (`summarizer users token NAME`), so a cross-site form can never
 act with an editor's cookie.
 """

@@ -8,6 +8,7 @@ published files (summarizer.service.publishing) and makes the digest appear at /
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, HTTPException, Path, Request
@@ -27,6 +28,8 @@ from summarizer.settings import Settings
 
 __all__ = ["DAY", "add_digest_pages"]
 
+logger = logging.getLogger(__name__)
+
 DAY = r"^\d{4}-\d{2}-\d{2}$"
 Day = Annotated[str, Path(pattern=DAY)]
 
@@ -36,11 +39,13 @@ def add_digest_pages(app: FastAPI, pages: Pages, store: Store, intake: Intake, s
     topic = settings.digest.topic
 
     def entry_for(arxiv_id: str) -> tuple[compose.Entry, compose.QuickReference] | None:
-        view = store.get_card(arxiv_id)
-        if view is None:
+        """A paper's entry from the card a digest prints (its approved revision, else its current one)."""
+        found = store.published_card(arxiv_id)
+        if found is None:
             return None
-        made = compose.entry(view.card, revision=view.revision, reason="swapped in by an editor")
-        return made, compose.quick_reference(made, view.card)
+        card, revision = found
+        made = compose.entry(card, revision=revision, reason="swapped in by an editor")
+        return made, compose.quick_reference(made, card)
 
     def context(view: DigestView, digest: compose.Digest, revision: int) -> dict[str, Any]:
         shown = {e.arxiv_id for e in digest.entries}
@@ -128,7 +133,15 @@ def add_digest_pages(app: FastAPI, pages: Pages, store: Store, intake: Intake, s
             return pages.render(request, "digest_editor.html", status=422, error=str(error),
                                 **context(view, view.digest, revision))
         if decision is ReviewState.APPROVED:
-            await run_in_threadpool(publish)
+            try:
+                await run_in_threadpool(publish)
+            except OSError as error:  # approved and served at /published/; only the files are missing
+                logger.error("could not write the published files to %s: %s", settings.published_dir, error)
+                approved = await run_in_threadpool(drafted, day)
+                assert approved.digest is not None
+                return pages.render(request, "digest_editor.html", status=500, error=(
+                    f"Approved and published at /published/{day}.html, but the files could not be written to "
+                    f"{settings.published_dir}: {error}"), **context(approved, approved.digest, approved.revision))
         return RedirectResponse(f"/digests/{day}", status_code=303)
 
     def publish() -> None:

@@ -252,45 +252,65 @@ EntryFor = Callable[[str], tuple[Entry, QuickReference] | None]
 def read_digest_form(digest: Digest, form: Mapping[str, str], entry_for: EntryFor) -> tuple[Digest, list[str]]:
     """The digest as the editor's form leaves it, and what is wrong with the form (nothing is saved then).
 
-    Entries are `entry-I-<field>` (I: its place on the page), kept in the order of their `entry-I-order`;
-    `entry-I-remove` drops one, `entry-I-swap` puts the card of another candidate in its place (entry_for
-    makes its entry from that paper's card, None when it has none yet). Mentions are `mention-J-note` and
-    `mention-J-remove`.
+    The form names each entry it showed by its paper: `entry-I-id` (I: its place on the page) with its
+    fields `entry-I-<field>`, kept in the order of their `entry-I-order`; `entry-I-remove` drops one and
+    `entry-I-swap` puts the card of another candidate in its place (entry_for makes its entry from that
+    paper's card, None when it has none yet). Mentions are `mention-J-id`, `mention-J-note` and
+    `mention-J-remove`. Entries are matched by paper, never by place, so a form opened on an older revision
+    edits the papers it showed.
     """
     problems: list[str] = []
     texts = {name: " ".join(form.get(name, getattr(digest, name)).split()) for name, _ in DIGEST_TEXTS}
     if not texts["title"]:
         problems.append("the title is empty")
-    rows: list[tuple[float, int, Entry, QuickReference | None]] = []
+    current = {e.arxiv_id: e for e in digest.entries}
     references = {r.arxiv_id: r for r in digest.quick_reference}
-    for i, entry in enumerate(digest.entries):
-        prefix = f"entry-{i}-"
+    rows: list[tuple[float, int, Entry, QuickReference | None]] = []
+    i = 0
+    while f"entry-{i}-id" in form and i < MAX_ROWS:
+        prefix, paper = f"entry-{i}-", form[f"entry-{i}-id"].strip()
+        i += 1
         if form.get(prefix + "remove"):
             continue
-        reference = references.get(entry.arxiv_id)
         swap = form.get(prefix + "swap", "").strip()
-        if swap and swap != entry.arxiv_id:
+        reference: QuickReference | None
+        if swap and swap != paper:
             found = entry_for(swap)
             if found is None:
                 problems.append(f"{swap} has no card yet: queue it and swap it in when its card is ready")
-            else:
-                entry, reference = found
+                continue
+            entry, reference = found
         else:
+            if paper in current:
+                entry, reference = current[paper], references.get(paper)
+            else:  # another editor removed it meanwhile: the form still holds it, rebuilt from its card
+                found = entry_for(paper)
+                if found is None:
+                    problems.append(f"{paper} is no longer in this digest and has no card")
+                    continue
+                entry, reference = found
             entry = entry.model_copy(update={
                 name: " ".join(form[prefix + name].split()) for name, _ in ENTRY_TEXTS if prefix + name in form})
-        order_text = form.get(prefix + "order", str(i + 1)).strip()
+        order_text = form.get(prefix + "order", str(i)).strip()
         try:
             order = float(order_text)
         except ValueError:
-            problems.append(f"entry {i + 1}: the position {order_text!r} is not a number")
-            order = i + 1
+            problems.append(f"entry {i}: the position {order_text!r} is not a number")
+            order = float(i)
         rows.append((order, i, entry, reference))
     rows.sort(key=lambda row: (row[0], row[1]))
     entries = [entry for _, _, entry, _ in rows]
     if len({e.arxiv_id for e in entries}) < len(entries):
         problems.append("a paper appears twice among the entries")
-    mentions = [m.model_copy(update={"note": " ".join(form.get(f"mention-{j}-note", m.note).split())})
-                for j, m in enumerate(digest.mentions) if not form.get(f"mention-{j}-remove")]
+    known = {m.arxiv_id: m for m in digest.mentions}
+    mentions = []
+    j = 0
+    while f"mention-{j}-id" in form and j < MAX_ROWS:
+        prefix, paper = f"mention-{j}-", form[f"mention-{j}-id"].strip()
+        j += 1
+        if paper in known and not form.get(prefix + "remove"):
+            mentions.append(known[paper].model_copy(
+                update={"note": " ".join(form.get(prefix + "note", known[paper].note).split())}))
     shown = {e.arxiv_id for e in entries}
     quick = [r.model_copy(update={"name": e.name, "core_contribution": e.headline})
              for e, r in ((e, r) for _, _, e, r in rows if r is not None)]

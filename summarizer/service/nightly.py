@@ -20,12 +20,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from summarizer.card import Card
 from summarizer.digest import compose, listing
 from summarizer.digest.compose import Digest
 from summarizer.digest.selection import Candidate, Embed, Selection, select
 from summarizer.drafting.abstract import Listing
-from summarizer.errors import BadInput, SummarizerError
+from summarizer.errors import BadInput, RevisionConflict, SummarizerError
 from summarizer.ingest.arxiv import ArxivClient
 from summarizer.ingest.ids import ArxivId
 from summarizer.jobs import JobState
@@ -44,6 +43,7 @@ SPARE_CANDIDATES = 10
 
 class Status(StrEnum):
     EMPTY = "empty"  # no announcements that day (a weekend, a holiday): no digest, by design
+    NOT_YET = "not yet"  # an empty or stale weekday listing, not believed yet: ask again later
     WAITING = "waiting"  # picks are still being summarized
     DRAFTED = "drafted"  # the digest has its first revision
 
@@ -58,8 +58,8 @@ class Plan(BaseModel):
     mentions: list[str]
     jobs: dict[str, int] = {}  # arXiv id -> job id
     failed: dict[str, str] = {}  # arXiv id -> why its card could not be made
-    candidates: list[compose.Candidate] = []
-    notes: dict[str, str] = {}  # arXiv id -> a mention's note
+    candidates: list[compose.RankedCandidate] = []
+    mention_notes: dict[str, str] = {}  # arXiv id -> a mention's note
     started_at: float = 0.0  # time.time() when the plan was made
 
 
@@ -82,31 +82,48 @@ def today(settings: Settings) -> date:
     return datetime.now(ZoneInfo(settings.digest.timezone)).date()
 
 
-def read_listing(run: Run, day: date, listing_file: Path | None) -> listing.Day:
-    """The day's announcements: a saved feed, or arXiv's, asked again on a weekday while it is empty."""
+class ListingNotOut(Exception):
+    """The weekday listing is still empty (or still the previous day's) after the tries of this call."""
+
+
+def read_listing(run: Run, day: date, listing_file: Path | None, *, tries: int | None = None,
+                 believe_empty: bool = True) -> listing.Day:
+    """The day's announcements: a saved feed, or arXiv's, asked again on a weekday while it is empty or still
+    yesterday's (`tries` times, settings.digest.empty_feed_tries by default, empty_feed_wait_s apart); then
+    taken as a holiday, or, with believe_empty=False, ListingNotOut (a caller that retries later itself)."""
     if listing_file is not None:
         found = listing.read_file(listing_file)
+        _check_day(found, day, f"the listing {listing_file}")
         run.progress(f"listing {listing_file}: {len(found.entries)} papers ({len(found.new)} new)")
         return found
     if run.arxiv is None:
         raise BadInput("no listing file and no arXiv client")
     digest = run.settings.digest
-    for attempt in range(1, digest.empty_feed_tries + 1):
+    tries = digest.empty_feed_tries if tries is None else tries
+    for attempt in range(1, tries + 1):
         feeds = [listing.parse_feed(run.arxiv.fetch_listing(c), c) for c in digest.categories]
         announced = next((day_ for _, day_ in feeds if day_ is not None), None)
         found = listing.Day(listing.merge(entries for entries, _ in feeds), announced)
-        if found.entries and announced is not None and announced != day:
-            raise BadInput(f"arXiv's listing is of {announced}, not {day}: the RSS service serves only the latest "
-                           "announcement; pass --listing FILE with a saved feed for another day")
+        if found.entries and announced is not None and announced > day:
+            _check_day(found, day, "arXiv's listing")
         run.progress(f"listing {', '.join(digest.categories)}: {len(found.entries)} papers ({len(found.new)} new)")
-        if found.entries or day.weekday() >= 5:  # arXiv announces nothing on Saturdays and Sundays
-            return found
-        if attempt < digest.empty_feed_tries:
-            run.progress(f"an empty listing on a {day:%A}: asking again in {digest.empty_feed_wait_s:g} s "
-                         f"(try {attempt} of {digest.empty_feed_tries})")
+        not_out = announced is not None and announced < day  # the day's announcement has not replaced it yet
+        if (found.entries and not not_out) or day.weekday() >= 5:  # arXiv announces nothing on weekends
+            return found if not not_out else listing.Day([], None)
+        if attempt < tries:
+            run.progress(f"no listing of {day} ({day:%A}) yet: asking again in {digest.empty_feed_wait_s:g} s "
+                         f"(try {attempt} of {tries})")
             run.sleep(digest.empty_feed_wait_s)
-    run.progress(f"the listing stayed empty after {digest.empty_feed_tries} tries: taken as a holiday")
+    if not believe_empty:
+        raise ListingNotOut(day)
+    run.progress(f"no listing of {day} after {tries} tries: taken as a holiday")
     return listing.Day([], None)
+
+
+def _check_day(found: listing.Day, day: date, source: str) -> None:
+    if found.entries and found.announced is not None and found.announced != day:
+        raise BadInput(f"{source} is of {found.announced}, not {day}: arXiv's RSS serves only the latest "
+                       "announcement; pass --listing FILE with a feed saved on that day")
 
 
 def enrich(run: Run) -> Callable[[Listing], Listing]:
@@ -134,18 +151,18 @@ def choose(run: Run, day: date, found: listing.Day) -> Selection:
 
 
 def plan_of(selection: Selection, found: listing.Day, settings: Settings) -> Plan:
-    eligible = selection.picks + selection.mentions
-    spare_pool = [c for c in selection.ranked if c not in eligible and c.eligible(settings.digest.min_score)]
-    shown = eligible + spare_pool[:SPARE_CANDIDATES]
+    chosen = selection.picks + selection.mentions
+    spare_pool = [c for c in selection.ranked if c not in chosen and c.eligible(settings.digest.min_score)]
+    shown = chosen + spare_pool[:SPARE_CANDIDATES]
     return Plan(
         listing_size=len(found.new), categories=settings.digest.categories,
         picks=[c.entry.arxiv_id for c in selection.picks],
         # a mention is promoted before any other spare: it was ranked next
         spare=[c.entry.arxiv_id for c in selection.mentions + spare_pool[:SPARE_CANDIDATES]],
         mentions=[c.entry.arxiv_id for c in selection.mentions],
-        candidates=[compose.Candidate(arxiv_id=c.entry.arxiv_id, title=c.entry.title, score=round(c.first_pass, 3),
+        candidates=[compose.RankedCandidate(arxiv_id=c.entry.arxiv_id, title=c.entry.title, score=round(c.first_pass, 3),
                                       merit=c.merit, reason=c.reason) for c in shown],
-        notes={c.entry.arxiv_id: mention_note(c) for c in selection.mentions},
+        mention_notes={c.entry.arxiv_id: mention_note(c) for c in selection.mentions},
         started_at=time.time(),
     )
 
@@ -168,16 +185,20 @@ def refresh_replaced(run: Run, found: listing.Day) -> None:
         run.progress(f"replaced since carded: {len(stale)} paper(s) queued for a fresh card ({', '.join(stale)})")
 
 
-def start(run: Run, day: date, listing_file: Path | None = None) -> DigestView | None:
-    """Read, select and record the plan (once per day); None when the day has no announcements."""
+def start(run: Run, day: date, listing_file: Path | None = None, *, tries: int | None = None,
+          believe_empty: bool = True) -> DigestView | None:
+    """Read, select and record the plan (once per day); None when the day has nothing to feature."""
     existing = run.store.get_digest(day.isoformat())
     if existing is not None:
         return existing
-    found = read_listing(run, day, listing_file)
+    found = read_listing(run, day, listing_file, tries=tries, believe_empty=believe_empty)
     if not found.new:
         run.progress(f"no new papers announced for {day} ({day:%A}): no digest")
         return None
     selection = choose(run, day, found)
+    if not selection.picks:
+        run.progress(f"none of the {len(found.new)} new papers of {day} is on the topic: no digest")
+        return None
     plan = plan_of(selection, found, run.settings)
     view, created = run.store.open_digest(day.isoformat(), plan.model_dump(mode="json"))
     if not created:
@@ -189,26 +210,37 @@ def start(run: Run, day: date, listing_file: Path | None = None) -> DigestView |
     return view
 
 
-def step(run: Run, day: date, listing_file: Path | None = None) -> Status:
-    """One step of the day's run (see the module's docstring); repeat it while it says WAITING."""
-    view = start(run, day, listing_file)
+def step(run: Run, day: date, listing_file: Path | None = None, *, tries: int | None = None,
+         believe_empty: bool = True) -> Status:
+    """One step of the day's run (see the module's docstring); repeat it while it says WAITING.
+
+    `tries`, `believe_empty`: how often an empty weekday listing is asked for in this step, and whether it
+    is then believed (a Celery task asks once per delivery and retries later, NOT_YET, instead of sleeping).
+    Of two runs of one day, the one that finds the other has drafted it stops there.
+    """
+    try:
+        view = start(run, day, listing_file, tries=tries, believe_empty=believe_empty)
+    except ListingNotOut:
+        return Status.NOT_YET
     if view is None:
         return Status.EMPTY
     if view.revision > 0:
         return Status.DRAFTED
     plan = Plan.model_validate(view.plan)
-    pending = follow(run, plan)
-    waited = time.time() - plan.started_at
-    if pending and waited < run.settings.digest.cards_wait_s:
-        run.store.set_digest_plan(day.isoformat(), plan.model_dump(mode="json"))
-        run.progress(f"waiting for {len(pending)} card(s) from the workers ({', '.join(pending)}); "
-                     f"{waited:.0f} s of at most {run.settings.digest.cards_wait_s:.0f} s")
-        return Status.WAITING
-    if pending:
+    try:
+        pending = follow(run, plan)
+        waited = time.time() - plan.started_at
+        if pending and waited < run.settings.digest.cards_wait_s:
+            run.store.set_digest_plan(day.isoformat(), plan.model_dump(mode="json"))
+            run.progress(f"waiting for {len(pending)} card(s) from the workers ({', '.join(pending)}); "
+                         f"{waited:.0f} s of at most {run.settings.digest.cards_wait_s:.0f} s")
+            return Status.WAITING
         for arxiv_id in pending:
             plan.failed[arxiv_id] = f"no card after {waited:.0f} s: left out"
             plan.picks.remove(arxiv_id)
-    assemble(run, day, plan)
+        assemble(run, day, plan)
+    except RevisionConflict:
+        run.progress(f"another run drafted the digest of {day} meanwhile")
     return Status.DRAFTED
 
 
@@ -245,25 +277,12 @@ def follow(run: Run, plan: Plan) -> list[str]:
     return pending
 
 
-def published_card(run: Run, arxiv_id: str) -> tuple[Card, int] | None:
-    """The card a digest prints: its approved revision when editors approved one, else the current one."""
-    view = run.store.get_card(arxiv_id)
-    if view is None:
-        return None
-    approved = view.review.approved_revision
-    if approved is not None and approved != view.revision:
-        revision = next((r for r in run.store.revisions(arxiv_id) if r.number == approved), None)
-        if revision is not None:
-            return revision.card, revision.number
-    return view.card, view.revision
-
-
 def assemble(run: Run, day: date, plan: Plan) -> DigestView:
     """The digest from the picks' cards, saved as its first revision."""
     entries, cards = [], []
     reasons = {c.arxiv_id: c.reason for c in plan.candidates}
     for pick in plan.picks:
-        found = published_card(run, pick)
+        found = run.store.published_card(pick)
         if found is None:
             plan.failed[pick] = "its job finished without a card"
             continue
@@ -275,16 +294,15 @@ def assemble(run: Run, day: date, plan: Plan) -> DigestView:
     digest = Digest(
         date=day.isoformat(), title=compose.title_for(day, run.settings.digest.topic, len(entries)),
         dek=prose.dek, intro=prose.intro, entries=entries,
-        mentions=[compose.Mention(arxiv_id=m, title=titles.get(m, m), note=plan.notes.get(m, ""))
+        mentions=[compose.Mention(arxiv_id=m, title=titles.get(m, m), note=plan.mention_notes.get(m, ""))
                   for m in plan.mentions if m not in plan.picks],
         quick_reference=[compose.quick_reference(e, c) for e, c in zip(entries, cards, strict=True)],
         closing=prose.closing, listing_size=plan.listing_size, categories=plan.categories,
         candidates=plan.candidates,
         notes=[f"{arxiv_id}: {why}" for arxiv_id, why in plan.failed.items()],
     )
-    run.store.set_digest_plan(day.isoformat(), plan.model_dump(mode="json"))
     view = run.store.save_digest(day.isoformat(), digest.model_dump(mode="json"), PIPELINE_AUTHOR, 0,
-                                 note=f"drafted from {len(entries)} card(s)")
+                                 note=f"drafted from {len(entries)} card(s)", plan=plan.model_dump(mode="json"))
     run.progress(f"digest of {day} drafted: {len(entries)} entries, {len(digest.mentions)} mentions")
     return view
 

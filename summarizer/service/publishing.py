@@ -7,10 +7,12 @@ Only approved revisions are ever published: a draft never leaves the workspace.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from summarizer.digest import compose
 from summarizer.files import write_atomic
@@ -22,7 +24,11 @@ _ENV = Environment(
     loader=PackageLoader("summarizer", "templates/published"), undefined=StrictUndefined,
     autoescape=select_autoescape(["html", "xml"]),  # paper text and model output are untrusted
 )
-_ENV.filters["rfc822"] = format_datetime
+# a feed's day as an RFC 822 date (midnight UTC)
+_ENV.filters["rfc822"] = lambda day: format_datetime(datetime.combine(date.fromisoformat(day), time(), UTC))
+# text in an RSS <title> or <description>: readers decode the XML and render the result as HTML, so the
+# text is HTML-escaped first (a plain str), then the XML autoescape escapes that
+_ENV.filters["as_html"] = lambda text: str(escape(text))
 
 
 def html(digest: compose.Digest, topic: str) -> str:

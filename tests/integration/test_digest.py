@@ -29,6 +29,7 @@ from tests.fakes.fake_llm import schema_answer
 from tests.fakes.listing import day_listing, distractors, rss, seed_papers
 from tests.integration.queue_harness import Harness
 from workers.celery_app import make_app
+from workers.tasks import resume_digests
 
 pytestmark = pytest.mark.integration
 WEEKDAY = date(2026, 5, 15)  # a Friday
@@ -207,3 +208,33 @@ def test_the_scheduled_task_drafts_the_day_on_the_workers(world: Callable[..., H
     assert view is not None and view.digest is not None, h.log()[-3000:]
     assert len(view.digest.entries) == 5 and view.author == PIPELINE_AUTHOR
     assert "digest 2026-05-15: digest of 2026-05-15 drafted" in h.log()
+
+
+def test_a_scheduled_run_asks_again_later_for_a_listing_not_out_yet(harness: Harness, fake_arxiv: FakeArxiv) -> None:
+    """A Celery delivery asks once and is retried later (never sleeping in a worker); the last believes it."""
+    fake_arxiv.announce(day_listing(), date(2026, 5, 14))  # the feed still shows Thursday's announcement
+    with nightly_run(harness) as run:
+        assert nightly.step(run, WEEKDAY, tries=1, believe_empty=False) is nightly.Status.NOT_YET
+        assert nightly.step(run, WEEKDAY, tries=1, believe_empty=True) is nightly.Status.EMPTY
+    assert len(fake_arxiv.requests_to("rss")) == 2 * 3
+    assert harness.store is not None and harness.store.get_digest(WEEKDAY.isoformat()) is None
+
+
+def test_a_digest_whose_run_was_lost_is_resumed_by_the_sweeper(harness: Harness) -> None:
+    h = harness
+    assert h.store is not None
+    h.store.open_digest("2026-05-14", {"picks": []})  # drafting, and its task gone
+    h.store.open_digest(WEEKDAY.isoformat(), {"picks": []})
+    settings = h.settings()
+    celery = make_app(settings)
+
+    assert resume_digests(celery, h.store, settings) == []  # both moved just now
+
+    quiet = settings.model_copy(update={"queue": settings.queue.model_copy(update={"recover_after_s": 0}),
+                                        "digest": settings.digest.model_copy(update={"poll_s": 0.01})})
+    time.sleep(0.1)  # three polls of 0.01 s without a move
+    assert sorted(resume_digests(celery, h.store, quiet)) == ["2026-05-14", WEEKDAY.isoformat()]
+    h.store.save_digest(WEEKDAY.isoformat(), compose.Digest(date=WEEKDAY.isoformat(), title="t", dek="d",
+                                                            intro="i", entries=[]).model_dump(mode="json"),
+                        PIPELINE_AUTHOR, 0)
+    assert resume_digests(celery, h.store, quiet) == ["2026-05-14"]  # a drafted digest is left alone

@@ -3,6 +3,7 @@ A real store (a SQLite file per test) and the real app through Starlette's TestC
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,11 @@ def world(tmp_path: Path) -> Iterator[tuple[Settings, Store]]:
             add_draft(store, card.arxiv_id or "", card)
         entries = [compose.entry(c, revision=1, reason="on topic") for c in cards[:3]]
         digest = compose.Digest(
-            date=DAY, title="Three diffusion papers worth reading today (March 4, 2031)", dek="The dek.",
+            date=DAY, title="Three diffusion papers worth reading today (March 4, 2031)", dek=f"The dek: {HOSTILE}.",
             intro="The intro.", entries=entries, closing="The closing.",
             quick_reference=[compose.quick_reference(e, c) for e, c in zip(entries, cards, strict=False)],
             mentions=[compose.Mention(arxiv_id="3103.00009", title="A mention", note="Worth a look.")],
-            candidates=[compose.Candidate(arxiv_id=a, title=f"Candidate {a}", score=0.5, reason="ranked next")
+            candidates=[compose.RankedCandidate(arxiv_id=a, title=f"Candidate {a}", score=0.5, reason="ranked next")
                         for a in ("3103.00004", "3103.00005")],
         )
         store.open_digest(DAY, {"picks": [e.arxiv_id for e in entries]})
@@ -49,8 +50,9 @@ def world(tmp_path: Path) -> Iterator[tuple[Settings, Store]]:
 
 
 def editor_form(page: Any, **changes: str) -> dict[str, str]:
-    """The editor's form as posted from this page (of revision 1), with these fields changed."""
-    return {"csrf_token": form_token(page), "revision": "1", **changes}
+    """The editor's form as posted from this page (of revision 1): the papers it shows, with these changes."""
+    shown = dict(re.findall(r'name="((?:entry|mention)-\d+-id)" value="([^"]+)"', page.text))
+    return {"csrf_token": form_token(page), "revision": "1", **shown, **changes}
 
 
 def test_editors_reorder_swap_edit_and_remove_and_every_save_is_a_revision(world: tuple[Settings, Store]) -> None:
@@ -130,5 +132,7 @@ def test_approving_publishes_files_pages_and_a_feed_and_drafts_stay_private(worl
         assert feed.status_code == 200
         assert f"<link>https://digest.example.org/published/{DAY}.html</link>" in feed.text
         assert "<title>Three diffusion papers worth reading today (March 4, 2031)</title>" in feed.text
+        # readers decode a description and render it as HTML: the hostile dek is escaped twice
+        assert "The dek: Fast &amp;lt;img src=x onerror=alert(1)&amp;gt;." in feed.text
         assert anonymous.post(f"/published/{DAY}.html").status_code in (303, 405)  # read-only
 

@@ -60,12 +60,19 @@ def test_a_small_eval_writes_its_reports_with_sane_scores(smoke: Smoke) -> None:
     assert values[("gpjax_joss", "pipeline", "venue_match")] is True
     assert values[("gpjax_joss", "pipeline", "prompt_tokens")] > 0
     assert values[("2605.13974", "pipeline", "title_exact")] is True  # metadata from the listing
-    # the digest tier: its three papers among the distractors; five picks can hold at most three of them
+    # the digest tier: its three papers among the distractors, scored against the picks it saved
+    chosen = json.loads((run / "cards" / "digest" / DIGEST).read_text())
+    assert chosen["featured"] == ["2605.13974", "2605.15141", "2605.15178"] and 1 <= len(chosen["picks"]) <= 5
     assert values[(DIGEST, "pipeline", "pool")] == 3 + 48
-    assert values[(DIGEST, "pipeline", "picks_precision_ceiling")] == 0.6
-    assert 0.0 <= values[(DIGEST, "pipeline", "picks_recall")] <= 1.0
+    hits = len(set(chosen["picks"]) & set(chosen["featured"]))
+    assert values[(DIGEST, "pipeline", "picks_recall")] == hits / 3
+    assert values[(DIGEST, "pipeline", "picks_precision")] == hits / len(chosen["picks"])
+    assert values[(DIGEST, "pipeline", "picks_precision_ceiling")] == min(1.0, 3 / len(chosen["picks"]))
     assert 1.0 <= values[(DIGEST, "pipeline", "featured_mean_rank")] <= 51
-    assert (run / "cards" / "digest" / "000_5cce8fcd1cf364ff.json").is_file()
+    # its one paper that the abstract tier carded, if picked, is scored as an entry
+    picked = "2605.13974" in chosen["picks"]
+    assert values[(DIGEST, "pipeline", "entries_scored")] == int(picked)
+    assert (values[(DIGEST, "pipeline", "entry_title_exact")] == 1.0) is picked
     assert data["meta"]["prompt_versions"]["extract_results"] >= 1 and data["meta"]["preset"] == "local-tiny"
     assert "| gpjax_joss | pipeline |" in result.stdout
     assert (run / "cards" / "pipeline" / "gpjax_joss.json").is_file()

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from summarizer.card import Card
+from summarizer.digest import compose
 from summarizer.digest.compose import Digest
 from summarizer.errors import BadInput, InvalidArxivId, PoisonJob, RevisionConflict
 from summarizer.jobs import Delivery, JobState, ReviewState, Stage
@@ -472,8 +473,8 @@ def digest_data(day: str, title: str = "Two diffusion papers worth reading today
 
 
 def test_one_digest_per_day_however_many_runs_open_it(store: Store) -> None:
-    first, made = store.open_digest("2031-03-04", {"picks": ["3103.00001"]})
-    second, made_again = store.open_digest("2031-03-04", {"picks": ["3103.00009"]})
+    first, made = store.open_digest("2031-02-01", {"picks": ["3103.00001"]})
+    second, made_again = store.open_digest("2031-02-01", {"picks": ["3103.00009"]})
 
     assert made and not made_again
     assert second.id == first.id and second.plan == {"picks": ["3103.00001"]}  # the first run's plan stands
@@ -486,6 +487,8 @@ def test_a_digest_is_saved_revised_approved_and_a_later_edit_waits_for_a_new_app
         store.review_digest("2031-03-04", ReviewState.APPROVED, "ed", 0)
     drafted = store.save_digest("2031-03-04", digest_data("2031-03-04"), PIPELINE_AUTHOR, 0)
     assert drafted.revision == 1 and drafted.digest is not None and drafted.author == PIPELINE_AUTHOR
+    with pytest.raises(RevisionConflict):  # a second run of the day cannot change the plan of a drafted one
+        store.set_digest_plan("2031-03-04", {"picks": ["3103.00009"]})
 
     with pytest.raises(RevisionConflict):
         store.save_digest("2031-03-04", digest_data("2031-03-04", "Edited"), "ed", 0)
@@ -495,12 +498,19 @@ def test_a_digest_is_saved_revised_approved_and_a_later_edit_waits_for_a_new_app
     edited = store.save_digest("2031-03-04", digest_data("2031-03-04", "Edited"), "ed", 1)
     assert edited.revision == 2 and edited.review.state is ReviewState.DRAFT
     published = store.published_digests()
-    assert [(p.day, p.revision, p.digest.title, p.approved_by) for p in published] == [
-        ("2031-03-04", 1, "Two diffusion papers worth reading today", "ed")]
+    assert [(p.day, p.revision, p.digest.title) for p in published] == [
+        ("2031-03-04", 1, "Two diffusion papers worth reading today")]
+    assert store.published_digest("2031-03-04") == published[0] and store.published_digest("2031-03-05") is None
 
 
 def test_papers_featured_in_a_window_of_days_are_known(store: Store) -> None:
-    for day, pick in (("2031-03-01", "3103.00001"), ("2031-03-03", "3103.00003"), ("2031-03-04", "3103.00004")):
+    for day, pick in (("2032-07-01", "3103.00001"), ("2032-07-03", "3103.00003"), ("2032-07-04", "3103.00004")):
         store.open_digest(day, {"picks": [pick]})
+    assert store.featured("2032-07-02", "2032-07-05") == {"3103.00003", "3103.00004"}
 
-    assert store.featured("2031-03-02", "2031-03-04") == {"3103.00003"}
+    # once drafted, what counts is the entries as editors left them, not the run's picks
+    entry = compose.Entry(arxiv_id="3103.00007", name="n", headline="h", title="t", byline="b", peer_review="p",
+                          problem="p", method="m", results="r", resources="r", why="w")
+    data = compose.Digest(date="2032-07-03", title="t", dek="d", intro="i", entries=[entry]).model_dump(mode="json")
+    store.save_digest("2032-07-03", data, "ed", 0)
+    assert store.featured("2032-07-02", "2032-07-05") == {"3103.00007", "3103.00004"}

@@ -17,6 +17,7 @@ from summarizer.digest.compose import (
     short_name,
     title_for,
 )
+from summarizer.render import md_block
 
 
 def card(**fields: object) -> Card:
@@ -68,7 +69,7 @@ def test_the_markdown_has_every_section_of_the_seeds_and_escapes_paper_text() ->
                    institutions=["Lab\rAccepted at Nature"])
     made = entry(hostile, revision=1, reason="")
     digest = Digest(date="2031-03-04", title=title_for(date(2031, 3, 4), "diffusion", 1), dek="The dek.",
-                    intro="The intro.", entries=[made], closing="The closing.",
+                    intro="The intro.", entries=[made], closing="# Accepted at Nature",
                     mentions=[Mention(arxiv_id="3103.00099", title="Other *bold* paper", note="Worth a look.")],
                     quick_reference=[quick_reference(made, hostile)])
 
@@ -77,9 +78,11 @@ def test_the_markdown_has_every_section_of_the_seeds_and_escapes_paper_text() ->
     for section in ("# One diffusion paper worth reading today (March 4, 2031)", "The dek.", "The intro.",
                     "## 1. ", "ArXiv: 3103.00042", "Authors / institution:", "Core problem:", "Method:",
                     "Results:", "| Method | FID |", "Resources:", "Peer-review status:", "Why read it:",
-                    "## Honourable mentions", "## Quick reference", "The closing."):
+                    "## Honourable mentions", "## Quick reference", "\\# Accepted at Nature"):
         assert section in text, section
     assert "<script>" not in text and "<img" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
     assert "Other \\*bold\\* paper" in text
-    assert not any(line.startswith("Accepted at Nature") for line in text.splitlines())
+    assert not any(line.startswith(("Accepted at Nature", "# Accepted")) for line in text.splitlines())
+    assert [md_block(t) for t in ("- a", "1. b", "12) c", "=== d", "+ e", "plain")] == [
+        "\\- a", "1\\. b", "12\\) c", "\\=== d", "\\+ e", "plain"]

@@ -303,6 +303,17 @@ class Store:
             current = None if record is None else _revision(session, record, record.current_revision)
             return None if record is None or current is None else CardView.of(record, current)
 
+    def published_card(self, arxiv_id: str) -> tuple[Card, int] | None:
+        """The card a digest prints and its revision: the approved revision if editors approved one, else the
+        current one; None when the paper has no card."""
+        with self._transaction() as session:
+            record = session.scalars(select(CardRecord).where(CardRecord.arxiv_id == arxiv_id)).one_or_none()
+            if record is None:
+                return None
+            number = record.approved_revision or record.current_revision
+            revision = _revision(session, record, number) or _revision(session, record, record.current_revision)
+            return None if revision is None else (Card.model_validate(revision.data), revision.number)
+
     def revisions(self, arxiv_id: str) -> list[RevisionView]:
         """Every revision of the paper's card, oldest first ([] when there is no card)."""
         query = (
@@ -502,8 +513,6 @@ class Store:
                 Credential.user_id == user.id, Credential.kind == CredentialKind.API.value))
             return int(getattr(tokens, "rowcount", 0) or 0)
 
-    # --- helpers ---------------------------------------------------------------------------------------
-
     # --- digests -------------------------------------------------------------------------------------
 
     def open_digest(self, day: str, plan: dict[str, Any]) -> tuple[DigestView, bool]:
@@ -538,20 +547,24 @@ class Store:
             return [DigestView.of(r, _digest_revision(session, r, r.current_revision)) for r in records]
 
     def set_digest_plan(self, day: str, plan: dict[str, Any]) -> None:
-        """Record how the day's drafting stands (its picks, their jobs, what failed)."""
+        """Record how the day's drafting stands (its picks, their jobs, what failed); RevisionConflict once
+        the digest is drafted (another run got there first)."""
         with self._transaction() as session:
-            record = self._lock_digest(session, day, None)
+            record = self._lock_digest(session, day, 0)
             record.plan, record.updated_at = plan, utcnow()
 
     def save_digest(self, day: str, data: dict[str, Any], author: str, expected_revision: int, *,
-                    note: str | None = None) -> DigestView:
-        """Save a digest on top of `expected_revision` (RevisionConflict if that is no longer current).
+                    note: str | None = None, plan: dict[str, Any] | None = None) -> DigestView:
+        """Save a digest on top of `expected_revision` (RevisionConflict if that is no longer current), with
+        the plan it was drafted from when given.
 
         An approved digest stays published at its approved revision; the edit makes it a draft again.
         """
         now = utcnow()
         with self._transaction() as session:
             record = self._lock_digest(session, day, expected_revision)
+            if plan is not None:
+                record.plan = plan
             current = _digest_revision(session, record, record.current_revision)
             if current is not None and current.data == data:
                 return DigestView.of(record, current)
@@ -599,10 +612,22 @@ class Store:
             return PublishedDigest.of(record, revision)
 
     def featured(self, since: str, before: str) -> frozenset[str]:
-        """arXiv ids picked by the digests of days in [since, before): not to be featured again."""
-        query = select(DigestRecord.plan).where(DigestRecord.day >= since, DigestRecord.day < before)
+        """arXiv ids featured by the digests of days in [since, before): the entries of their current
+        revision (as editors left them), or the picks of one still being drafted."""
+        query = (
+            select(DigestRecord.plan, DigestRevision.data)
+            .outerjoin(DigestRevision, (DigestRevision.digest_id == DigestRecord.id)
+                       & (DigestRevision.number == DigestRecord.current_revision))
+            .where(DigestRecord.day >= since, DigestRecord.day < before)
+        )
         with self._transaction() as session:
-            return frozenset(pick for plan in session.scalars(query) for pick in plan.get("picks", []))
+            ids: set[str] = set()
+            for plan, data in session.execute(query):
+                if data is not None:
+                    ids.update(entry["arxiv_id"] for entry in data.get("entries", []))
+                else:
+                    ids.update(plan.get("picks", []))
+            return frozenset(ids)
 
     def _lock_digest(self, session: Session, day: str, expected_revision: int | None) -> DigestRecord:
         record = session.scalars(
@@ -613,6 +638,8 @@ class Store:
         if expected_revision is not None and record.current_revision != expected_revision:
             raise RevisionConflict(day, expected_revision, record.current_revision, what="digest")
         return record
+
+    # --- helpers ---------------------------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:

@@ -178,20 +178,17 @@ class DigestView(BaseModel):
 
 
 class PublishedDigest(BaseModel):
-    """A day's digest as published: its approved revision, who approved it and when."""
+    """A day's digest as published: its approved revision."""
 
     model_config = ConfigDict(frozen=True)
     day: str
     revision: int
     digest: Digest
-    approved_by: str | None
-    approved_at: datetime | None
 
     @classmethod
     def of(cls, record: DigestRecord, revision: DigestRevision) -> PublishedDigest:
         """The view of a digest's approved revision (read inside their session)."""
-        return cls(day=record.day, revision=revision.number, digest=Digest.model_validate(revision.data),
-                   approved_by=record.reviewed_by, approved_at=record.reviewed_at)
+        return cls(day=record.day, revision=revision.number, digest=Digest.model_validate(revision.data))
 
 
 class UserView(BaseModel):
