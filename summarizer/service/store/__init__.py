@@ -355,17 +355,10 @@ class Store:
 
         RevisionConflict when the card changed since `expected_revision`: nobody approves what they have not seen.
         """
-        state = ReviewState(state)
-        if state is ReviewState.RETURNED and not (comment and comment.strip()):
-            raise BadInput("say what to fix: sending a card back needs a comment")
-        now = utcnow()
+        state = _review_state(state, comment, "a card")
         with self._transaction() as session:
             record = self._lock_card(session, arxiv_id, expected_revision)
-            record.review_state, record.reviewed_by, record.reviewed_at = state.value, reviewer, now
-            record.review_comment = comment.strip() if comment else None
-            if state is ReviewState.APPROVED:
-                record.approved_revision = record.current_revision
-            record.updated_at = now
+            _record_review(record, state, reviewer, comment)
             current = _revision(session, record, record.current_revision)
             assert current is not None
             session.flush()
@@ -580,19 +573,12 @@ class Store:
     def review_digest(self, day: str, state: ReviewState, reviewer: str, expected_revision: int,
                       comment: str | None = None) -> DigestView:
         """Approve the digest's current revision (it is published) or send it back with a comment."""
-        state = ReviewState(state)
-        if state is ReviewState.RETURNED and not (comment and comment.strip()):
-            raise BadInput("say what to fix: sending a digest back needs a comment")
-        now = utcnow()
+        state = _review_state(state, comment, "a digest")
         with self._transaction() as session:
             record = self._lock_digest(session, day, expected_revision)
             if record.current_revision == 0:
                 raise BadInput(f"the digest of {day} is still being drafted: there is nothing to review yet")
-            record.review_state, record.reviewed_by, record.reviewed_at = state.value, reviewer, now
-            record.review_comment = comment.strip() if comment else None
-            if state is ReviewState.APPROVED:
-                record.approved_revision = record.current_revision
-            record.updated_at = now
+            _record_review(record, state, reviewer, comment)
             session.flush()
             return DigestView.of(record, _digest_revision(session, record, record.current_revision))
 
@@ -762,3 +748,21 @@ def _published() -> Select[DigestRecord, DigestRevision]:
     return select(DigestRecord, DigestRevision).join(
         DigestRevision, (DigestRevision.digest_id == DigestRecord.id)
         & (DigestRevision.number == DigestRecord.approved_revision))
+
+
+def _review_state(state: ReviewState, comment: str | None, what: str) -> ReviewState:
+    """The decision, refused (BadInput) when it sends something back without saying what to fix."""
+    state = ReviewState(state)
+    if state is ReviewState.RETURNED and not (comment and comment.strip()):
+        raise BadInput(f"say what to fix: sending {what} back needs a comment")
+    return state
+
+
+def _record_review(record: CardRecord | DigestRecord, state: ReviewState, reviewer: str, comment: str | None) -> None:
+    """Record a review on a card's or a digest's row; an approval publishes its current revision."""
+    now = utcnow()
+    record.review_state, record.reviewed_by, record.reviewed_at = state.value, reviewer, now
+    record.review_comment = comment.strip() if comment else None
+    if state is ReviewState.APPROVED:
+        record.approved_revision = record.current_revision
+    record.updated_at = now
