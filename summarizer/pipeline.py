@@ -21,7 +21,7 @@ from summarizer.document import ArxivRecord, Chunk, Document
 from summarizer.drafting import extract, provenance
 from summarizer.errors import NotAPdf
 from summarizer.files import source_hash, write_atomic
-from summarizer.ingest import ids, pdf
+from summarizer.ingest import ids, sandbox
 from summarizer.ingest.arxiv import ArxivClient
 from summarizer.jobs import Stage
 from summarizer.model import connection
@@ -88,7 +88,8 @@ def fetch(source: str, settings: Settings) -> Fetched:
 
 
 def parse(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:
-    doc = pdf.parse(fetched.pdf, settings=settings.pdf, name=fetched.name)
+    """The PDF parsed in a child process with its own memory, CPU and wall-time limits (ingest/sandbox.py)."""
+    doc = sandbox.parse(fetched.pdf, settings=settings.pdf, name=fetched.name)
     return doc, chunking.split(doc, settings.chunk)
 
 

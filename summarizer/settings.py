@@ -49,6 +49,10 @@ class PdfSettings(BaseModel):
     max_pages: int = 200
     # below this many characters per page on average the PDF is treated as scanned
     min_chars_per_page: int = 40
+    # the parsing child's own limits (summarizer/ingest/sandbox.py); a 60-page paper parses in < 10 s, ~200 MB
+    memory_mb: int = Field(default=2048, ge=64)  # address space, Python and pypdf included
+    cpu_s: int = Field(default=120, ge=1)
+    timeout_s: float = Field(default=180.0, gt=0)  # wall time, below the parse stage's time limit
 
 
 class ChunkSettings(BaseModel):
@@ -255,6 +259,16 @@ class Settings(BaseSettings):
     digest: DigestSettings = DigestSettings()
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "sqlite:///summarizer.db"
+
+    @model_validator(mode="after")
+    def _parse_fits_its_stage(self) -> Settings:
+        # the parsing child must be stopped (a typed, permanent error) before the task's soft time limit
+        # ends the whole stage with a vaguer reason
+        soft_limit = self.queue.parse_time_limit_s - self.queue.soft_time_limit_margin_s
+        if self.pdf.timeout_s >= soft_limit:
+            raise ValueError(f"pdf.timeout_s ({self.pdf.timeout_s:g}) must be below the parse stage's soft time "
+                             f"limit ({soft_limit} s: queue.parse_time_limit_s - queue.soft_time_limit_margin_s)")
+        return self
 
     @property
     def cache_dir(self) -> Path:

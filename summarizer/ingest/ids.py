@@ -114,10 +114,13 @@ def _id_from_url(text: str, candidate: str) -> str:
     """The id part of an arxiv.org /abs/ or /pdf/ URL."""
     if "://" not in candidate:
         candidate = "https://" + candidate  # a pasted "arxiv.org/abs/..." without scheme
-    parts = urlsplit(candidate)
+    try:
+        parts = urlsplit(candidate)
+        host = (parts.hostname or "").lower()
+    except ValueError as exc:  # "Invalid IPv6 URL", a bad port: found by benchmarks/fuzz.py
+        raise InvalidArxivId(text, f"not a readable URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise InvalidArxivId(text, f"URL scheme {parts.scheme!r} is not http(s)")
-    host = (parts.hostname or "").lower()
     if host not in _HOSTS:
         raise InvalidArxivId(text, f"URL host {host!r} is not arxiv.org")
     path = parts.path.rstrip("/")

@@ -180,6 +180,10 @@ class FakeArxiv:
         """Serve an HTML page where the PDF should be (optionally labelled application/pdf)."""
         self._queue("html", "pdf", times, content_type=content_type)
 
+    def serve_pdf(self, data: bytes, times: int = 1) -> None:
+        """Serve these bytes (a hostile PDF, say) where the paper's PDF should be."""
+        self._queue("bytes", "pdf", times, data=data)
+
     def omit_content_length(self, times: int = 1) -> None:
         """Serve the PDF without Content-Length, so only the streamed size tells how big it is."""
         self._queue("no_length", "pdf", times)
@@ -364,6 +368,8 @@ class _Handler(BaseHTTPRequestHandler):
         if pdf is None:
             self._send(404, _HTML, "text/html")
             return
+        if fault is not None and fault.kind == "bytes":
+            pdf = fault.params["data"]
         if fault is not None and fault.kind == "truncate":
             keep = fault.params["keep_bytes"]
             pdf = pdf[: len(pdf) // 2 if keep is None else keep]

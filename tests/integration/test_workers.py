@@ -21,6 +21,7 @@ import redis
 from summarizer.jobs import Stage
 from summarizer.retrieval import chroma_server
 from summarizer.service.store import JobView
+from tests.fakes import bad_pdfs
 from tests.integration.queue_harness import (
     PAPER,
     REDIS_HOST,
@@ -178,6 +179,31 @@ def test_a_permanent_error_fails_the_job_with_its_reason_and_is_not_retried(
     time.sleep(3)  # longer than any retry countdown here: nothing comes back
     assert len(h.fake_arxiv.requests_to("pdf")) == pdf_requests == 1
     assert h.store is not None and h.store.get_card(PAPER) is None
+
+
+def test_a_hostile_pdf_fails_its_job_once_in_the_parsing_child_and_the_worker_lives_on(
+    world: Callable[..., Harness],
+) -> None:
+    # production limits: a decompression bomb stops inside the parsing child, not in the worker
+    h = world("sqlite")
+    worker = h.start_worker("--concurrency", "1")
+    h.fake_arxiv.serve_pdf(bad_pdfs.decompression_bomb())
+    bomb, _ = h.submit(PAPER)
+    failed = h.wait(bomb.id)
+    assert failed.state == "failed" and failed.error_permanent and failed.card_id is None
+    assert failed.error is not None and failed.error.startswith("parse:") and "parsing limit" in failed.error
+    assert failed.stage_attempts == {"fetch": 1, "parse": 1}  # permanent: not retried
+    # the mechanism, with the wall-time limit cut to show it: a slow page is killed at 1 s, once
+    h.env["SUMMARIZER_PDF__TIMEOUT_S"] = "1"
+    worker.stop()
+    worker = h.start_worker("--concurrency", "1")
+    h.fake_arxiv.serve_pdf(bad_pdfs.huge_single_page())
+    slow, _ = h.submit("2307.16789")  # another paper: the bomb is in the cache under the first
+    failed = h.wait(slow.id)
+    assert failed.state == "failed" and failed.error_permanent
+    assert failed.error is not None and "pdf.timeout_s" in failed.error
+    assert failed.stage_attempts == {"fetch": 1, "parse": 1}
+    assert worker.process.poll() is None  # the worker lived through both
 
 
 def test_a_transient_error_is_retried_with_backoff_until_it_passes_or_retries_run_out(
