@@ -111,6 +111,19 @@ class ModelUnavailable(ModelError):
     """No model could be started or reached (missing GGUF file, server that would not start)."""
 
 
+class ModelFileCorrupt(ModelUnavailable):
+    """A packaged model file is not the one this version pins (damaged, truncated or replaced): not loaded."""
+
+    def __init__(self, path: str, *, expected: str, actual: str, remedy: str) -> None:
+        super().__init__(
+            f"{path} has sha256 {actual}, expected {expected}: the file is damaged or not the one this "
+            f"version of summarizer was built for, so it is not loaded; {remedy}"
+        )
+        self.path = path
+        self.expected = expected
+        self.actual = actual
+
+
 class ConfigError(SummarizerError):
     exit_code = 2
 

