@@ -162,8 +162,7 @@ def eval_export(
 
     if not approved:
         raise typer.BadParameter("only approved cards are references: pass --approved", param_hint="--approved")
-    settings = load()
-    with user_errors(), Store(settings.database_url) as store:
+    with user_errors(), Store(load().database_url) as store:  # a settings error is one line too
         cards = [(arxiv_id, revision.card) for arxiv_id, revision in store.approved_cards()]
         written = write_references(cards, folder)
     typer.echo(f"[done] {len(written)} approved card(s) written to {folder}", err=True)
@@ -338,8 +337,8 @@ def api(
     from summarizer.service.api import create_app
 
     with user_errors():
-        settings = load(preset)
-    uvicorn.run(create_app(settings), host=host, port=port)
+        served = create_app(load(preset))  # a bad rate-limit storage is a settings error too: one line
+    uvicorn.run(served, host=host, port=port)
 
 
 # --- the nightly digest (summarizer/digest) -------------------------------------------------------------

@@ -8,15 +8,18 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from summarizer.card import Card
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+# emphasis, code spans, links and images, table cells, strikethrough (GFM), escapes themselves
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
 def md_escape(text: object) -> str:
     """Escape Markdown and HTML syntax in untrusted text (paper and model output, editors' edits)."""
     text = _ENTITY.sub("&amp;", str(text)).replace("<", "&lt;").replace(">", "&gt;")
-    # every line break Python knows (\r, \u2028, ...), not only \n: none may start a line of its own
-    return " ".join(_MD_SPECIAL.sub(r"\\\1", text).splitlines())
+    # str.split() breaks at every line break Python knows (\r, \v, \x85, \u2028, ...), not only \n, so
+    # none can start a line of its own; collapsing the other runs of spaces too means a field cannot end
+    # in the two spaces of a hard line break, nor start with the four of a code block
+    return " ".join(_MD_SPECIAL.sub(r"\\\1", text).split())
 
 
 # what makes a line a heading, a list item, a rule or a setext underline when it starts the line
@@ -24,8 +27,8 @@ _BLOCK_START = re.compile(r"^(\s*)(#|[-+=]|\d+(?=[.)]))")
 
 
 def md_block(text: object) -> str:
-    """md_escape for a field that starts a line of its own (a paragraph): it cannot turn into a heading,
-    a list or a rule either."""
+    """md_escape for a field that starts a block (a paragraph, a caption, a list item's first words): it
+    cannot turn into a heading, a (nested) list or a rule either."""
     escaped = md_escape(text)
     match = _BLOCK_START.match(escaped)
     if match is None:

@@ -9,6 +9,7 @@ import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
@@ -73,7 +74,7 @@ class LLMSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     base_url: str | None = None  # None: start the packaged GGUF behind llama.cpp's server
     model: str | None = None  # model name sent to the endpoint; defaults to the GGUF's name locally
-    api_key: str | None = None
+    api_key: SecretStr | None = None  # shown as ********** in reprs, dumps and logs
     gguf: str = "qwen2.5-coder-1.5b"  # a packaged model name or a path to your own .gguf file
     timeout_s: float = 600.0
     max_retries: int = Field(default=2, ge=0)  # the client's own retries of a failed call (0 in workers)
@@ -231,13 +232,15 @@ class DigestSettings(BaseModel):
 
     @model_validator(mode="after")
     def _known_names(self) -> DigestSettings:
-        bad = [c for c in self.categories if not ARXIV_CATEGORY.match(c)]
+        # the bad items by position, never by value: a value set in the wrong variable may be a secret
+        bad = [str(i + 1) for i, c in enumerate(self.categories) if not ARXIV_CATEGORY.match(c)]
         if bad or not self.categories:
-            raise ValueError(f"categories must be arXiv category names such as cs.CV, not {bad or 'none'}")
+            raise ValueError(f"categories must be arXiv category names such as cs.CV, not item {', '.join(bad)}"
+                             if bad else "categories must name at least one arXiv category")
         try:
             zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {self.timezone!r} (use an IANA name such as Europe/Paris)") from None
+            raise ValueError("unknown time zone (use an IANA name such as Europe/Paris)") from None
         return self
 
 
@@ -259,6 +262,20 @@ class Settings(BaseSettings):
     digest: DigestSettings = DigestSettings()
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "sqlite:///summarizer.db"
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_database_url(cls, value: str) -> str:
+        """Checked here, where the error names the variable: SQLAlchemy's own would be a traceback."""
+        from sqlalchemy.engine import make_url  # the store's parser, imported only when settings are built
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError("not a database URL such as postgresql+psycopg://user:password@host:5432/name "
+                             "or sqlite:///path/to/file.db") from None
+        return value
 
     @model_validator(mode="after")
     def _parse_fits_its_stage(self) -> Settings:
@@ -300,7 +317,8 @@ FLAT_ENV = {
 def preset(name: str) -> dict[str, Any]:
     """Return a named preset (a JSON file in summarizer/presets) as nested overrides."""
     if name not in PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        # the name is not repeated: from SUMMARIZER_PRESET it may be a secret pasted into the wrong variable
+        raise ConfigError(f"SUMMARIZER_PRESET (or --preset): unknown preset; choose one of {', '.join(PRESETS)}")
     text = (Path(__file__).parent / "presets" / f"{name}.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
@@ -338,6 +356,20 @@ def _setting_error(error: Mapping[str, Any]) -> str:
     path = [str(part) for part in error["loc"] if part != "__root__"]
     name = "SUMMARIZER_" + "__".join(path).upper() if path else "settings"
     return f"{name}: {error['msg']}"
+
+
+def masked_url(url: str) -> str:
+    """The URL as errors and logs may show it: its password, if it has one, replaced by ***."""
+    # urlsplit, not SQLAlchemy's make_url: it reads any scheme (redis, http, postgresql), keeps a bad
+    # port readable for the error that reports it, and leaves the rest of the text as it was
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:  # a malformed [IPv6] host: where a password would be cannot be told
+        return "(a URL that cannot be parsed)"
+    user, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}"))
 
 
 def _env_tree(env: Mapping[str, str]) -> dict[str, Any]:

@@ -19,6 +19,9 @@ from typing import Any
 import httpx
 import redis
 from celery import bootsteps
+from pydantic import SecretStr
+
+from summarizer.settings import masked_url
 
 __all__ = ["MODEL_DOWN_KEY", "EndpointBreaker", "HeldMessagesHeartbeat", "mark_model_down"]
 
@@ -33,7 +36,7 @@ FLAG_CHECK_S = 1.0  # how often an llm worker looks at the flag (one Redis GET):
 
 def mark_model_down(client: redis.Redis, url: str, lapse_s: int) -> None:
     """Raise the flag that pauses the llm queue (see EndpointBreaker)."""
-    client.set(MODEL_DOWN_KEY, url, ex=max(lapse_s, 1))
+    client.set(MODEL_DOWN_KEY, masked_url(url), ex=max(lapse_s, 1))
 
 
 class HeldMessagesHeartbeat(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery ships no type hints
@@ -117,7 +120,7 @@ class EndpointBreaker(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery 
             c.cancel_task_queue(queue)
             self.paused, self.last_probe = True, time.monotonic()
             logger.warning("model endpoint %s is down: stopped taking work from the %s queue",
-                           settings.llm.base_url, queue)
+                           masked_url(settings.llm.base_url), queue)
             return
         if not self.paused or time.monotonic() - self.last_probe < settings.queue.endpoint_probe_s:
             return
@@ -135,9 +138,9 @@ class EndpointBreaker(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery 
         logger.warning("model endpoint is back: taking work from the %s queue again", queue)
 
 
-def _answers(base_url: str, api_key: str | None) -> bool:
+def _answers(base_url: str, api_key: SecretStr | None) -> bool:
     """Whether the endpoint answers its model list (any reply below 500 means it is up and reachable)."""
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    headers = {"Authorization": f"Bearer {api_key.get_secret_value()}"} if api_key else {}
     try:
         response = httpx.get(f"{base_url.rstrip('/')}/models", headers=headers, timeout=PROBE_TIMEOUT_S)
     except httpx.HTTPError:

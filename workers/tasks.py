@@ -55,7 +55,7 @@ from summarizer.retrieval.index import Index
 from summarizer.service import nightly
 from summarizer.service.intake import Intake
 from summarizer.service.store import JobView, Store
-from summarizer.settings import Settings
+from summarizer.settings import Settings, masked_url
 from workers.celery_app import TASKS, SummarizerCelery, current_job
 from workers.consumer_steps import MODEL_DOWN_KEY, mark_model_down
 from workers.liveness import JobLock, backoff
@@ -345,7 +345,7 @@ def _parse_index(job: JobView, config: Settings) -> None:
 
 def _extract(job: JobView, config: Settings) -> dict[str, Any]:
     if _endpoint_down(config):  # a retry that came due while the endpoint is still down: no call, no timeout
-        raise EndpointUnavailable(f"model endpoint {config.llm.base_url} is still down")
+        raise EndpointUnavailable(f"model endpoint {masked_url(config.llm.base_url or '')} is still down")
     started = time.perf_counter()
     fetched = _fetched(job, config)
     doc, chunks = pipeline.parse_cached(fetched, config)  # as the parse stage left it

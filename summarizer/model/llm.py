@@ -15,7 +15,7 @@ from summarizer.card import ModelCall
 from summarizer.errors import EndpointUnavailable, ModelOutputInvalid, ModelUnavailable
 from summarizer.model import tokens
 from summarizer.model.prompts import RenderedPrompt
-from summarizer.settings import LLMSettings
+from summarizer.settings import LLMSettings, masked_url
 
 logger = logging.getLogger(__name__)
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -44,7 +44,7 @@ class LLM:
         # transport retries belong to one owner (RELIABILITY.md §3): this client for a command, the queue's
         # backoff in a worker (which sets max_retries to 0, so a hung endpoint costs one timeout)
         self.client = openai.OpenAI(
-            base_url=base_url, api_key=settings.api_key or "not-needed",
+            base_url=base_url, api_key=settings.api_key.get_secret_value() if settings.api_key else "not-needed",
             timeout=settings.timeout_s, max_retries=settings.max_retries,
         )
 
@@ -102,9 +102,9 @@ class LLM:
             )
         except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
                 openai.InternalServerError) as exc:
-            raise EndpointUnavailable(f"model endpoint {self.base_url} failed: {exc}") from exc
+            raise EndpointUnavailable(f"model endpoint {masked_url(self.base_url)} failed: {exc}") from exc
         except openai.APIStatusError as exc:
-            raise ModelUnavailable(f"model endpoint {self.base_url} refused the call: {exc}") from exc
+            raise ModelUnavailable(f"model endpoint {masked_url(self.base_url)} refused the call: {exc}") from exc
         call.seconds = round(call.seconds + time.perf_counter() - started, 3)
         if response.usage:
             call.prompt_tokens += response.usage.prompt_tokens

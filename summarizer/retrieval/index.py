@@ -21,7 +21,7 @@ from summarizer.document import SKIPPED_SECTIONS, Chunk
 from summarizer.errors import ConfigError, UpstreamUnavailable
 from summarizer.model.embeddings import DIM, MODEL_ID, MiniLMEmbedder, get_embedder
 from summarizer.retrieval.chunking import CHUNK_ID_HASH_CHARS
-from summarizer.settings import IndexSettings
+from summarizer.settings import IndexSettings, masked_url
 
 __all__ = ["Index", "RetrievedChunk"]
 
@@ -193,10 +193,10 @@ def _client(settings: IndexSettings, path: Path) -> ClientAPI:
     try:
         port = url.port
     except ValueError as exc:
-        raise ConfigError(f"index.chroma_url {settings.chroma_url!r} has a bad port") from exc
+        raise ConfigError(f"index.chroma_url {masked_url(settings.chroma_url)!r} has a bad port") from exc
     if url.scheme not in ("http", "https") or not url.hostname or url.path not in ("", "/"):
         # HttpClient takes host/port/ssl only, so a path prefix would be silently dropped
-        raise ConfigError(f"index.chroma_url must look like http://host:8000, got {settings.chroma_url!r}")
+        raise ConfigError(f"index.chroma_url must look like http://host:8000, got {masked_url(settings.chroma_url)!r}")
     ssl = url.scheme == "https"
     try:
         return chromadb.HttpClient(
@@ -204,7 +204,7 @@ def _client(settings: IndexSettings, path: Path) -> ClientAPI:
             settings=chroma_settings,
         )
     except ValueError as exc:  # chromadb's "Could not connect to a Chroma server"
-        raise UpstreamUnavailable(f"Chroma server at {settings.chroma_url} is unreachable: {exc}") from exc
+        raise UpstreamUnavailable(f"Chroma server at {masked_url(settings.chroma_url)} is unreachable: {exc}") from exc
 
 
 @contextmanager
@@ -213,7 +213,7 @@ def _upstream(settings: IndexSettings) -> Iterator[None]:
     try:
         yield
     except httpx.TransportError as exc:
-        raise UpstreamUnavailable(f"Chroma server at {settings.chroma_url} failed: {exc!r}") from exc
+        raise UpstreamUnavailable(f"Chroma server at {masked_url(settings.chroma_url or '')} failed: {exc!r}") from exc
 
 
 def _metadata(doc_sha256: str, chunk: Chunk) -> dict[str, str | int]:

@@ -18,13 +18,15 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi_csrf_protect import CsrfProtect
 from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import parse as parse_limit
+from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from summarizer.errors import ConfigError
 from summarizer.service.accounts import CredentialKind, digest, new_token, verify_password
 from summarizer.service.store import Store, UserView
 from summarizer.service.store.models import utcnow
-from summarizer.settings import WebSettings
+from summarizer.settings import WebSettings, masked_url
 
 __all__ = ["PUBLIC_PATHS", "PUBLISHED_PREFIX", "SESSION_COOKIE", "Auth", "SignInRequired", "TooManyAttempts", "refuse", "safe_next"]
 
@@ -69,7 +71,13 @@ class Auth:
             ("max_age", int(self.session_age.total_seconds())),
         ])
         self._signer = URLSafeTimedSerializer(key, salt="fastapi-csrf-token")
-        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+        try:
+            storage = storage_from_string(settings.rate_limit_storage)
+        except (ConfigurationError, ValueError):  # their messages repeat the URL, password and all
+            raise ConfigError(f"SUMMARIZER_WEB__RATE_LIMIT_STORAGE {masked_url(settings.rate_limit_storage)!r} "
+                              "is not a storage the limits library can use (memory://, redis://host:6379/N)"
+                              ) from None
+        self.limiter = MovingWindowRateLimiter(storage)
         self.signin_limit = parse_limit(settings.signin_limit)
 
     # --- who is asking -----------------------------------------------------------------------------------

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import httpx
 
+from summarizer.settings import masked_url
+
 
 def check_url(url: str, timeout_s: float) -> str | None:
     """None when a GET of the URL answers below 400 within the timeout, else why not."""
     try:
         status = httpx.get(url, timeout=timeout_s).status_code
     except httpx.HTTPError as exc:
-        return f"{url}: {type(exc).__name__}: {exc}"
-    return None if status < 400 else f"{url}: HTTP {status}"
+        return f"{masked_url(url)}: {type(exc).__name__}: {exc}"
+    return None if status < 400 else f"{masked_url(url)}: HTTP {status}"
 
 
 def check_file(path: Path, max_age_s: float) -> str | None:

@@ -109,7 +109,25 @@ def test_every_command_reports_bad_settings_in_one_line_naming_the_variable(env:
         assert result.stderr.startswith("error: bad settings: SUMMARIZER_LLM__TIMEOUT"), (args, result.stderr)
         assert "Traceback" not in result.stderr and "sk-do-not-print-me" not in result.stderr
     result = run(["worker", "--preset", "no-such-preset"], env, timeout=120)
-    assert result.returncode == 2 and "unknown preset 'no-such-preset'" in result.stderr
+    assert result.returncode == 2 and "unknown preset; choose one of" in result.stderr
+
+
+def test_no_error_prints_a_secret_set_in_the_wrong_variable_or_a_password_in_a_url(env: dict[str, str],
+                                                                                 tmp_path: Path) -> None:
+    key, url = "sk-live-0123456789abcdef", "postgresql+psycopg://editor:hunter2@127.0.0.1:{}/cards"
+    for args, variable, value, code in (
+        (["jobs"], "SUMMARIZER_DATABASE_URL", url.format("notaport"), 2),
+        (["jobs"], "SUMMARIZER_DATABASE_URL", url.format(1), 4),  # refused: the driver's own message
+        (["eval", "export", "--approved", str(tmp_path)], "SUMMARIZER_DIGEST", key, 2),  # in DIGEST__TIMEZONE
+        (["summarize", "2307.16789"], "SUMMARIZER_PRESET", key, 2),
+        (["api", "--port", "0"], "SUMMARIZER_WEB__RATE_LIMIT_STORAGE", "redix://:hunter2@127.0.0.1:6379/0", 2),
+    ):
+        name = "SUMMARIZER_DIGEST__TIMEZONE" if variable == "SUMMARIZER_DIGEST" else variable
+        result = run(args, {**env, name: value}, timeout=120)
+        assert result.returncode == code, (args, result.stderr)
+        assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert variable in result.stderr, result.stderr
+        assert "hunter2" not in result.stderr and "0123456789abcdef" not in result.stderr, result.stderr
 
 
 def test_an_unreachable_database_exits_4_and_an_unreadable_id_file_exits_2(env: dict[str, str],

@@ -177,16 +177,19 @@ def test_a_collection_of_another_model_is_refused(tmp_path: Path) -> None:
         Index(IndexSettings(), tmp_path)
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1:8000", "http://127.0.0.1:8000/chroma", "http://host:port"])
-def test_a_malformed_chroma_url_is_a_config_error(tmp_path: Path, url: str) -> None:
-    with pytest.raises(ConfigError):
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1:8000", "http://127.0.0.1:8000/chroma", "http://host:port",
+                                 "http://admin:hunter2@host:port"])
+def test_a_malformed_chroma_url_is_a_config_error_that_shows_no_password(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
         Index(IndexSettings(chroma_url=url), tmp_path)
+    assert "hunter2" not in str(caught.value)
 
 
 def test_an_unreachable_chroma_server_is_transient(tmp_path: Path) -> None:
     with pytest.raises(UpstreamUnavailable) as caught:
-        Index(IndexSettings(chroma_url=f"http://127.0.0.1:{_free_port()}"), tmp_path)
+        Index(IndexSettings(chroma_url=f"http://admin:hunter2@127.0.0.1:{_free_port()}"), tmp_path)
     assert caught.value.transient
+    assert "admin:***@127.0.0.1" in str(caught.value) and "hunter2" not in str(caught.value)
 
 
 def _free_port() -> int:

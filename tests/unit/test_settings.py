@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
 from summarizer.errors import ConfigError
-from summarizer.settings import load
+from summarizer.settings import Settings, load, masked_url
 from workers.celery_app import celery_config
 
 
@@ -36,6 +37,61 @@ def test_a_bad_setting_names_the_variable_but_never_echoes_its_value() -> None:
     with pytest.raises(ConfigError) as caught:
         load(env={"SUMMARIZER_LLM__TEMPERATURE": "sk-secret-looking-value"})
     assert "SUMMARIZER_LLM__TEMPERATURE" in str(caught.value) and "sk-secret" not in str(caught.value)
+
+
+def _variables(model: type[BaseModel], prefix: str = "SUMMARIZER_") -> list[str]:
+    """The nested environment name of every setting, found by walking the models (new ones included)."""
+    names = []
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names += _variables(kind, f"{prefix}{name.upper()}__")
+        else:
+            names.append(prefix + name.upper())
+    return names
+
+
+SECRETS = ("sk-live-0123456789abcdef", "postgresql+psycopg://editor:hunter2-pw@db.internal:notaport/cards")
+
+
+def test_no_settings_error_repeats_the_value_whichever_variable_a_secret_was_pasted_into() -> None:
+    refused = set()
+    for variable in [*_variables(Settings), "SUMMARIZER_LLM__API_KYE", "SUMMARIZER_WEB__PASSWORD"]:
+        for secret in SECRETS:
+            try:
+                load(env={variable: secret})
+            except ConfigError as exc:
+                refused.add(variable)
+                assert variable in str(exc) or variable.startswith("SUMMARIZER_DIGEST__"), str(exc)
+                assert "0123456789abcdef" not in str(exc) and "hunter2" not in str(exc), (variable, str(exc))
+    # the check has teeth: numbers, choices, times, zones, the database URL and misspelt names are refused
+    assert {"SUMMARIZER_LLM__TEMPERATURE", "SUMMARIZER_LLM__JSON_MODE", "SUMMARIZER_DIGEST__TIMEZONE",
+            "SUMMARIZER_DIGEST__CATEGORIES", "SUMMARIZER_DATABASE_URL", "SUMMARIZER_LLM__API_KYE"} <= refused
+
+
+def test_a_malformed_database_url_is_a_settings_error_naming_the_variable() -> None:
+    with pytest.raises(ConfigError, match="SUMMARIZER_DATABASE_URL: Value error, not a database URL"):
+        load(env={"SUMMARIZER_DATABASE_URL": "editor:hunter2 at db.internal"})
+    assert load(env={"SUMMARIZER_DATABASE_URL": "sqlite:///:memory:"}).database_url == "sqlite:///:memory:"
+
+
+def test_the_api_key_is_masked_everywhere_but_where_it_is_sent() -> None:
+    settings = load(env={"SUMMARIZER_LLM_API_KEY": "sk-live-0123456789abcdef"})
+
+    shown = [repr(settings), str(settings.llm), settings.model_dump_json(), str(settings.model_dump())]
+    assert not any("0123456789abcdef" in text for text in shown)
+    assert settings.llm.api_key is not None
+    assert settings.llm.api_key.get_secret_value() == "sk-live-0123456789abcdef"
+
+
+def test_urls_in_errors_and_logs_show_no_password() -> None:
+    assert masked_url("redis://:hunter2@cache.internal:6379/0") == "redis://:***@cache.internal:6379/0"
+    assert masked_url("postgresql+psycopg://editor:p@ss:w0rd@db.internal/cards") == \
+        "postgresql+psycopg://editor:***@db.internal/cards"
+    # a bad port stays readable (it is what the error is about); a URL without a password is left as it is
+    assert masked_url("http://u:hunter2@chroma:notaport") == "http://u:***@chroma:notaport"
+    assert masked_url("sqlite:///:memory:") == "sqlite:///:memory:"
+    assert "hunter2" not in masked_url("http://u:hunter2@[::1")
 
 
 def test_beat_starts_the_nightly_digest_at_the_configured_time_in_the_configured_zone() -> None:
