@@ -37,7 +37,7 @@ Progress = Callable[[str, str], None]
 # The code a parsed Document depends on: a change to any of it makes the document cache miss.
 PARSING_CODE = (
     "summarizer.document", "summarizer.ingest.pdf", "summarizer.ingest.sections", "summarizer.ingest.links",
-    "summarizer.ingest.tables", "summarizer.numbers.normalise",
+    "summarizer.ingest.tables", "summarizer.numbers.normalise", "summarizer.text",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from summarizer.card import Card, Evidence
-from summarizer.drafting import provenance, venue
+from summarizer.drafting import assemble, provenance, venue
 from summarizer.drafting.extract import Model, ask_prose
 from summarizer.model import prompts
 from summarizer.numbers import claims
@@ -37,15 +37,17 @@ def summarize(listing: Listing, llm: Model, settings: Settings) -> Card:
         settings.prompts_dir, "paper_context", title=listing.title,
         chunks=[{"section": "abstract", "pages": [], "text": listing.abstract}], tables=[],
         fence=prompts.new_fence(listing.arxiv_id, settings.extract.fence_seed),
-    ).text
+    )
     pm, res, calls = ask_prose(paper, [], llm, settings, system)
     venue_name, status, review_text = venue.detect(listing.comment, listing.journal_ref, "")
+    steered = assemble.injected(listing.title, listing.abstract, listing.comment)
     card = Card(
         arxiv_id=listing.arxiv_id, version=f"v{listing.version}" if listing.version else None,
         headline=res.headline, title=listing.title, authors=listing.authors, categories=listing.categories,
         submitted=listing.submitted, arxiv_comment=listing.comment, venue=venue_name,
         peer_review_status="preprint" if status == "unknown" else status, peer_review_text=review_text,
-        core_problem=pm.core_problem, method=pm.method, results_text=res.results_text, verdict=res.verdict,
+        core_problem=pm.core_problem, method=pm.method, results_text=res.results_text,
+        verdict=None if steered else res.verdict, needs_review=[assemble.INJECTION_REVIEW] if steered else [],
         key_numbers=claims.from_abstract(listing.abstract, limit=8),
         evidence=[Evidence(field=f, source="arxiv_api") for f in ("title", "authors", "key_numbers")]
         + [Evidence(field=f, source="model") for f in ("core_problem", "method", "results_text", "verdict")],

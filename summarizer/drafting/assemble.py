@@ -33,13 +33,16 @@ PASSAGE_CHARS = 400
 _WORD = re.compile(r"[^\W\d_]{4,}")
 # a word the paper prints only in capitals at least this often is an acronym (APIs, LLM), not a title's casing
 ACRONYM_MIN_MENTIONS = 3
-# instructions aimed at a model, in the paper's own text: the card is flagged for an editor's review
+# Instructions aimed at a model, in the paper's own text (or its arXiv entry): the card is flagged for an
+# editor's review and gets no verdict from the model, the one field a paper that steers it would aim at.
+# Words may be split by any whitespace: a PDF line break falls anywhere.
 _INJECTION = re.compile(r"""
-    ignore\ (?:all\ |any\ )?(?:the\ )?(?:previous|prior|above|earlier)\ (?:instructions|prompts?)
-  | disregard\ (?:the|all|previous)\ instructions
+    ignore\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier)\s+(?:instructions|prompts?)
+  | disregard\s+(?:the|all|previous)\s+instructions
   | <\|im_start\|> | <\|system\|>                          # chat-template control tokens
   | ^\s*(?:system|assistant)\s*:                          # a line posing as a chat turn
 """, re.IGNORECASE | re.MULTILINE | re.VERBOSE)
+INJECTION_REVIEW = "possible prompt injection in the paper text: the verdict is left to an editor"
 # affiliation digits and footnote marks glued to a name: "Dahai Li2,6", "Zhiyuan Liu1†", "Senellart 1¶"
 _MARKERS = re.compile(r"(?<=[^\W\d_])\s?\d+(?:,\d+)*|[*†‡§¶]+")
 
@@ -73,7 +76,9 @@ def card(
         Evidence(field="institutions", pages=[1], source="pdf"),
         Evidence(field="authors", pages=[] if record else [1], source="arxiv_api" if record else "pdf"),
     ]
-    context_pages = sorted({p for c in context for p in c.pages})
+    # every page the model read from: the chunks, the title (page 1) and the captions and row names of the
+    # tables it was offered; the grounding check holds a prose number only when one of these prints it
+    context_pages = sorted({p for c in context for p in c.pages} | {1} | {o.table.page for o in options})
     context_ids = [c.id for c in context]
     for prose_field in ("core_problem", "method", "results_text", "verdict", "headline"):
         evidence.append(Evidence(field=prose_field, pages=context_pages, chunk_ids=context_ids, source="model",
@@ -101,8 +106,10 @@ def card(
     primary = links.paper_code(doc.links, doc.title)  # the paper's own repository, not one it cites
     code = ([primary] if primary else []) + [link for link in doc.links if link.kind == "code" and link != primary]
     project = next((link for link in doc.links if link.kind == "project"), None)
-    if _INJECTION.search(doc.text):
-        needs_review.append("possible prompt injection in the paper text")
+    arxiv_entry = (record.title, record.abstract, record.comment) if record else ()
+    steered = injected(doc.text, doc.title, *arxiv_entry)
+    if steered:
+        needs_review.append(INJECTION_REVIEW)
     return Card(
         arxiv_id=record.arxiv_id if record else doc.arxiv_id, version=f"v{record.version}" if record else None,
         name=name, headline=tagline(answers.headline, name, title, doc.text), title=title, authors=authors,
@@ -110,11 +117,17 @@ def card(
         submitted=record.published if record else None, updated=record.updated if record else None,
         arxiv_comment=comment, venue=venue_name, peer_review_status=status, peer_review_text=review_text,
         core_problem=answers.core_problem, method=answers.method, results_text=answers.results_text,
-        results_tables=tables, key_numbers=key_numbers, more_numbers=more_numbers, verdict=answers.verdict,
+        results_tables=tables, key_numbers=key_numbers, more_numbers=more_numbers,
+        verdict=None if steered else answers.verdict,
         code_url=_bare(code[0].url) if code else None, code_urls=[_bare(link.url) for link in code],
         project_page=_bare(project.url) if project else None,
         code_status="released" if code else "unknown", needs_review=needs_review, evidence=evidence,
     )
+
+
+def injected(*texts: str | None) -> bool:
+    """Whether text from outside (a paper, an arXiv entry) gives orders to a model."""
+    return any(_INJECTION.search(text) for text in texts if text)
 
 
 def closest_passages(text: str, context: list[Chunk], limit: int = PASSAGES_PER_FIELD) -> list[Passage]:

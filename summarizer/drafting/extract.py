@@ -177,13 +177,15 @@ def _front_text(doc: Document) -> str:
 
 
 def ask_prose(
-    paper: str, options: list[results.TableOption], llm: Model, settings: Settings, system: str
+    paper: prompts.RenderedPrompt, options: list[results.TableOption], llm: Model, settings: Settings,
+    system: str,
 ) -> tuple[ProblemMethod, Any, list[ModelCall]]:
     """The two prose questions over one shared paper context (so llama.cpp reuses its prefix)."""
     pm, first = llm.ask(prompts.render(settings.prompts_dir, "extract_problem_method", paper=paper),
                         ProblemMethod, system=system)
+    # the row names are the paper's: fenced with the paper's own marker
     res, second = llm.ask(prompts.render(settings.prompts_dir, "extract_results", paper=paper,
-                                         table_ids=[o.id for o in options] or ["none"],
+                                         fence=paper.fence, table_ids=[o.id for o in options] or ["none"],
                                          row_names=[r for o in options for r in o.rows][:_MAX_ROW_NAMES]
                                          or ["none"]),
                           _results_schema(options), system=system)
@@ -223,7 +225,7 @@ def fill(
                  "caption": o.table.caption[:_CAPTION_CHARS] or "(no caption)",
                  "rows": o.rows[:settings.extract.max_table_rows]} for o in options],
         fence=fence,
-    ).text
+    )
     pm, res, prose_calls = ask_prose(paper, options, llm, settings, system)
     calls += prose_calls
     answers = assemble.Answers(

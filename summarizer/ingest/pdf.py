@@ -26,8 +26,9 @@ from summarizer.errors import (
     SummarizerError,
 )
 from summarizer.ingest import links, sections, tables
-from summarizer.numbers.normalise import INVISIBLE, SPACES, rejoin_numbers
+from summarizer.numbers.normalise import rejoin_numbers
 from summarizer.settings import PdfSettings
+from summarizer.text import HIDDEN, SPACES
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,9 +38,9 @@ HEADER_WINDOW = 1024
 MAGIC_PREVIEW_BYTES = 16  # enough of a non-PDF's first bytes to recognise it, short enough for a message
 REASON_CHARS = 160  # pypdf messages can quote whole objects; an error reason stays one readable line
 
-# C0 controls (pypdf emits NULs for some math fonts); newline is kept for the line logic, tab becomes a space
-_CONTROLS: dict[int, None] = dict.fromkeys([c for c in range(0x20) if c not in (0x09, 0x0A)] + [0x7F])
-_TRANSLATE: dict[int, str | None] = {**INVISIBLE, **_CONTROLS, **SPACES}
+# hidden characters and controls out (pypdf emits NULs for some math fonts; a paper may hide words in tag
+# characters); newline is kept for the line logic, tab becomes a space
+_TRANSLATE: dict[int, str | None] = {**HIDDEN, **SPACES}
 # the stamp arXiv prints in the margin: "arXiv:2408.12528v1 [cs.CV] 22 Aug 2024" (old ids: hep-th/9901001);
 # the category and date keep it apart from "arXiv:2401.02954" citations in the references
 _ARXIV_STAMP = re.compile(

@@ -6,7 +6,7 @@ import re
 from typing import Literal
 
 from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, ResultsTable
-from summarizer.numbers.normalise import numbers_in, paper_numbers
+from summarizer.numbers.normalise import DASHES, numbers_in, paper_numbers
 
 PROSE_FIELDS = ("headline", "core_problem", "method", "results_text", "verdict")
 
@@ -14,8 +14,11 @@ PROSE_FIELDS = ("headline", "core_problem", "method", "results_text", "verdict")
 def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Card:
     """Check every number of the card against the paper; remove (or flag) what the paper does not print.
 
-    Removed numbers leave a visible "[number not in paper]" in the prose and are listed in
-    `grounding.flagged`, so the editor sees what the model claimed; nothing ungrounded is published.
+    A number holds when it is printed on the page the card cites for it (for prose: one of the pages of
+    its evidence; anywhere when it cites none), with its sign when it has one, and not only as a page
+    number, a citation or a date (`PaperNumbers`). Removed numbers leave a visible "[number not in
+    paper]" in the prose and are listed in `grounding.flagged`, so the editor sees what the model
+    claimed; nothing ungrounded is published.
     """
     paper = paper_numbers(tuple(pages))
     checked = held = 0
@@ -25,9 +28,11 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
         text = getattr(card, field)
         if not text:
             continue
+        evidence = card.evidence_for(field)
+        cited = evidence.pages if evidence and evidence.pages else None
         for number in dict.fromkeys(numbers_in(text)):
             checked += 1
-            if paper.has(number):
+            if paper.has(number) if cited is None else any(paper.on_page(number, p) for p in cited):
                 held += 1
                 continue
             action: Literal["removed", "flagged"] = "removed" if remove_ungrounded else "flagged"
@@ -41,6 +46,9 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
             found = [(part, numbers_in(part)) for part in parts]
             values = [n for _, numbers in found for n in numbers]
             words = [part for part, numbers in found if not numbers]  # "unpublished", a grant id: as printed
+            if kn.section == "metadata":  # a date, a DOI, a citation year (publication.facts): no result,
+                # and no number of it counts alone; the whole value must be printed on its page
+                words, values = parts, []
             ok = (all(paper.on_page(v, kn.page) or (kn.page is None and paper.has(v)) for v in values)
                   and all(paper.prints(w, kn.page) for w in words))
             checked += 1
@@ -78,7 +86,9 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
 
 def _mark(text: str, number: str, *, remove: bool) -> str:
     """Make an ungrounded number visible to the editor (or drop it) in normalised prose."""
-    pattern = re.compile(r"(?<![\w.,])" + re.escape(number) + r"(?![\d])")
+    # the prose may print U+2212 for "-"; an unsigned number is not the tail of a signed one
+    sign = {"-": f"[-{DASHES}]", "+": r"\+"}.get(number[:1], f"(?<![-+{DASHES}])")
+    pattern = re.compile(r"(?<![\w.,])" + sign + re.escape(number.lstrip("+-")) + r"(?![\d])")
     marker = "[number not in paper]" if remove else r"\g<0> [not in paper]"
     marked, n = pattern.subn(marker, text)
     if n == 0:  # written with other separators or signs than the normalised form: say so at the end

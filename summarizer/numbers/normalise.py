@@ -6,20 +6,18 @@ comparison of numbers in the project goes through `normalize_text` and `canonica
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 
-_DASHES = dict.fromkeys(map(ord, "\u2212\u2010\u2011\u2012\u2013\u2014\u2015\ufe63\uff0d"), "-")
-# Invisible characters that break substring matches of numbers and words: zero-width and joiner
-# characters, soft hyphen, BOM, bidi controls and variation selectors.
-INVISIBLE: dict[int, None] = dict.fromkeys([
-    0x00AD, 0x034F, 0x061C, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062,
-    0x2063, 0x2064, 0xFEFF, *range(0x202A, 0x202F), *range(0x2066, 0x206A), *range(0xFE00, 0xFE10),
-])
-# no-break, figure, thin, hair and other fixed-width spaces become plain spaces so tokens split cleanly
-SPACES: dict[int, str] = {c: " " for c in [0x09, 0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]}
+from summarizer.numbers import pointers
+from summarizer.text import INVISIBLE, SPACES
+
+# minus signs, hyphens and dashes: all read as "-", a minus when a number follows
+DASHES = "\u2212\u2010\u2011\u2012\u2013\u2014\u2015\ufe63\uff0d"
+_DASHES = dict.fromkeys(map(ord, DASHES), "-")
 # pypdf (MODELS.md §5) prints some table cells as "46 .0"; rejoin the decimal
 _SPLIT_DECIMAL = re.compile(r"(?<=\d) \.(?=\d)")
 # LaTeX math mode prints a thin space after a thousands comma ("16, 464"); rejoin it as the eval checker
@@ -30,14 +28,25 @@ NUMBER = re.compile(r"""
     (?<![\w.]) -? \d{1,3} (?:,\d{3})+ (?:\.\d+)? (?!\d)   # with thousands commas: 16,464 or -1,234.5
   | (?<![\w.,]) -? \d+ (?:\.\d+)? (?![\d,]\d)           # plain: 42, -0.5, 61.0 (not a piece of 1,234)
 """, re.VERBOSE)
+# a "-" after a number and a space joins two numbers ("10 - 20"), it does not sign the second
+_OPERAND_BEFORE = re.compile(r"[\d%] $")
 # numbers glued to letters are parts of names (GPT-4, Qwen2.5, L2), not claims; units are allowed
 _UNIT_AFTER = re.compile(r"^(?:%|×|x\b|k\b|K\b|M\b|B\b|G\b|s\b|ms\b)")
 
 
 def normalize_text(text: str) -> str:
     """NFKC, one kind of minus and space, joined split decimals and thousands: how numbers are compared."""
+    return re.sub(r"\s+", " ", _normalize_chars(text))
+
+
+def _normalize_lines(text: str) -> str:
+    """normalize_text with the lines kept: where a page number or a reference entry is depends on them."""
+    return "\n".join(" ".join(line.split()) for line in _normalize_chars(text).splitlines())
+
+
+def _normalize_chars(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(SPACES).translate(INVISIBLE)
-    return re.sub(r"\s+", " ", rejoin_numbers(text))
+    return rejoin_numbers(text)
 
 
 def rejoin_numbers(text: str) -> str:
@@ -47,14 +56,20 @@ def rejoin_numbers(text: str) -> str:
 
 
 def canonical(number: str) -> str:
-    """One spelling per value: no thousands separators, no trailing zeros ("61.0" == "61", "16,464")."""
+    """One spelling per magnitude: no sign, no thousands separators, no trailing zeros ("61.0" == "61",
+    "16,464"). The sign is compared apart (`sign_of`): prose says "44.6% lower" for a table's "-44.6%"."""
     return _canonical_normalized(normalize_text(number))
+
+
+def sign_of(number: str) -> str:
+    """"-" for a number written negative (any dash or minus sign), "+" for an explicit plus, else ""."""
+    first = normalize_text(number).strip()[:1]
+    return first if first in ("-", "+") else ""
 
 
 def _canonical_normalized(number: str) -> str:
     """canonical() of a number cut from text that normalize_text has already seen."""
     n = number.strip().replace(",", "").replace(" ", "")
-    # the sign is presentation ("-44.6%" in a table, "44.6% lower" in prose): compare magnitudes
     n = n.lstrip("+-")
     if "." in n:
         n = n.rstrip("0").rstrip(".")
@@ -75,26 +90,42 @@ def numbers_in(text: str) -> list[str]:
             continue  # GPT-4, ResNet-50
         if after[:1].isalpha() and not _UNIT_AFTER.match(after):
             continue  # 7B is kept as "7"? no: "7B" matches the unit rule; "3D", "2nd" are skipped
-        found.append(match.group().lstrip("-") if before == "-" else match.group())
+        number = match.group()
+        if before == "-" or (number[0] == "-" and _OPERAND_BEFORE.search(text, 0, start)):
+            number = number.lstrip("-")  # "10 - 20", "5% - 3%": a range or a difference, not a sign
+        elif before == "+" and not text[start - 2:start - 1].isalnum() and text[start - 2:start - 1] != "+":
+            number = "+" + number  # "+1.4": a sign the grounding check holds to; not "C++14"
+        found.append(number)
     return found
 
 
 class PaperNumbers:
-    """The set of numbers printed in a paper, per page, in canonical form."""
+    """The numbers printed in a paper (or any texts), per page: each magnitude with the signs it has there.
 
-    def __init__(self, pages: Sequence[str]) -> None:
+    Built with `skip_pointers` (as `paper_numbers` does for a paper's pages), page numbers, citations,
+    dates and reference entries are left out (`pointers`): a number printed only there is not a result.
+
+    Signs: a number written with "-" is printed only where the page prints it negative, one with "+" where
+    the page prints it positive (signed or not); an unsigned number matches either, since prose states the
+    direction in words ("44.6% lower" for a table's "-44.6%").
+    """
+
+    def __init__(self, pages: Sequence[str], *, skip_pointers: bool = False) -> None:
         self.pages = [normalize_text(p) for p in pages]
-        self.by_page: list[set[str]] = [{_canonical_normalized(n) for n in NUMBER.findall(p)}
-                                        for p in self.pages]
-        self.all: set[str] = set().union(*self.by_page) if self.by_page else set()
+        lined = [_normalize_lines(p) for p in pages]
+        skipped = pointers.find(lined) if skip_pointers else [[] for _ in lined]
+        self.by_page: list[dict[str, set[str]]] = [_printed(t, s) for t, s in zip(lined, skipped, strict=True)]
 
     def has(self, number: str) -> bool:
-        return canonical(number) in self.all
+        """Is the number printed on any page?"""
+        key, sign = canonical(number), sign_of(number)
+        return any(_signed(found.get(key), sign) for found in self.by_page)
 
     def page_of(self, *numbers: str) -> int | None:
         """The first 1-based page that prints all of these numbers."""
-        keys = {canonical(n) for n in numbers}
-        return next((i + 1 for i, found in enumerate(self.by_page) if keys <= found), None)
+        wanted = [(canonical(n), sign_of(n)) for n in numbers]
+        return next((i + 1 for i, found in enumerate(self.by_page)
+                     if all(_signed(found.get(key), sign) for key, sign in wanted)), None)
 
     def prints(self, text: str, page: int | None) -> bool:
         """Is this text (no number in it) printed on the page, or anywhere when page is None?"""
@@ -106,12 +137,36 @@ class PaperNumbers:
         return 1 <= page <= len(self.pages) and needle in self.pages[page - 1]
 
     def on_page(self, number: str, page: int | None) -> bool:
+        """Is the number printed on this 1-based page, with its sign when it has one?"""
         if page is None or not 1 <= page <= len(self.by_page):
             return False
-        return canonical(number) in self.by_page[page - 1]
+        return _signed(self.by_page[page - 1].get(canonical(number)), sign_of(number))
+
+
+def _signed(printed: set[str] | None, sign: str) -> bool:
+    """Do the signs a page prints a magnitude with hold a number written with this sign?"""
+    if not printed:
+        return False
+    return sign == "" or sign in printed or (sign == "+" and "" in printed)
+
+
+def _printed(text: str, skipped: list[pointers.Span]) -> dict[str, set[str]]:
+    """Magnitude -> signs of the numbers in a page's text outside the skipped spans."""
+    starts = [start for start, _ in skipped]
+    found: dict[str, set[str]] = {}
+    for match in NUMBER.finditer(text):
+        number = match.group()
+        digits = match.start() + number.startswith("-")
+        at = bisect.bisect_right(starts, digits) - 1
+        if at >= 0 and skipped[at][0] <= digits < skipped[at][1]:
+            continue
+        sign = "-" if number.startswith("-") else "+" if text[digits - 1:digits] == "+" else ""
+        found.setdefault(_canonical_normalized(number), set()).add(sign)
+    return found
 
 
 @functools.lru_cache(maxsize=4)
 def paper_numbers(pages: tuple[str, ...]) -> PaperNumbers:
-    """One PaperNumbers per paper: claims and the grounding check of the same card share it."""
-    return PaperNumbers(pages)
+    """One PaperNumbers per paper, without its page numbers, citations and dates: claims and the grounding
+    check of the same card share it."""
+    return PaperNumbers(pages, skip_pointers=True)

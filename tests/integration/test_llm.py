@@ -23,7 +23,9 @@ class Pair(BaseModel):
 
 
 def _prompt() -> prompts.RenderedPrompt:
-    return prompts.render(PROMPTS, "extract_problem_method", paper="PAPER: Tools for LLMs\nWe propose DFSDT.")
+    paper = prompts.render(PROMPTS, "paper_context", title="Tools for LLMs", tables=[], fence="f3nc3f3nc3",
+                           chunks=[{"section": "abstract", "pages": [1], "text": "We propose DFSDT."}])
+    return prompts.render(PROMPTS, "extract_problem_method", paper=paper)
 
 
 def test_local_server_answers_with_schema_valid_json_and_records_tokens(tiny_llm: llm.LLM) -> None:

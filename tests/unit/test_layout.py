@@ -15,7 +15,7 @@ TOP = ROOT.parent
 # Each part may import only parts of a lower layer (or itself): imports run one way, from the edge
 # (cli) down to the contracts every stage shares.
 LAYERS: list[set[str]] = [
-    {"errors", "jobs", "files"},  # contracts: the error tree, job states and stages, atomic files
+    {"errors", "jobs", "files", "text"},  # contracts: errors, job states and stages, atomic files, hidden characters
     {"settings", "card", "document"},  # contracts: one Settings, the Card, the parsed Document
     {"numbers", "model", "render"},
     {"ingest", "retrieval"},
@@ -30,7 +30,7 @@ PURE = [
     "summarizer.numbers", "summarizer.ingest.ids", "summarizer.ingest.pdf", "summarizer.ingest.sections",
     "summarizer.ingest.links", "summarizer.ingest.tables", "summarizer.retrieval.chunking",
     "summarizer.drafting.assemble", "summarizer.drafting.venue", "summarizer.card", "summarizer.document",
-    "summarizer.render", "summarizer.jobs", "summarizer.errors",
+    "summarizer.render", "summarizer.jobs", "summarizer.errors", "summarizer.text",
 ]
 EDGES = [
     "summarizer.ingest.arxiv", "summarizer.retrieval.index", "summarizer.retrieval.chroma_server", "summarizer.model", "summarizer.service",
