@@ -79,7 +79,8 @@ class LLM:
                 {"role": "assistant", "content": content[:2000]},
                 {"role": "user", "content": (
                     f"That answer is not valid: {error}. Reply again with only a JSON object that "
-                    f"matches this schema: {json.dumps(schema.model_json_schema())}"
+                    f"matches this schema (a field with a fixed set of values takes one of those offered "
+                    f"above): {json.dumps(_without_choices(schema.model_json_schema()))}"
                 )},
             ]
         call.ok = False
@@ -147,6 +148,24 @@ def _strip_fences(text: str) -> str:
     return text
 
 
+# A schema's fixed values can be text from the paper (the row names of extract_results), which reaches the
+# model only inside the prompt's fences: the repair message, outside them, never repeats them.
+_CHOICES = ("enum", "const")
+_CHOICE_ERRORS = ("literal_error", "enum")
+
+
+def _without_choices(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_choices(v) for k, v in node.items() if k not in _CHOICES}
+    if isinstance(node, list):
+        return [_without_choices(v) for v in node]
+    return node
+
+
 def _short_error(exc: ValidationError) -> str:
-    parts = [f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors()[:5]]
+    parts = [
+        f"{'.'.join(map(str, e['loc'])) or 'answer'}: "
+        + ("not one of the values offered" if e["type"] in _CHOICE_ERRORS else e["msg"])
+        for e in exc.errors()[:5]
+    ]
     return "; ".join(parts)
