@@ -1,4 +1,5 @@
-"""A corpus of hostile and broken PDFs, built as bytes by code (nothing is downloaded or committed).
+"""A corpus of hostile and broken PDFs, built as bytes by code (nothing is downloaded or committed), and
+the plain text PDFs they start from.
 
 Each case is the kind of file a parser meets in the wild or from an attacker: empty, cut short, encrypted,
 not a PDF at all, pages without text, too many pages, a broken cross-reference table, a page tree that
@@ -26,8 +27,9 @@ def stream(content: bytes, extra: bytes = b"") -> bytes:
     return b"<< /Length %d %s >>\nstream\n" % (len(content), extra) + content + b"\nendstream"
 
 
-def build(objects: list[bytes], *, root: int = 1, offsets_shift: int = 0) -> bytes:
-    """A PDF file of these objects (numbered from 1) with a correct xref table, unless shifted."""
+def build(objects: list[bytes], *, root: int = 1, info: int | None = None, offsets_shift: int = 0) -> bytes:
+    """A PDF file of these objects (numbered from 1) with a correct xref table, unless shifted; `info`: the
+    object holding the document's metadata (its /Title)."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -36,7 +38,8 @@ def build(objects: list[bytes], *, root: int = 1, offsets_shift: int = 0) -> byt
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % (o + offsets_shift) for o in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
+    metadata = b" /Info %d 0 R" % info if info else b""
+    out += b"trailer\n<< /Size %d /Root %d 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, metadata, xref)
     return bytes(out)
 
 
@@ -65,8 +68,12 @@ def text_objects(pages: list[list[str]], *, font: bytes = HELVETICA) -> list[byt
     return objects
 
 
-def text_pdf(pages: list[list[str]]) -> bytes:
-    return build(text_objects(pages))
+def text_pdf(pages: list[list[str]], *, title: str | None = None) -> bytes:
+    """A plain, valid PDF: one page per list of lines, with a metadata title if given."""
+    objects = text_objects(pages)
+    if title is None:
+        return build(objects)
+    return build([*objects, b"<< /Title (%s) >>" % _pdf_string(title)], info=len(objects) + 1)
 
 
 def _one_page(content: bytes, *, resources: bytes = b"<< /Font << /F1 3 0 R >> >>", font: bytes = HELVETICA,

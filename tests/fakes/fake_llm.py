@@ -16,6 +16,18 @@ from typing import Any
 Responder = Callable[[dict[str, Any]], str]
 
 
+def outside_fences(prompt: str, fence: str) -> str:
+    """The lines of a rendered prompt outside its fences: what the model reads as instructions."""
+    outside, inside = [], False
+    for line in prompt.split("\n"):
+        if line.startswith(fence):
+            inside = not inside
+        elif not inside:
+            outside.append(line)
+    assert not inside, "a fence is left open"
+    return "\n".join(outside)
+
+
 class FakeLLM:
     """Answers /v1/chat/completions with queued contents, or with `default(request)` when the queue is empty."""
 

@@ -10,6 +10,7 @@ import pytest
 from summarizer.errors import ConfigError
 from summarizer.model import prompts
 from summarizer.settings import load
+from tests.fakes.fake_llm import outside_fences
 
 PROMPTS = load().prompts_dir
 FENCE = "5eed5eed0a1b"
@@ -53,18 +54,6 @@ def _variables(name: str, value: str) -> dict[str, Any]:
     return variables[name]
 
 
-def _outside_fences(text: str) -> str:
-    """The lines of a prompt outside its fences: what the model reads as instructions."""
-    outside, inside = [], False
-    for line in text.split("\n"):
-        if line.startswith(FENCE):
-            inside = not inside
-        elif not inside:
-            outside.append(line)
-    assert not inside, "a fence is left open"
-    return "\n".join(outside)
-
-
 def test_every_prompt_file_loads_with_a_version() -> None:
     versions = prompts.versions(PROMPTS)
     assert {"system", "paper_context", "extract_problem_method", "extract_results", "extract_front"} <= set(versions)
@@ -82,7 +71,7 @@ def test_hostile_text_reaches_a_prompt_only_between_fences_and_without_hidden_ch
     hostile = prompts.render(PROMPTS, name, **_variables(name, HOSTILE)).text
     benign = prompts.render(PROMPTS, name, **_variables(name, "A plain sentence.")).text
     # the instructions are the same whatever the paper says: nothing of it, no fence closed or opened early
-    assert _outside_fences(hostile) == _outside_fences(benign)
+    assert outside_fences(hostile, FENCE) == outside_fences(benign, FENCE)
     assert hostile.lower().count(FENCE) == benign.lower().count(FENCE)
     assert not any(h in hostile for h in HIDDEN)
     if name != "system":  # the text itself is still there, as data
