@@ -15,6 +15,7 @@ text, which grounding and the editors check anyway.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
 import subprocess
@@ -37,6 +38,9 @@ _ERRORS: dict[str, type[PdfError]] = {
     cls.__name__: cls for cls in (CorruptPdf, EmptyPdf, EncryptedPdf, NotAPdf, NoTextLayer, PdfTooComplex)
 }
 STDERR_CHARS = 300  # the tail of a crashed child's stderr kept in the error: enough for the last line
+# the only environment the child gets: what Python needs to start and find the package; never the API key,
+# the database URL or any other secret of the worker, which a parser taken over by a crafted PDF could read
+CHILD_ENV = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR")
 
 
 def parse(data: bytes, *, settings: PdfSettings, name: str = "the PDF") -> Document:
@@ -45,7 +49,7 @@ def parse(data: bytes, *, settings: PdfSettings, name: str = "the PDF") -> Docum
                json.dumps({"settings": settings.model_dump(), "name": name})]
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=settings.timeout_s,
-                              check=False)
+                              check=False, env=child_env())
     except subprocess.TimeoutExpired:
         raise PdfTooComplex(name, f"parsing took longer than {settings.timeout_s:g} s (pdf.timeout_s)") from None
     if done.returncode == 0:
@@ -57,6 +61,10 @@ def parse(data: bytes, *, settings: PdfSettings, name: str = "the PDF") -> Docum
         except (ValueError, KeyError, TypeError) as exc:
             raise CorruptPdf(name, f"the parser's answer could not be read ({type(exc).__name__})") from exc
     raise _crash(done.returncode, done.stderr, name, settings)
+
+
+def child_env() -> dict[str, str]:
+    return {name: os.environ[name] for name in CHILD_ENV if name in os.environ}
 
 
 def _error(kind: str, message: str) -> PdfError:

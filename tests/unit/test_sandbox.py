@@ -61,6 +61,15 @@ def test_a_real_paper_parses_the_same_in_the_child_as_in_process() -> None:
     assert sandbox.parse(data, settings=PRODUCTION, name="x.pdf") == pdf.parse(data, settings=PRODUCTION, name="x.pdf")
 
 
+def test_the_parsing_child_gets_none_of_the_workers_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUMMARIZER_LLM_API_KEY", "sk-secret")
+    monkeypatch.setenv("SUMMARIZER_DATABASE_URL", "postgresql://editor:pw@db/summarizer")
+    env = sandbox.child_env()
+    assert "sk-secret" not in str(env) and "pw@db" not in str(env) and "PATH" in env
+    # and the child still starts and parses with only that
+    assert sandbox.parse(bad_pdfs.text_pdf([[bad_pdfs.SENTENCE] * 20]), settings=PRODUCTION).pages
+
+
 # --- the mechanisms, each shown with one limit shortened ----------------------------------------------
 
 
