@@ -39,6 +39,8 @@ _MAX_NUMBERS = 30  # key numbers from all tables together
 _ROWS_PER_TABLE = 2  # rows of ours per table giving key numbers: the largest model and the next
 _SUMMARY_COLUMN_WORDS = 2  # "Average Pass", "Mean IoU": a longer name is a quantity ("Avg. Reasoning Traces")
 _CHOSEN_TABLE_TURN = 2  # key numbers the chosen (headline) table gives per turn; every other table gives one
+# a fair comparison is with a model of about our size: a rival at most this many times our parameter count
+_COMPARABLE_SIZE = 2.0
 
 # words of a results table's caption
 _RESULTS = re.compile(
@@ -106,6 +108,13 @@ _OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.IGNORECASE)
 _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 # a model size at the end of a row label: "Janus-Pro-7B", "Show-o (1.3B)", "LLaMA 13B"
 _SIZE = re.compile(r"[-\s]*\(?\d+(?:\.\d+)?\s?[BMK]\)?\s*$", re.IGNORECASE)
+# a model's parameter count in a size column or a label: "1.3B", "7 B", "350M"
+_PARAMETERS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([BMK])\b", re.IGNORECASE)
+_SCALES = {"k": 1e3, "m": 1e6, "b": 1e9}
+# a column giving the systems' parameter counts: "# Params", "Params", "Model size"
+_PARAMETERS_COLUMN = re.compile(r"\bparam(?:eter)?s?\b|\bsize\b", re.IGNORECASE)
+# a citation in a row label: "Janus [46]"
+_CITATION = re.compile(r"\s*\[[\d,\s–-]+\]")
 # a word, hyphens and dots inside it kept: "Show-o", "Janus-Pro", "v1.5"
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 
@@ -237,12 +246,31 @@ def main_first(rows: list[TableRow]) -> list[TableRow]:
     else in table order (the model, then its variants: "Show-o" before "Show-o†", "w/o X")."""
     def size(row: TableRow) -> float:
         found = _SIZE.search(row.label)
-        if found is None:
-            return 0.0
-        digits = re.search(r"\d+(?:\.\d+)?", found.group(0))
-        scale = {"k": 1e3, "m": 1e6, "b": 1e9}[found.group(0).strip(" -()").lower()[-1]]
-        return float(digits.group(0)) * scale if digits else 0.0
+        return (parameters(found.group(0)) or 0.0) if found else 0.0
     return sorted(rows, key=size, reverse=True)  # stable: rows of one size keep the table's order
+
+
+def parameters(text: str) -> float | None:
+    """The parameter count a cell or a label gives ("1.3B" -> 1.3e9), else None ("-", "5000M+" is data)."""
+    found = _PARAMETERS.search(text)
+    return float(found.group(1)) * _SCALES[found.group(2).lower()] if found else None
+
+
+def row_sizes(table: Table) -> dict[int, float]:
+    """Each row's parameter count (by the row's id), from the table's size column when it has one, else
+    from the size its label ends with ("Janus-Pro-7B"); rows without one are left out."""
+    columns = _columns(table)
+    column = next((i for i, name in enumerate(columns) if _PARAMETERS_COLUMN.search(name)), None)
+    sizes: dict[int, float] = {}
+    for row in table.rows:
+        if column is not None:
+            size = parameters(row.cells[column]) if column < len(row.cells) else None
+        else:
+            found = _SIZE.search(row.label)
+            size = parameters(found.group(0)) if found else None
+        if size:
+            sizes[id(row)] = size
+    return sizes
 
 
 def our_row(table: Table, anchor_words: set[str]) -> TableRow | None:
@@ -311,9 +339,10 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
                   rows: int = _ROWS_PER_TABLE) -> tuple[list[KeyNumber], list[KeyNumber]]:
     """Key numbers of one table as (headline, detail), each ranked. A table with summary columns (Overall,
     Average) has our rows' summary cells as its headline and the other measured cells as detail; a table
-    without has them all as its headline. Cells of our largest row come before the next one's. Each
-    cell's baseline is the strongest other row in its column (never another size of ours); at most `limit`
-    cells of one row.
+    without has our main row's cells as its headline and the other rows' as detail. Cells of our largest row come before the next one's. Each
+    cell's baseline is the authors' earlier model when the table has it (`predecessor`), else the strongest
+    other row in its column (never another size of ours), among the rows of comparable size when the table
+    gives sizes (`comparable`); at most `limit` cells of one row.
 
     `mine`: our rows, the main one first (`main_first`); the first `rows` of them give key numbers.
     """
@@ -322,16 +351,21 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     summary, others = _cells_in_order(columns)
     shown = mine[:rows]
     cells = [(row, i) for i in summary for row in shown] + [(row, i) for row in shown for i in others]
+    sizes = row_sizes(table)
     taken: dict[int, int] = {}
     numbers: list[KeyNumber] = []
     lead = 0  # how many of the numbers are the table's headline
+    main_cells = 0  # how many are our main row's: the headline of a table without summary columns
     for row, i in cells:
         if i >= len(row.cells) or not numbers_in(row.cells[i]) or taken.get(id(row), 0) >= limit:
             continue
         taken[id(row)] = taken.get(id(row), 0) + 1
-        rivals = [(r.label, r.cells[i]) for r in table.rows
-                  if all(r is not m for m in mine) and i < len(r.cells) and numbers_in(r.cells[i])]
-        baseline = _best(rivals, lower_better=bool(_LOWER_BETTER.search(columns[i] + table.caption)))
+        rivals = comparable(row, [r for r in table.rows if all(r is not m for m in mine)
+                                  and i < len(r.cells) and numbers_in(r.cells[i])], sizes)
+        lower_better = bool(_LOWER_BETTER.search(columns[i] + table.caption))
+        earlier = predecessor(row, rivals)
+        baseline = ((earlier.label, earlier.cells[i]) if earlier is not None
+                    else _best([(r.label, r.cells[i]) for r in rivals], lower_better=lower_better))
         versus = f"{row.label} vs {baseline[0]}" if baseline else row.label
         numbers.append(KeyNumber(
             metric=metric_label(columns[i], bench), setting=row.label, value=row.cells[i],
@@ -340,8 +374,34 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
             section="table", page=table.page,
         ))
         lead += i in summary
-    lead = lead or len(numbers)
+        main_cells += row is shown[0]
+    lead = lead or main_cells
     return numbers[:lead], numbers[lead:]
+
+
+def _stem(label: str) -> str:
+    """A row's model name without its size and citation: "Janus-Pro-7B" -> "januspro", "Janus [46]" -> "janus"."""
+    return squash(_SIZE.sub("", _CITATION.sub("", label)))
+
+
+def predecessor(row: TableRow, rivals: list[TableRow]) -> TableRow | None:
+    """The authors' earlier model, when the table has it: a rival whose name begins ours ("Janus" for
+    "Janus-Pro-7B", "LLaVA" for "LLaVA-v1.5"). A paper improving its own model is read against it first."""
+    ours = _stem(row.label)
+    return next((r for r in rivals
+                 if len(_stem(r.label)) >= _MIN_PREFIX_CHARS and ours.startswith(_stem(r.label))
+                 and ours != _stem(r.label)), None)
+
+
+def comparable(row: TableRow, rivals: list[TableRow], sizes: dict[int, float]) -> list[TableRow]:
+    """The rivals a fair comparison uses: those at most `_COMPARABLE_SIZE` times our row's size, when the
+    table gives sizes and at least one rival is that small ("1.3B" against "1.3B" and "1.8B", not "7B");
+    else all of them."""
+    ours = sizes.get(id(row))
+    if ours is None:
+        return rivals
+    fair = [r for r in rivals if id(r) in sizes and sizes[id(r)] <= _COMPARABLE_SIZE * ours]
+    return fair or rivals
 
 
 def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str] | None:

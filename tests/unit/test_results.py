@@ -210,3 +210,39 @@ def test_key_numbers_cover_every_results_table_before_going_deep_into_one_and_si
     # table's other cells, then the ablation
     assert [k.value for k in found.headline] == ["3.5", "15.5", "25.0"]
     assert [k.value for k in found.detail] == ["1.5", "2.5", "7.5"]
+
+
+def test_the_baseline_is_the_strongest_rival_of_comparable_size_when_the_table_gives_sizes() -> None:
+    table = _table("Table 1: Comparison on understanding benchmarks.", [
+        ("Giant-VL", ["13B", "88.0"]), ("Mid-VL", ["7B", "85.0"]), ("Tiny-VL", ["1.8B", "79.5"]),
+        ("Small-VL", ["1.3B", "81.2"]), ("Zeta (ours)", ["1.3B", "77.4"]),
+    ], columns=["# Params", "Score"])
+    opts = results.options([table], set(), limit=6)
+    numbers = results.collect(opts[0], "Zeta (ours)", opts, results.anchors("Zeta", "x"), max_rows=12).numbers
+    # the 7B and 13B models are not a fair comparison for a 1.3B model: the best of those up to twice its size
+    assert [(k.value, k.baseline) for k in numbers] == [("77.4", "81.2")]
+    # no rival that small: the strongest of all
+    alone = table.model_copy(update={"rows": [r for r in table.rows if r.label not in ("Tiny-VL", "Small-VL")]})
+    opts = results.options([alone], set(), limit=6)
+    numbers = results.collect(opts[0], "Zeta (ours)", opts, results.anchors("Zeta", "x"), max_rows=12).numbers
+    assert [(k.value, k.baseline) for k in numbers] == [("77.4", "88.0")]
+
+
+def test_the_baseline_is_the_authors_earlier_model_when_the_table_has_it() -> None:
+    table = _table("Table 4: Comparison on GenEval.", [
+        ("Orion [12]", ["0.61"]), ("Rival-XL [3]", ["0.74"]), ("Orion-Plus-1B", ["0.73"]),
+    ], columns=["Overall"])
+    opts = results.options([table], set(), limit=6)
+    numbers = results.collect(opts[0], "Orion-Plus-1B", opts, results.anchors("Orion-Plus", "x"), max_rows=12).numbers
+    assert [(k.value, k.baseline) for k in numbers] == [("0.73", "0.61")]
+    assert "Orion-Plus-1B vs Orion [12]" in (numbers[0].context or "")
+
+
+def test_without_summary_columns_only_the_main_rows_cells_lead() -> None:
+    table = _table("Table 3: Comparison on understanding benchmarks.", [
+        ("Rival", ["80.1", "60.2", "40.3"]), ("Zeta-1B", ["81.0", "61.0", "41.0"]), ("Zeta-7B", ["85.0", "65.0", "45.0"]),
+    ], columns=["POPE", "GQA", "MMMU"])
+    opts = results.options([table], set(), limit=6)
+    found = results.collect(opts[0], "Zeta-7B", opts, results.anchors("Zeta", "x"), max_rows=12)
+    assert [k.value for k in found.headline] == ["85.0", "65.0", "45.0"]
+    assert [k.value for k in found.detail] == ["81.0", "61.0", "41.0"]
