@@ -451,6 +451,7 @@ def collect(
         else:
             mine = our_rows(chosen.table, anchor_words)
         picked.append((chosen.table, mine, False))  # the model's choice is the headline table
+    cited = bool(picked) and cites_rivals(picked[0][0], picked[0][1])
     # the chosen row's parts name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT";
     # parts are split at hyphens, spaces, slashes and brackets
     parts = {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", proposed or ""))
@@ -465,13 +466,22 @@ def collect(
             continue
         mine = our_rows(option.table, words)
         if mine:
-            picked.append((option.table, mine, option.side))
+            # where the headline table cites the rivals it compares with, a table of uncited rows compares
+            # the authors' own variants: an ablation, whatever its caption says
+            own_variants = cited and not cites_rivals(option.table, mine)
+            picked.append((option.table, mine, option.side or own_variants))
     found = [(table_numbers(table, main_first(rows), words, rows=rows_per_table), side) for table, rows, side in picked]
     headline = _interleave([lead for (lead, _), side in found if not side])[:max_numbers]
     detail = (_interleave([rest for (_, rest), side in found if not side])
               + _interleave([lead + rest for (lead, rest), side in found if side]))
     return Collected(tables=[as_card_table(t, max_rows, keep=rows) for t, rows, _ in picked],
                      headline=headline, detail=detail[:max_numbers - len(headline)])
+
+
+def cites_rivals(table: Table, mine: list[TableRow]) -> bool:
+    """Whether most rows other than ours cite a paper ("CycleGAN [58]"): a comparison with prior work."""
+    rivals = [r for r in table.rows if all(r is not m for m in mine)]
+    return bool(rivals) and sum(bool(_CITATION.search(r.label)) for r in rivals) * 2 >= len(rivals)
 
 
 def _interleave(per_table: list[list[KeyNumber]]) -> list[KeyNumber]:

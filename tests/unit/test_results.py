@@ -246,3 +246,21 @@ def test_without_summary_columns_only_the_main_rows_cells_lead() -> None:
     found = results.collect(opts[0], "Zeta-7B", opts, results.anchors("Zeta", "x"), max_rows=12)
     assert [k.value for k in found.headline] == ["85.0", "65.0", "45.0"]
     assert [k.value for k in found.detail] == ["81.0", "61.0", "41.0"]
+
+
+@pytest.mark.parametrize("cite", [True, False])
+def test_a_table_of_uncited_variants_ranks_as_an_ablation_where_the_headline_table_cites_its_rivals(cite: bool) -> None:
+    refs = (" [12]", " [31]") if cite else ("", "")
+    main = _table("Table 1: Comparison with prior methods.", [
+        (f"Alpha{refs[0]}", ["12.1"]), (f"Beta{refs[1]}", ["14.0"]), ("Zeta (ours)", ["10.2"]),
+    ], page=6, columns=["FID"])
+    variants = _table("Table 5: Comparison of generation paradigms.", [
+        ("Context-cond.", ["14.5"]), ("Masked-cond.", ["23.2"]), ("Zeta (ours)", ["13.9"]),
+    ], page=9, columns=["rFID"])
+    opts = results.options([main, variants], set(), limit=6)
+    chosen = next(o for o in opts if o.table is main)
+    found = results.collect(chosen, "Zeta (ours)", opts, results.anchors("Zeta", "x"), max_rows=12)
+    headline = [k.value for k in found.headline]
+    # the paper cites the prior work it compares with: rows it does not cite are its own variants
+    assert headline == (["10.2"] if cite else ["10.2", "13.9"])
+    assert [k.value for k in found.numbers] == ["10.2", "13.9"]
