@@ -1,4 +1,5 @@
-"""The JSON API: submit arXiv ids in bulk, watch and retry jobs, read cards as JSON or Markdown.
+"""The JSON API: submit arXiv ids in bulk, watch and retry jobs, read cards (current or approved) as JSON
+or Markdown.
 
 `create_app(settings, store, enqueue)` builds an app (tests pass their own store and a recording
 enqueue); `summarizer.service.api:app` is the app uvicorn serves, built from `load()` on first access.
@@ -13,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -23,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from summarizer import render
+from summarizer.card import Card
 from summarizer.errors import InvalidArxivId, JobNotFound, JobNotRetryable, UpstreamUnavailable
 from summarizer.ingest import ids
 from summarizer.jobs import JobState
@@ -30,7 +32,7 @@ from summarizer.service.accounts import Role
 from summarizer.service.auth import Auth, SignInRequired, refuse
 from summarizer.service.digest_pages import add_digest_pages
 from summarizer.service.intake import Enqueue, Intake, Submission
-from summarizer.service.store import CardView, JobView, Store, UserView
+from summarizer.service.store import CardView, JobView, RevisionView, Store, UserView
 from summarizer.service.web import add_pages
 from summarizer.settings import Settings, load
 
@@ -43,6 +45,7 @@ MAX_ID_CHARS = 1000  # an id or arxiv.org URL is far shorter; longer strings are
 MAX_BODY_BYTES = 1024 * 1024  # MAX_IDS ids of MAX_ID_CHARS characters, with room for JSON overhead
 RETRY_AFTER_S = 30  # what a 503 tells clients to wait when the queue or database is down
 MARKDOWN = "text/markdown"
+Answer = TypeVar("Answer", CardView, RevisionView)  # a card route's JSON body
 
 
 # --- request and response bodies -----------------------------------------------------------------------
@@ -212,6 +215,33 @@ def _routes(app: FastAPI) -> None:
         except JobNotRetryable as error:
             raise HTTPException(409, str(error)) from None
 
+    # before /api/cards/{arxiv_id:path}, which would take ".../published" for an id (and answer 400)
+    @app.get(
+        "/api/cards/{arxiv_id:path}/published", tags=["cards"], response_model=RevisionView,
+        responses={
+            200: {"content": {MARKDOWN: {"schema": {"type": "string"}}},
+                  "description": "The approved revision as JSON, or Markdown (?format=md, Accept: text/markdown)"},
+            400: {"model": Problem, "description": "Not an arXiv id"},
+            404: {"model": Problem, "description": "No card, or editors have approved no revision of it"},
+        },
+    )
+    def get_published_card(
+        arxiv_id: str,
+        store: StoreDep,
+        response: Response,
+        fmt: Annotated[Literal["json", "md"] | None, Query(alias="format")] = None,
+        accept: Annotated[str, Header()] = "",
+    ) -> RevisionView | Response:
+        """A paper's card as published: the revision editors approved, whatever was saved after it."""
+        wanted = _arxiv_id(arxiv_id)
+        approved = store.approved_card(wanted.base)
+        if approved is None:
+            if store.get_card(wanted.base) is None:
+                raise HTTPException(404, f"no card for {wanted.base}")
+            raise HTTPException(404, f"the card for {wanted.base} has no approved revision: editors have not "
+                                     "approved it yet")
+        return _card_answer(wanted, approved.card, approved, response, fmt, accept)
+
     @app.get(
         "/api/cards/{arxiv_id:path}", tags=["cards"], response_model=CardView,
         responses={
@@ -229,21 +259,11 @@ def _routes(app: FastAPI) -> None:
         accept: Annotated[str, Header()] = "",
     ) -> CardView | Response:
         """A paper's card at its current revision (with its revision number and approval)."""
-        try:
-            wanted = ids.parse(arxiv_id)
-        except InvalidArxivId as error:
-            raise HTTPException(400, str(error)) from None
+        wanted = _arxiv_id(arxiv_id)
         view = store.get_card(wanted.base)
         if view is None:
             raise HTTPException(404, f"no card for {wanted.base}")
-        # one card per paper: a request for another version than the card's must not get this one
-        if wanted.version is not None and view.card.version not in (None, f"v{wanted.version}"):
-            raise HTTPException(404, f"the card for {wanted.base} is of {view.card.version}, not v{wanted.version}")
-        # caches must keep the JSON and the Markdown answer apart
-        if fmt == "md" or (fmt is None and _prefers_markdown(accept)):
-            return Response(render.markdown(view.card), media_type=MARKDOWN, headers={"Vary": "Accept"})
-        response.headers["Vary"] = "Accept"
-        return view
+        return _card_answer(wanted, view.card, view, response, fmt, accept)
 
     @app.get("/healthz", tags=["service"], responses={503: {"model": Health}})
     def healthz(store: StoreDep, response: Response) -> Health:
@@ -297,6 +317,28 @@ async def _security_headers(request: Request, call_next: Callable[[Request], Awa
     # pages and /docs set their own policy; anything else (JSON, Markdown, redirects) runs nothing
     response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
     return response
+
+
+def _arxiv_id(text: str) -> ids.ArxivId:
+    """The arXiv id a card route was asked for; 400 when it is none."""
+    try:
+        return ids.parse(text)
+    except InvalidArxivId as error:
+        raise HTTPException(400, str(error)) from None
+
+
+def _card_answer(
+    wanted: ids.ArxivId, card: Card, body: Answer, response: Response, fmt: str | None, accept: str
+) -> Answer | Response:
+    """`body` (the JSON answer), or `card` as Markdown when asked for; 404 when the id names another version."""
+    # one card per paper: a request for another version than the card's must not get this one
+    if wanted.version is not None and card.version not in (None, f"v{wanted.version}"):
+        raise HTTPException(404, f"the card for {wanted.base} is of {card.version}, not v{wanted.version}")
+    # caches must keep the JSON and the Markdown answer apart
+    if fmt == "md" or (fmt is None and _prefers_markdown(accept)):
+        return Response(render.markdown(card), media_type=MARKDOWN, headers={"Vary": "Accept"})
+    response.headers["Vary"] = "Accept"
+    return body
 
 
 def _prefers_markdown(accept: str) -> bool:

@@ -2,7 +2,9 @@
 revisions) and the digest editor's (at the end).
 
 The form names every editable field of the Card. Lists of lines (authors, code links) are one per line;
-results tables are cells `tables-T-row-R-C`; key numbers are rows `kn-I-<field>` whose `kn-I-from` says
+results tables are cells `tables-T-row-R-C` under headings `tables-T-col-C`, with their page in `tables-T-page`,
+and a ticked `tables-T-remove`, `tables-T-col-C-remove` or `tables-T-row-R-remove` drops a table, a column or a
+row (the editor's script adds tables and columns); key numbers are rows `kn-I-<field>` whose `kn-I-from` says
 which stored number a row started as (`key:3`, `more:0`, or empty for a new one), so the fields the form
 does not show (context, section, grounding) travel with it. Rows are kept in the order of their `kn-I-order`.
 """
@@ -95,7 +97,7 @@ def read_form(base: Card, form: Mapping[str, str]) -> tuple[Card, list[str]]:
                 problems.append(f"{name} must be one of {', '.join(choices)}")
     try:
         if "tables-count" in form:
-            update["results_tables"] = _tables(base, form)
+            update["results_tables"] = _tables(base, form, problems)
         if "kn-count" in form:
             update["key_numbers"], update["more_numbers"] = _numbers(base, form, problems)
     except BadInput as error:
@@ -130,22 +132,40 @@ def _count(form: Mapping[str, str], key: str) -> int:
     return count
 
 
-def _tables(base: Card, form: Mapping[str, str]) -> list[ResultsTable]:
+def _tables(base: Card, form: Mapping[str, str], problems: list[str]) -> list[ResultsTable]:
+    """The tables as the form leaves them, ticked tables, columns and rows dropped. A table left blank adds
+    nothing (as the blank row), and a table whose every column is ticked goes with its columns."""
     tables: list[ResultsTable] = []
     for t in range(_count(form, "tables-count")):
         prefix = f"tables-{t}"
-        columns = [_clean(form.get(f"{prefix}-col-{c}", "")) for c in range(_count(form, f"{prefix}-columns"))]
+        if form.get(f"{prefix}-remove"):
+            continue
+        kept = [c for c in range(_count(form, f"{prefix}-columns")) if not form.get(f"{prefix}-col-{c}-remove")]
+        columns = [_clean(form.get(f"{prefix}-col-{c}", "")) for c in kept]
         rows: list[list[str]] = []
         for r in range(_count(form, f"{prefix}-rows")):
             if form.get(f"{prefix}-row-{r}-remove"):
                 continue
-            row = [_clean(form.get(f"{prefix}-row-{r}-{c}", "")) for c in range(len(columns))]
+            row = [_clean(form.get(f"{prefix}-row-{r}-{c}", "")) for c in kept]
             if any(row):  # the blank row at the end adds a row only when filled in
                 rows.append(row)
-        page = base.results_tables[t].page if t < len(base.results_tables) else None
-        tables.append(ResultsTable(caption=_clean(form.get(f"{prefix}-caption", "")), columns=columns,
-                                   rows=rows, page=page))
+        caption = _clean(form.get(f"{prefix}-caption", ""))
+        if not kept or not (caption or any(columns) or rows):
+            continue
+        tables.append(ResultsTable(caption=caption, columns=columns, rows=rows, page=_page(base, form, t, problems)))
     return tables
+
+
+def _page(base: Card, form: Mapping[str, str], t: int, problems: list[str]) -> int | None:
+    """The page table `t` was parsed from. The form carries it: after a refused save the form shows the edited
+    tables, which need not stand at their places in the card; a form without it (opened before the form carried
+    pages) stands on the card's places."""
+    if f"tables-{t}-page" not in form:
+        return base.results_tables[t].page if t < len(base.results_tables) else None
+    page = form[f"tables-{t}-page"].strip()
+    if page and not page.isdigit():
+        problems.append(f"table {t + 1}: the page is a number")
+    return int(page) if page.isdigit() else None
 
 
 def _numbers(base: Card, form: Mapping[str, str], problems: list[str]) -> tuple[list[KeyNumber], list[KeyNumber]]:

@@ -8,21 +8,24 @@ no inline script (the Content-Security-Policy forbids it) and every form carries
 from __future__ import annotations
 
 from datetime import datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_csrf_protect.exceptions import CsrfProtectError
 from jinja2 import Environment, FileSystemLoader
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from summarizer.card import Card
 from summarizer.errors import BadInput, JobNotFound, JobNotRetryable, RevisionConflict
 from summarizer.ingest.arxiv import cached_pdf
 from summarizer.jobs import JobState, ReviewState
-from summarizer.service.auth import CSRF_FIELD, Auth, TooManyAttempts, safe_next
+from summarizer.service.auth import CSRF_FIELD, PUBLISHED_PREFIX, Auth, TooManyAttempts, refuse, safe_next
 from summarizer.service.editing import CHOICES, LINE_LISTS, TEXT_AREAS, TEXT_FIELDS, diff, read_form
 from summarizer.service.intake import Intake
 from summarizer.service.stats import EDITED_FIELDS, edit_rates
@@ -42,6 +45,8 @@ PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# paths whose 404 is no workspace page: the API's (JSON), static files, the public digests (no sign-in)
+NOT_PAGES = ("/api/", "/static/", PUBLISHED_PREFIX)
 _templates = Environment(loader=FileSystemLoader(PACKAGE / "templates" / "web"), autoescape=True)
 
 
@@ -62,6 +67,23 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
 
     pages = Pages(auth)
+
+    async def not_found(request: Request, error: Exception) -> Response:
+        """A missing page, in the workspace's layout, for a signed-in editor; an anonymous visitor is sent to
+        sign in (a 404 would tell what exists). The API, static files and the public digests answer as before."""
+        assert isinstance(error, StarletteHTTPException)
+        path = request.url.path
+        if error.status_code != 404 or path.startswith(NOT_PAGES):
+            return await http_exception_handler(request, error)
+        user = getattr(request.state, "user", None) or await run_in_threadpool(auth.user, request)
+        if user is None:
+            return refuse(request, error)
+        request.state.user = user  # an unknown path ran no route, so nobody looked before
+        # Starlette's own 404 (no route) says only "Not Found": the path says it all then
+        detail = None if error.detail == HTTPStatus.NOT_FOUND.phrase else error.detail
+        return pages.render(request, "not_found.html", status=404, path=path, detail=detail)
+
+    app.add_exception_handler(StarletteHTTPException, not_found)
 
     @app.get("/signin", include_in_schema=False)
     def signin_form(request: Request, next_page: Annotated[str | None, Query(alias="next")] = None) -> Response:
@@ -133,7 +155,8 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
     @app.get("/cards/{card_id}", include_in_schema=False)
     def editor(request: Request, card_id: int) -> Response:
         view = _card(store, card_id)
-        return pages.render(request, "editor.html", **_editor_context(view, view.card, view.revision))
+        return pages.render(request, "editor.html", beside=store.rerun_beside(card_id),
+                            **_editor_context(view, view.card, view.revision))
 
     @app.post("/cards/{card_id}", include_in_schema=False)
     async def save(request: Request, card_id: int) -> Response:

@@ -306,3 +306,49 @@ def test_anonymous_visitors_and_tokenless_api_calls_are_refused(
     assert saved.status_code == 303 and saved.headers["location"].startswith("/signin?next=")
     current = store.get_card(PAPER)
     assert current is not None and current.revision == 1
+
+
+def test_an_editor_removes_a_column_adds_a_table_and_the_saved_revision_shows_both(
+    app: Served, store: Store, context: BrowserContext
+) -> None:
+    add_draft(store, draft_card())
+    page = context.new_page()
+    sign_in(page, app)
+    page.get_by_role("link", name="Quillnet").click()
+    preview = page.locator("#preview")
+    expect(preview.locator("table.results th")).to_have_text(["Method", "FID", "Cost"])
+
+    page.get_by_label("remove column 3 of table 1").check()
+    expect(preview.locator("table.results th")).to_have_text(["Method", "FID"])  # the preview follows
+    page.get_by_role("button", name="Add table", exact=True).click()
+    page.get_by_label("Caption of table 2").fill("Table 5: peak memory")
+    page.get_by_label("table 2 column 1 heading").fill("Memory")
+    page.get_by_label("table 2 row 1 column 1").fill("1.9 GB")
+    page.get_by_role("button", name="Add column to table 2", exact=True).click()
+    page.get_by_label("table 2 column 2 heading").fill("Batch")
+    page.get_by_label("table 2 row 1 column 2").fill("64")
+    expect(preview.locator("table.results").nth(1)).to_contain_text("Table 5: peak memory")
+    expect(preview.locator("table.results").nth(1)).to_contain_text("1.9 GB")
+    screenshot(page, "editor-tables")
+    page.get_by_label("What you changed").fill("drop the cost column, add the memory table")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_text("revision 2 by ed")).to_be_visible()
+    expect(page.get_by_label("table 1 column 3 heading")).to_have_count(0)
+    expect(page.get_by_label("Caption of table 2")).to_have_value("Table 5: peak memory")
+    expect(page.get_by_label("table 2 row 1 column 2")).to_have_value("64")
+    expect(preview.locator("table.results").nth(1)).to_contain_text("1.9 GB")
+    saved = store.get_card(PAPER)
+    assert saved is not None and saved.revision == 2
+    assert saved.card.results_tables == [
+        ResultsTable(caption="Table 2: sample quality", columns=["Method", "FID"],
+                     rows=[["Dense", "7.31"], ["Quillnet", "5.42"]], page=2),
+        ResultsTable(caption="Table 5: peak memory", columns=["Memory", "Batch"], rows=[["1.9 GB", "64"]]),
+    ]
+
+    page.get_by_role("link", name="history").click()
+    latest = page.locator("#r2")
+    expect(latest).to_contain_text("drop the cost column, add the memory table")
+    expect(latest.locator(".del")).to_contain_text(["Method | FID | Cost", "Quillnet | 5.42 | 0.33"])
+    expect(latest.locator(".ins")).to_contain_text(["Method | FID", "Quillnet | 5.42", "[Table 5: peak memory]",
+                                                     "Memory | Batch", "1.9 GB | 64"])

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from summarizer.card import Card
-from summarizer.jobs import JobState, Stage
+from summarizer.jobs import JobState, ReviewState, Stage
 from summarizer.service.accounts import CredentialKind, Role, digest, hash_password, new_token
 from summarizer.service.api import MAX_IDS, create_app
 from summarizer.service.intake import Intake, read_ids
@@ -333,6 +333,45 @@ def test_old_style_ids_with_a_slash_are_served_and_malformed_ids_are_400(client:
     assert other.status_code == 404 and "is of v2, not v1" in other.json()["detail"]
     bad = client.get("/api/cards/hep-xx/9901001")
     assert bad.status_code == 400 and "not an arXiv archive" in bad.json()["detail"]
+
+
+def test_the_published_card_is_the_approved_revision_whatever_was_saved_after_it(
+    client: TestClient, store: Store
+) -> None:
+    missing = client.get("/api/cards/2501.12948/published")
+    assert missing.status_code == 404 and missing.json()["detail"] == "no card for 2501.12948"
+    job_id = submit(client, "2501.12948")["results"][0]["job"]["id"]
+    store.store_card(job_id, card())
+    draft = client.get("/api/cards/2501.12948/published")
+    assert draft.status_code == 404 and "has no approved revision" in draft.json()["detail"]
+    store.save_revision("2501.12948", card(verdict="the approved verdict"), "admin", expected_revision=1)
+    store.review("2501.12948", ReviewState.APPROVED, "admin", expected_revision=2)
+    store.save_revision("2501.12948", card(verdict="a later draft"), "admin", expected_revision=2)
+    published = client.get("/api/cards/2501.12948/published")
+    assert published.status_code == 200 and published.headers["content-type"] == "application/json"
+    body = published.json()
+    assert (body["number"], body["author"], body["card"]["verdict"]) == (2, "admin", "the approved verdict")
+    assert client.get("/api/cards/2501.12948").json()["card"]["verdict"] == "a later draft"  # the current one
+    markdown = client.get("/api/cards/2501.12948/published", params={"format": "md"})
+    assert markdown.status_code == 200 and markdown.headers["content-type"].startswith("text/markdown")
+    assert "the approved verdict" in markdown.text and "a later draft" not in markdown.text
+    assert client.get("/api/cards/arxiv.org/abs/2501.12948v1/published").status_code == 200  # the card has no version
+    spec = client.get("/openapi.json").json()
+    assert "text/markdown" in spec["paths"]["/api/cards/{arxiv_id}/published"]["get"]["responses"]["200"]["content"]
+    del client.headers["Authorization"]
+    refused = client.get("/api/cards/2501.12948/published")
+    assert refused.status_code == 401 and "Bearer" in refused.json()["detail"]
+
+
+def test_an_old_style_id_has_its_published_card_too(client: TestClient, store: Store) -> None:
+    job_id = submit(client, "hep-th/9901001")["results"][0]["job"]["id"]
+    store.store_card(job_id, card("hep-th/9901001", version="v2"))
+    store.review("hep-th/9901001", ReviewState.APPROVED, "admin", expected_revision=1)
+    published = client.get("/api/cards/hep-th/9901001/published")
+    assert published.status_code == 200 and published.json()["card"]["arxiv_id"] == "hep-th/9901001"
+    other = client.get("/api/cards/hep-th/9901001v1/published")
+    assert other.status_code == 404 and "is of v2, not v1" in other.json()["detail"]
+    assert client.get("/api/cards/hep-xx/9901001/published").status_code == 400
 
 
 # --- docs and health ------------------------------------------------------------------------------------

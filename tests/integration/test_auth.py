@@ -217,6 +217,29 @@ def test_pages_escape_what_they_show_and_forbid_inline_script(browser: TestClien
     assert home.headers["x-frame-options"] == "DENY" and home.headers["cache-control"] == "no-store"
 
 
+def test_a_missing_page_is_a_404_in_the_workspace_for_an_editor_and_the_sign_in_form_for_anyone_else(
+        browser: TestClient) -> None:
+    missing = ["/cards/999999", "/cards/999999/history", "/no/such/page"]
+    for path in missing:  # anonymous: nothing tells what exists
+        response = browser.get(path)
+        assert response.status_code == 303 and response.headers["location"].startswith("/signin?next="), path
+    sign_in(browser)
+    for path, said in zip(missing, ["no card 999999", "no card 999999", "/no/such/page"], strict=True):
+        page = browser.get(path)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), path
+        assert "<h1>Not found</h1>" in page.text and said in page.text
+        assert '<a href="/">Back to the inbox</a>' in page.text
+        assert '<span class="who">ed (editor)</span>' in page.text  # the workspace's layout, signed in
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+    hostile = browser.get("/<script>alert(1)</script>")
+    assert hostile.status_code == 404 and "<script>alert" not in hostile.text
+    # the API keeps its JSON answers
+    api = browser.get("/api/jobs/999999")
+    assert api.status_code == 404 and api.json() == {"detail": "no job 999999"}
+    unknown = browser.get("/api/no/such/route")
+    assert unknown.status_code == 404 and unknown.json() == {"detail": "Not Found"}
+
+
 # --- the store on PostgreSQL ----------------------------------------------------------------------------
 
 

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from summarizer.card import Card, KeyNumber, Provenance, ResultsTable
 from summarizer.jobs import ReviewState, Stage
@@ -19,6 +24,7 @@ from summarizer.service.stats import edit_rates
 from summarizer.service.store import Store, migrate
 from summarizer.settings import load
 from tests.integration.test_auth import PASSWORD, app_client, form_token, sign_in
+from tests.integration.test_store import POSTGRES_URL, PostgresSchemas
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +43,35 @@ def add_draft(store: Store, arxiv_id: str, card: Card) -> None:
     job, _ = store.submit(arxiv_id, None, "test")
     store.start_stage(job.id, Stage.STORE, chain="c", max_crashes=3)
     store.store_card(job.id, card)
+
+
+def rerun(store: Store, arxiv_id: str, card: Card) -> None:
+    """A forced re-run of the paper's done job storing `card` (what an admin's force=True leads to)."""
+    job, requeued = store.submit(arxiv_id, None, "test", force=True)
+    assert requeued
+    store.start_stage(job.id, Stage.STORE, chain=secrets.token_hex(4), max_crashes=3)
+    store.store_card(job.id, card)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'review.db'}"
+        migrate(url)
+        yield url
+        return
+    schemas = PostgresSchemas(POSTGRES_URL)
+    schemas.prefix = f"test_review_{secrets.token_hex(4)}"
+    try:
+        url = schemas.new()
+    except OperationalError as error:
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable (SUMMARIZER_TEST_POSTGRES_URL): {error}")
+    try:
+        migrate(url)
+        yield url
+    finally:
+        schemas.drop_all()
 
 
 def test_edit_rates_count_per_field_how_often_editors_changed_the_models_draft(tmp_path: Path) -> None:
@@ -120,3 +155,42 @@ def test_a_refused_save_shows_the_form_again_with_everything_typed_and_stores_no
             assert len(store.revisions("2511.00001")) == 1
             assert client.get(f"/cards/{view.id}/pdf").status_code == 404  # not cached here: never fetched
             assert client.get("/cards/999").status_code == 404
+
+
+def test_the_editor_tells_of_a_model_re_run_kept_beside_the_editors_revision_until_it_is_restored(
+        database_url: str, tmp_path: Path) -> None:
+    settings = load(env={}, database_url=database_url, data_dir=tmp_path / "data")
+    banner = "is kept beside your revision"
+    with Store(database_url) as store:
+        store.add_user("ed", hash_password(PASSWORD), Role.EDITOR)
+        add_draft(store, "2511.00001", draft())
+        view = store.get_card("2511.00001")
+        assert view is not None
+        with app_client(settings, store) as client:
+            sign_in(client)
+            editor = f"/cards/{view.id}"
+            # nobody edited the model's draft: a re-run replaces it, and there is nothing to tell
+            rerun(store, "2511.00001", draft(method="first re-run"))
+            page = client.get(editor)
+            assert page.status_code == 200 and "first re-run" in page.text and banner not in page.text
+            store.save_revision("2511.00001", draft(method="an edited method"), "ed", expected_revision=2)
+            assert banner not in client.get(editor).text
+            # a re-run of the card an editor revised is kept aside: the editor sees their text, and the banner
+            rerun(store, "2511.00001", draft(method="second re-run"))
+            kept = store.revisions("2511.00001")[-1]
+            assert kept.number == 4
+            page = client.get(editor)
+            assert "an edited method" in page.text and "second re-run" not in page.text
+            when = kept.created_at.strftime("%Y-%m-%d %H:%M UTC")
+            assert f"A model re-run of {when} {banner}" in page.text
+            assert f'href="/cards/{view.id}/history#r4"' in page.text
+            history = client.get(f"/cards/{view.id}/history")
+            assert 'id="r4"' in history.text and 'name="number" value="4"' in history.text
+            # restored from the history: it is the current revision now, and the banner is gone
+            restored = client.post(f"/cards/{view.id}/restore",
+                                   data={"csrf_token": form_token(history), "number": "4", "revision": "3"})
+            assert restored.status_code == 303 and restored.headers["location"] == editor
+            page = client.get(editor)
+            assert "second re-run" in page.text and banner not in page.text
+            current = store.get_card("2511.00001")
+            assert current is not None and current.revision == 5

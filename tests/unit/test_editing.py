@@ -111,3 +111,44 @@ def test_the_diff_names_each_changed_field_with_its_removed_and_added_lines() ->
     assert changes["method"].before == ["old method"] and changes["method"].after == ["new method"]
     assert field_text("key_numbers", before["key_numbers"])[0] == "x: 1.5 [p. 4]"
     assert [c.field for c in diff(None, before, ["title", "verdict"])] == ["title"]  # a first revision
+
+
+def test_tables_and_columns_are_added_and_removed_and_each_table_keeps_its_page() -> None:
+    two = base().model_copy(update={"results_tables": [
+        *base().results_tables, ResultsTable(caption="T2", columns=["k"], rows=[["5"]], page=9)]})
+    form = {
+        "tables-count": "4",
+        "tables-0-remove": "1", "tables-0-page": "4", "tables-0-caption": "T1", "tables-0-columns": "2",
+        "tables-0-rows": "1", "tables-0-col-0": "m", "tables-0-col-1": "x",
+        # the second table with its column removed and one added: the removed cell leaves every row
+        "tables-1-page": "9", "tables-1-caption": "T2", "tables-1-columns": "2", "tables-1-rows": "2",
+        "tables-1-col-0": "k", "tables-1-col-0-remove": "1", "tables-1-col-1": "added",
+        "tables-1-row-0-0": "5", "tables-1-row-0-1": "6", "tables-1-row-1-0": "", "tables-1-row-1-1": "7",
+        # a table added by the editor, and one added and left blank
+        "tables-2-page": "", "tables-2-caption": "Table 9: new", "tables-2-columns": "1", "tables-2-rows": "1",
+        "tables-2-col-0": "model", "tables-2-row-0-0": "ours",
+        "tables-3-page": "", "tables-3-caption": " ", "tables-3-columns": "1", "tables-3-rows": "1",
+        "tables-3-col-0": "", "tables-3-row-0-0": "",
+    }
+    tables = card_from_form(two, form).results_tables
+    assert [(t.caption, t.columns, t.rows, t.page) for t in tables] == [
+        ("T2", ["added"], [["6"], ["7"]], 9), ("Table 9: new", ["model"], [["ours"]], None)]
+    changes = {change.field: change for change in diff(card_data(two), card_data(card_from_form(two, form)))}
+    assert ("-", "[T1]") in changes["results_tables"].lines and ("+", "[Table 9: new]") in changes["results_tables"].lines
+
+
+@pytest.mark.parametrize("removal", [{"tables-0-remove": "1"}, {"tables-0-col-0-remove": "1", "tables-0-col-1-remove": "1"}])
+def test_removing_the_last_table_or_all_its_columns_leaves_a_valid_card_without_tables(removal: dict[str, str]) -> None:
+    form = {"tables-count": "1", "tables-0-caption": "T1", "tables-0-columns": "2", "tables-0-rows": "1",
+            "tables-0-col-0": "m", "tables-0-col-1": "x", "tables-0-row-0-0": "ours", **removal}
+    card = card_from_form(base(), form)
+    assert card.results_tables == [] and Card.model_validate(card.model_dump()) == card
+
+
+def test_a_table_keeps_the_page_the_form_carries_even_at_another_place() -> None:
+    form = {"tables-count": "1", "tables-0-page": "9", "tables-0-caption": "T2", "tables-0-columns": "1",
+            "tables-0-rows": "1", "tables-0-col-0": "k", "tables-0-row-0-0": "5"}
+    [table] = card_from_form(base(), form).results_tables  # base's first table is on page 4
+    assert table.page == 9
+    _card, problems = read_form(base(), {**form, "tables-0-page": "nine"})
+    assert problems == ["table 1: the page is a number"]

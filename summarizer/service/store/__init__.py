@@ -303,6 +303,30 @@ class Store:
             current = None if record is None else _revision(session, record, record.current_revision)
             return None if record is None or current is None else CardView.of(record, current)
 
+    def rerun_beside(self, card_id: int) -> RevisionView | None:
+        """The newest model re-run kept beside the editors' current revision (BESIDE_EDITORS), or None.
+
+        Only store_card adds a revision without making it current, so such a re-run is newer than the current
+        revision; once an editor restores it (or saves anything) a newer revision is current, and it is no news.
+        """
+        query = (
+            select(CardRevision)
+            .join(CardRecord, CardRecord.id == CardRevision.card_id)
+            .where(CardRecord.id == card_id, CardRevision.number > CardRecord.current_revision,
+                   CardRevision.author == PIPELINE_AUTHOR)
+            .order_by(CardRevision.number.desc())
+            .limit(1)
+        )
+        with self._transaction() as session:
+            revision = session.scalars(query).first()
+            return None if revision is None else RevisionView.of(revision)
+
+    def approved_card(self, arxiv_id: str) -> RevisionView | None:
+        """The paper's card as editors approved it (its approved revision, whatever was saved since), or None."""
+        with self._transaction() as session:
+            row = session.execute(_approved().where(CardRecord.arxiv_id == arxiv_id)).one_or_none()
+            return None if row is None else RevisionView.of(row[1])
+
     def published_card(self, arxiv_id: str) -> tuple[Card, int] | None:
         """The card a digest prints and its revision: the approved revision if editors approved one, else the
         current one; None when the paper has no card."""
@@ -366,13 +390,8 @@ class Store:
 
     def approved_cards(self) -> list[tuple[str, RevisionView]]:
         """(arXiv id, approved revision) of every card editors approved, by id: what gets published."""
-        query = (
-            select(CardRecord.arxiv_id, CardRevision)
-            .join(CardRevision, (CardRevision.card_id == CardRecord.id)
-                  & (CardRevision.number == CardRecord.approved_revision))
-            .order_by(CardRecord.arxiv_id)
-        )
         with self._transaction() as session:
+            query = _approved().order_by(CardRecord.arxiv_id)
             return [(arxiv_id, RevisionView.of(revision)) for arxiv_id, revision in session.execute(query)]
 
     def corrections(self) -> list[tuple[datetime, dict[str, Any], dict[str, Any]]]:
@@ -741,6 +760,13 @@ def _digest_revision(session: Session, record: DigestRecord, number: int) -> Dig
 def _next_digest_number(session: Session, record: DigestRecord) -> int:
     numbers = session.scalars(select(DigestRevision.number).where(DigestRevision.digest_id == record.id)).all()
     return max(numbers, default=0) + 1
+
+
+def _approved() -> Select[str, CardRevision]:
+    """Cards' arXiv ids with their approved revision (approved cards only)."""
+    return select(CardRecord.arxiv_id, CardRevision).join(
+        CardRevision, (CardRevision.card_id == CardRecord.id)
+        & (CardRevision.number == CardRecord.approved_revision))
 
 
 def _published() -> Select[DigestRecord, DigestRevision]:
