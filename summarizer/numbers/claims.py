@@ -32,6 +32,7 @@ _COMPOUND_BONUS = 1.5  # ranges, ratios and sizes ("2.6 to 5.8", "9/14"): rarely
 _LARGE_NUMBER_BONUS = 1  # "3,451", "16000": large numbers are rarely labels
 _CUE_BONUS = 1  # a sentence saying "outperforms", "improves", "accuracy" is about results
 _SMALL_NUMBER_PENALTY = 2  # "two stages", "3 epochs": a lone digit is rarely the point
+_SETUP_PENALTY = 3  # "1,000K training steps", "a batch size of 1,152": how it was trained, not what it found
 _LARGE_NUMBER = 1000  # from here on a plain integer counts as large (written "1,000" or "1000")
 _SMALL_NUMBER = 10  # below this a plain integer is a lone digit
 MIN_SCORE = 3.0  # below this a candidate is a number in passing, not a claim
@@ -161,6 +162,15 @@ _CUE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# a training setting: a count of optimisation steps right after the value, or a hyperparameter's name right
+# before it ("500K steps", "5,000 steps of warm-up", "a total batch size of 1,152"); "256 sampling steps"
+# counts what inference costs and is not one
+_SETUP_AFTER = re.compile(r"^(?:[KMB]|\s?(?:thousand|million))?\s?(?:training\s)?(?:steps|iterations|epochs|updates)\b(?!\s+(?:to|for)\s+(?:generat|sampl|decod))",
+                          re.IGNORECASE)
+_SETUP_BEFORE = re.compile(
+    r"\b(?:batch\ size|learning\ rate|weight\ decay|warm-?up|dropout|momentum)[^.;]{0,15}$",
+    re.IGNORECASE | re.VERBOSE,
+)
 # a year of the 20th or 21st century: dates a thing, is not a claim
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # a sentence boundary: end punctuation, space, then a capital or an opening bracket
@@ -236,6 +246,8 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         score += _CUE_BONUS
     if plain.isdigit() and int(plain) < _SMALL_NUMBER and not compound and not _RELATIVE.match(after):
         score -= _SMALL_NUMBER_PENALTY  # "two stages", "3 epochs": rarely the point
+    if _SETUP_AFTER.match(after) or _SETUP_BEFORE.search(before):
+        score -= _SETUP_PENALTY
     return score
 
 

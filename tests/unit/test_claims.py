@@ -181,3 +181,15 @@ def test_adjectives_joined_by_and_stay_with_their_noun() -> None:
     assert found["6,212"] == "APIs"
     found = {c.value: c.metric for c in claims.in_text("We train a 3B-parameter latent diffusion model natively on it.")}
     assert found["3B"] == "parameter latent diffusion model"
+
+
+def test_training_settings_rank_below_findings_and_an_inference_cost_is_no_setting() -> None:
+    text = ("We pretrain the model on 40,000 image-text pairs for 250K steps with a total batch size of 2,048. "
+            "Our sampler needs only 64 sampling steps to generate an image, and the model reaches 71.3% accuracy "
+            "while the baseline needs 512 steps to generate one.")
+    found = claims.in_text(text, weight=1.0, page=3, section="method")
+    scores = {c.value: c.score for c in found}
+    # how it was trained scores below what it found and what it costs at inference
+    assert scores["250K"] < claims.MIN_SCORE <= min(scores["71.3%"], scores["40,000"])
+    assert scores.get("2,048", 0.0) < claims.MIN_SCORE
+    assert scores["64"] > scores["250K"] and scores["512"] > scores["250K"]
