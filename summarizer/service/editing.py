@@ -4,9 +4,11 @@ revisions) and the digest editor's (at the end).
 The form names every editable field of the Card. Lists of lines (authors, code links) are one per line;
 results tables are cells `tables-T-row-R-C` under headings `tables-T-col-C`, with their page in `tables-T-page`,
 and a ticked `tables-T-remove`, `tables-T-col-C-remove` or `tables-T-row-R-remove` drops a table, a column or a
-row (the editor's script adds tables and columns); key numbers are rows `kn-I-<field>` whose `kn-I-from` says
-which stored number a row started as (`key:3`, `more:0`, or empty for a new one), so the fields the form
-does not show (context, section, grounding) travel with it. Rows are kept in the order of their `kn-I-order`.
+row (the editor's script adds tables and columns); key numbers are rows `kn-I-<field>` whose hidden `kn-I-from`
+carries the number a row started as, whole (its JSON; empty for a new row), so the fields the form does not
+show (context, section, grounding) travel with it. Rows are kept in the order of their `kn-I-order`. The
+card's other numbers travel the same way, `more-J-number` under `more-count`, and a ticked `more-J-pull` adds
+one to the key numbers.
 """
 
 from __future__ import annotations
@@ -169,15 +171,14 @@ def _page(base: Card, form: Mapping[str, str], t: int, problems: list[str]) -> i
 
 
 def _numbers(base: Card, form: Mapping[str, str], problems: list[str]) -> tuple[list[KeyNumber], list[KeyNumber]]:
-    """The key numbers as the form orders them, and the card's other numbers minus those pulled in."""
+    """The key numbers as the form orders them, then the other numbers ticked to join them; and the other
+    numbers left (the card's own when the form holds none)."""
     rows: list[tuple[float, int, KeyNumber]] = []
-    pulled: set[int] = set()
     for i in range(_count(form, "kn-count")):
         prefix = f"kn-{i}"
         if form.get(f"{prefix}-remove"):
             continue
-        reference = form.get(f"{prefix}-from", "")
-        source = _source(base, reference)
+        source = _carried(form, f"{prefix}-from", f"key number {i + 1}", problems)
         values = {name: _clean(form.get(f"{prefix}-{name}", "")) for name in NUMBER_FIELDS}
         if source is None and not any(values.values()):
             continue  # the blank row, left blank
@@ -187,18 +188,20 @@ def _numbers(base: Card, form: Mapping[str, str], problems: list[str]) -> tuple[
         if (page and not page.isdigit()) or not _is_number(order):
             problems.append(f"key number {i + 1}: page and order are numbers")
         kept = source.model_dump() if source is not None else {"section": "results", "grounded": False}
-        if source is not None and reference.startswith("more:"):
-            pulled.add(int(reference.removeprefix("more:")))
         rows.append((float(order) if _is_number(order) else i + 1, i, KeyNumber.model_construct(**{
             **kept, "metric": values["metric"], "setting": values["setting"] or None, "value": values["value"],
             "baseline": values["baseline"] or None, "page": int(page) if page.isdigit() else None,
         })))
-    for j, number in enumerate(base.more_numbers):
-        if form.get(f"more-{j}-pull") and j not in pulled:
-            pulled.add(j)
-            rows.append((float("inf"), len(rows) + j, number))
+    others: list[KeyNumber] = []
+    for j in range(_count(form, "more-count")):
+        number = _carried(form, f"more-{j}-number", f"other number {j + 1}", problems)
+        if number is not None and form.get(f"more-{j}-pull"):
+            rows.append((float("inf"), MAX_ROWS + j, number))  # after the rows, in the others' order
+        elif number is not None:
+            others.append(number)
     ordered = [number for _order, _i, number in sorted(rows, key=lambda row: (row[0], row[1]))]
-    return ordered, [number for j, number in enumerate(base.more_numbers) if j not in pulled]
+    # a form without the other numbers (one posted by hand) leaves the card's as they are
+    return ordered, others if "more-count" in form else base.more_numbers
 
 
 def _is_number(text: str) -> bool:
@@ -209,12 +212,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _source(base: Card, reference: str) -> KeyNumber | None:
-    kind, _, index = reference.partition(":")
-    numbers = {"key": base.key_numbers, "more": base.more_numbers}.get(kind)
-    if numbers is None or not index.isdigit() or int(index) >= len(numbers):
+def _carried(form: Mapping[str, str], key: str, label: str, problems: list[str]) -> KeyNumber | None:
+    """The number the form carries in `key` (None when empty: a row the editor added). The form carries the
+    number itself, not its place in the card: after a refused save the form shows the edited numbers, whose
+    places need not be the ones they have in the card the next save starts from."""
+    text = form.get(key, "")
+    if not text:
         return None
-    return numbers[int(index)]
+    try:
+        return KeyNumber.model_validate_json(text)
+    except ValidationError:
+        problems.append(f"{label}: the form lost the number it started as; reload the page")
+        return None
 
 
 # --- diffs ---------------------------------------------------------------------------------------------

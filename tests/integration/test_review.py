@@ -12,7 +12,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -51,6 +53,43 @@ def rerun(store: Store, arxiv_id: str, card: Card) -> None:
     assert requeued
     store.start_stage(job.id, Stage.STORE, chain=secrets.token_hex(4), max_crashes=3)
     store.store_card(job.id, card)
+
+
+class CardForm(HTMLParser):
+    """What a browser posts from the editor's card form as the page shows it: nothing typed, nothing ticked."""
+
+    def __init__(self, page: Any) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._inside = False
+        self._text: tuple[str, str] | None = None  # the textarea or the selected option being read
+        self._select = ""
+        self.feed(page.text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        self._inside = self._inside or (tag == "form" and attributes.get("id") == "card-form")
+        if not self._inside:
+            return
+        name = attributes.get("name", "")
+        if tag == "input" and name and (attributes.get("type") != "checkbox" or "checked" in attributes):
+            self.fields[name] = attributes.get("value", "")
+        elif tag == "textarea":
+            self._text = (name, "")
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and ("selected" in attributes or self._select not in self.fields):
+            self._text = (self._select, "")
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text = (self._text[0], self._text[1] + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("textarea", "option") and self._text is not None:
+            self.fields[self._text[0]] = self._text[1].removeprefix("\n")  # as a browser reads a textarea
+            self._text = None
+        self._inside = self._inside and tag != "form"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -144,7 +183,7 @@ def test_a_refused_save_shows_the_form_again_with_everything_typed_and_stores_no
             sign_in(client, next_page=f"/cards/{view.id}")
             page = client.get(f"/cards/{view.id}")
             typed = {"csrf_token": form_token(page), "revision": "1", "title": "", "verdict": "my careful verdict",
-                     "kn-count": "1", "kn-0-from": "key:0", "kn-0-metric": "score", "kn-0-value": "1.0",
+                     "kn-count": "1", "kn-0-from": view.card.key_numbers[0].model_dump_json(), "kn-0-metric": "score", "kn-0-value": "1.0",
                      "kn-0-page": "three"}
             refused = client.post(f"/cards/{view.id}", data=typed)
             assert refused.status_code == 422
@@ -194,3 +233,35 @@ def test_the_editor_tells_of_a_model_re_run_kept_beside_the_editors_revision_unt
             assert "second re-run" in page.text and banner not in page.text
             current = store.get_card("2511.00001")
             assert current is not None and current.revision == 5
+
+
+def test_the_form_shown_after_a_refused_save_saves_every_key_number_with_its_own_evidence(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'numbers.db'}"
+    migrate(url)
+    settings = load(env={}, database_url=url, data_dir=tmp_path / "data")
+    numbers = [KeyNumber(metric="score", value="1.0", page=3, section="table", context="a score of 1.0"),
+               KeyNumber(metric="year", value="2025", section="metadata"),
+               KeyNumber(metric="speed", value="2x", page=4, context="twice as fast", grounded=False)]
+    others = [KeyNumber(metric="params", value="7B", page=2, section="method", context="a 7B model"),
+              KeyNumber(metric="steps", value="10k", page=5, context="10k steps, then \"decay\" <b>")]
+    with Store(url) as store:
+        store.add_user("ed", hash_password(PASSWORD), Role.EDITOR)
+        add_draft(store, "2511.00001", draft(key_numbers=numbers, more_numbers=others))
+        view = store.get_card("2511.00001")
+        assert view is not None
+        with app_client(settings, store) as client:
+            sign_in(client, next_page=f"/cards/{view.id}")
+            form = CardForm(client.get(f"/cards/{view.id}")).fields
+            # speed first, year removed, params pulled in from the others, and the title forgotten
+            form.update({"title": "", "kn-2-order": "0", "kn-1-remove": "1", "more-0-pull": "1"})
+            refused = client.post(f"/cards/{view.id}", data=form)
+            assert refused.status_code == 422 and "title cannot be empty" in refused.text
+            form = CardForm(refused).fields  # the page shows the edited numbers: its places are not the card's
+            assert [form[f"kn-{i}-metric"] for i in range(3)] == ["speed", "score", "params"]
+            form.update({"title": "A Better Title", "more-0-pull": "1"})  # and steps, first of the others now
+            saved = client.post(f"/cards/{view.id}", data=form)
+            assert saved.status_code == 303, saved.text
+        current = store.get_card("2511.00001")
+        assert current is not None and current.card.title == "A Better Title"
+        assert current.card.key_numbers == [numbers[2], numbers[0], others[0], others[1]]  # each its own context
+        assert current.card.more_numbers == []

@@ -33,6 +33,22 @@ def number_rows(*rows: dict[str, str]) -> dict[str, str]:
     return form
 
 
+def others(*numbers: KeyNumber) -> dict[str, str]:
+    """The card's other numbers as the form carries them."""
+    return {"more-count": str(len(numbers)), **{f"more-{j}-number": n.model_dump_json() for j, n in enumerate(numbers)}}
+
+
+def shown(card: Card) -> dict[str, str]:
+    """The form editor.html writes for a card's title and numbers: each row carries its number, the blank row
+    comes last (tests/integration/test_review.py posts the page itself)."""
+    form = {"title": card.title, "kn-count": str(len(card.key_numbers) + 1), **others(*card.more_numbers)}
+    for i, number in enumerate([*card.key_numbers, None]):
+        form.update({f"kn-{i}-from": number.model_dump_json() if number else "", f"kn-{i}-order": str(i + 1)})
+        form.update({f"kn-{i}-{name}": str(getattr(number, name, None) or "") for name in ("metric", "setting", "value",
+                                                                                      "baseline", "page")})
+    return form
+
+
 def test_text_fields_lists_and_choices_come_from_the_form_and_the_rest_is_kept() -> None:
     card = card_from_form(base(), {
         "title": "  Alpha v2 ", "method": "new\r\nmethod", "verdict": "", "authors": "A. One\r\n\r\nB. Two ",
@@ -49,7 +65,9 @@ def test_text_fields_lists_and_choices_come_from_the_form_and_the_rest_is_kept()
     ({"method": "m" * 2001}, "method"),
     ({"kn-count": "100000"}, "kn-count must be between"),
     (number_rows({"from": "", "metric": "", "value": "7"}), "give both"),
-    (number_rows({"from": "key:0", "metric": "x", "value": "1.5", "page": "four"}), "page and order"),
+    (number_rows({"from": base().key_numbers[0].model_dump_json(), "metric": "x", "value": "1.5", "page": "four"}),
+     "page and order"),
+    (number_rows({"from": "key:0", "metric": "x", "value": "1.5"}), "reload the page"),  # not a number it carries
 ])
 def test_an_invalid_form_is_refused_with_what_to_fix_and_keeps_what_was_typed(
     form: dict[str, str], message: str
@@ -74,27 +92,51 @@ def test_table_cells_are_edited_rows_removed_and_the_blank_row_adds_one_when_fil
 
 
 def test_key_numbers_follow_the_order_field_keep_their_evidence_and_are_pulled_from_the_others() -> None:
+    x, y = (number.model_dump_json() for number in base().key_numbers)
     form = number_rows(
-        {"from": "key:0", "order": "2", "metric": "x", "value": "1.7", "page": "4"},
-        {"from": "key:1", "order": "1", "metric": "y", "value": "9", "page": "5"},
+        {"from": x, "order": "2", "metric": "x", "value": "1.7", "page": "4"},
+        {"from": y, "order": "1", "metric": "y", "value": "9", "page": "5"},
         {"from": "", "order": "3", "metric": "new one", "value": "42%", "setting": "zero-shot"},
     )
-    form["more-1-pull"] = "1"
+    form.update({**others(*base().more_numbers), "more-1-pull": "1"})
     card = card_from_form(base(), form)
     assert [(k.metric, k.value) for k in card.key_numbers] == [("y", "9"), ("x", "1.7"), ("new one", "42%"),
                                                                ("w", "8")]
     assert card.key_numbers[1].context == "x is 1.5"  # what the form does not show travels with the row
     assert card.key_numbers[0].grounded is False and card.key_numbers[2].grounded is False  # nobody checked it
     assert card.key_numbers[2].setting == "zero-shot" and card.more_numbers == [base().more_numbers[0]]
-    removed = card_from_form(base(), {**number_rows({"from": "key:0", "metric": "x", "value": "1.5",
-                                                     "remove": "1"})})
-    assert removed.key_numbers == []
+    removed = card_from_form(base(), {**number_rows({"from": x, "metric": "x", "value": "1.5", "remove": "1"})})
+    assert removed.key_numbers == [] and removed.more_numbers == base().more_numbers  # the form held none
 
 
-def test_a_number_pulled_in_and_edited_in_its_row_leaves_the_other_numbers() -> None:
-    form = number_rows({"from": "key:0", "metric": "x", "value": "1.5"}, {"from": "more:0", "metric": "z", "value": "3.0"})
-    card = card_from_form(base(), form)
-    assert [k.value for k in card.key_numbers] == ["1.5", "3.0"] and [k.metric for k in card.more_numbers] == ["w"]
+def numbered() -> Card:
+    """Numbers that differ in every field the form's rows do not show."""
+    return Card(title="Alpha", key_numbers=[
+        KeyNumber(metric="x", value="1.5", page=4, context="x is 1.5", section="table"),
+        KeyNumber(metric="y", value="9", page=5, context="y is 9", section="method", grounded=False),
+        KeyNumber(metric="v", value="2", page=6, context="v is 2"),
+    ], more_numbers=[
+        KeyNumber(metric="z", value="3", page=6, context="z is 3", section="core_problem"),
+        KeyNumber(metric="w", value="8", page=7, context="w is 8\nover two lines", grounded=False),
+    ])
+
+
+@pytest.mark.parametrize("refused, then, key, more", [
+    ({"kn-0-order": "2", "kn-1-order": "1"}, {}, "yxv", "zw"),  # reordered
+    ({"kn-0-remove": "1"}, {}, "yv", "zw"),
+    ({"more-0-pull": "1"}, {}, "xyvz", "w"),
+    ({"more-0-pull": "1", "kn-2-order": "0"}, {"more-0-pull": "1"}, "vxyzw", ""),  # the page shows w first now
+])
+def test_the_form_shown_again_after_a_refused_save_saves_every_number_with_its_own_evidence(
+    refused: dict[str, str], then: dict[str, str], key: str, more: str
+) -> None:
+    card = numbered()
+    edited, problems = read_form(card, {**shown(card), **refused, "title": ""})
+    assert problems == ["the paper title cannot be empty"]
+    saved = card_from_form(card, {**shown(edited), **then, "title": "Alpha"})  # the form now shows the edited card
+    own = {number.metric: number for number in card.key_numbers + card.more_numbers}
+    assert saved.key_numbers == [own[metric] for metric in key]  # context, section and grounding included
+    assert saved.more_numbers == [own[metric] for metric in more]
 
 
 def test_the_diff_names_each_changed_field_with_its_removed_and_added_lines() -> None:
