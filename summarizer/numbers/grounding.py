@@ -6,7 +6,8 @@ import re
 from typing import Literal
 
 from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, ResultsTable
-from summarizer.numbers.normalise import DASHES, numbers_in, paper_numbers
+from summarizer.numbers import pointers
+from summarizer.numbers.normalise import DASHES, PaperNumbers, numbers_in, paper_numbers
 
 PROSE_FIELDS = ("headline", "core_problem", "method", "results_text", "verdict")
 
@@ -16,7 +17,8 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
 
     A number holds when it is printed on the page the card cites for it (for prose: one of the pages of
     its evidence; anywhere when it cites none), with its sign when it has one, and not only as a page
-    number, a citation or a date (`PaperNumbers`). Removed numbers leave a visible "[number not in
+    number, a citation or a date (`PaperNumbers`); a citation in the prose holds when the paper prints the
+    same citation ("Smith et al., 2019", "[12]"). Removed numbers leave a visible "[number not in
     paper]" in the prose and are listed in `grounding.flagged`, so the editor sees what the model
     claimed; nothing ungrounded is published.
     """
@@ -30,7 +32,7 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
             continue
         evidence = card.evidence_for(field)
         cited = evidence.pages if evidence and evidence.pages else None
-        for number in dict.fromkeys(numbers_in(text)):
+        for number in dict.fromkeys(numbers_in(_without_printed_citations(text, paper))):
             checked += 1
             if paper.has(number) if cited is None else any(paper.on_page(number, p) for p in cited):
                 held += 1
@@ -82,6 +84,14 @@ def check(card: Card, pages: list[str], *, remove_ungrounded: bool = True) -> Ca
         **updates, "results_tables": tables, "needs_review": needs_review,
         "grounding": Grounding(checked=checked, held=held, flagged=flagged),
     })
+
+
+def _without_printed_citations(text: str, paper: PaperNumbers) -> str:
+    """The prose without the citations the paper itself prints: their years and labels are the paper's."""
+    for start, end in reversed(pointers.citations(text)):
+        if paper.prints(text[start:end], None):
+            text = f"{text[:start]}{' ' * (end - start)}{text[end:]}"
+    return text
 
 
 def _mark(text: str, number: str, *, remove: bool) -> str:

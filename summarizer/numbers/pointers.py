@@ -99,6 +99,18 @@ def _lines(page: str) -> Iterator[tuple[int, str]]:
             yield match.start() + match.group().find(line), line
 
 
+def citations(text: str) -> list[Span]:
+    """Spans of the citations a text makes, each whole: "[12]", "Smith et al., 2019", "Lee and Park 2018";
+    an author-year citation reaches back to the name before "et al."."""
+    spans = [m.span() for m in _BRACKETS.finditer(text)]
+    for match in _AUTHOR_YEAR.finditer(text):
+        start = match.start()
+        if name := re.search(rf"{_NAME}\s+$", text[:start]):
+            start = name.start()
+        spans.append((start, match.end()))
+    return _merged(spans)
+
+
 def _author_years(page: str) -> list[Span]:
     """Years of author-year citations, with any further years of the same citation."""
     found = []

@@ -143,8 +143,8 @@ def test_numbers_that_are_only_page_numbers_citations_or_years_are_not_held() ->
     for pointer in ("12", "7", "9", "2019", "2018", "2017", "33", "46", "2021"):
         assert not paper.has(pointer), pointer
     assert not paper.on_page("3", 3) and not paper.on_page("4", 4)  # the folios
-    card = check(_paper_card(verdict="It beats [12] and Smith (2019) on 4 of 9 tasks."), PAPER)
-    assert {f.number for f in card.grounding.flagged} == {"12", "2019", "4", "9"}
+    card = check(_paper_card(verdict="It beats [13] and Smith (2019) on 4 of 9 tasks."), PAPER)
+    assert {f.number for f in card.grounding.flagged} == {"13", "2019", "4", "9"}
     key = KeyNumber(metric="runs", value="3", page=3)  # page 3 prints 3 only as its folio
     assert check(_paper_card(key_numbers=[key]), PAPER).key_numbers == []
 
@@ -197,3 +197,12 @@ def test_a_removed_number_is_marked_where_the_prose_prints_it() -> None:
     card = check(_paper_card(verdict="FID moves \u22127.5 and 7.5 elsewhere; the table's \u22123.2 holds."), PAPER)
     assert card.verdict == ("FID moves [number not in paper] and [number not in paper] elsewhere;"
                             " the table's \u22123.2 holds.")
+
+
+def test_a_citation_the_paper_prints_holds_in_prose_and_one_it_does_not_print_is_removed() -> None:
+    prose = "Like Smith et al., 2019 and [12], it trains on 2048 images; Lee and Park 2018 did not; Smith et al., 2016 did."
+    card = check(_paper_card(method=prose), PAPER)
+    # the paper cites "Smith et al., 2019", "Lee and Park 2018" and "[12]": the card may repeat them
+    assert {f.number for f in card.grounding.flagged} == {"2016"}
+    assert "Smith et al., 2019" in (card.method or "") and "Lee and Park 2018" in (card.method or "")
+    assert "[12]" in (card.method or "") and "Smith et al., [number not in paper]" in (card.method or "")
