@@ -329,6 +329,11 @@ def recover(
 def api(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 exposes it)."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
+    forwarded_allow_ips: str = typer.Option(
+        "127.0.0.1,::1", "--forwarded-allow-ips",
+        help="The TLS proxy in front: addresses or networks (comma-separated), or '*' when nothing else can "
+             "reach the port. Their X-Forwarded-Proto and X-Forwarded-For are believed: HTTPS marks cookies "
+             "Secure, and the sign-in limit counts the client's address, not the proxy's."),
     preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
 ) -> None:
     """Serve the JSON API with uvicorn (OpenAPI docs at /docs); migrates the database at startup."""
@@ -338,7 +343,7 @@ def api(
 
     with user_errors():
         served = create_app(load(preset))  # a bad rate-limit storage is a settings error too: one line
-    uvicorn.run(served, host=host, port=port)
+    uvicorn.run(served, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips)
 
 
 # --- the nightly digest (summarizer/digest) -------------------------------------------------------------

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from limits import parse as parse_limit
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -169,10 +170,22 @@ class WebSettings(BaseModel):
     # mark cookies Secure: set it when the workspace is served over HTTPS (behind a TLS proxy)
     secure_cookies: bool = False
     session_hours: float = Field(default=12.0, gt=0)  # a sign-in lasts an editor's working day
-    # sign-in attempts allowed per user name and client address (the `limits` library's notation)
+    # failed sign-ins allowed per user name and client address (the `limits` library's notation); a right
+    # password is never counted
     signin_limit: str = "5/minute"
+    # failed sign-ins allowed per client address whatever the names: one client guessing across many users
+    signin_address_limit: str = "20/minute"
     # where the attempts are counted: memory:// for one API process, redis://host:6379/N to share
     rate_limit_storage: str = "memory://"
+
+    @field_validator("signin_limit", "signin_address_limit")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse_limit(value)
+        except ValueError:  # its message repeats the value, which may be a secret pasted in the wrong place
+            raise ValueError("not a rate like 5/minute or 20 per hour") from None
+        return value
 
 
 DEFAULT_PROFILE = (

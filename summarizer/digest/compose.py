@@ -1,6 +1,7 @@
 """A digest in the seeds' shape, assembled from the picks' cards: every number in it comes from a card.
 
-Entries copy their card's fields (the approved revision when there is one, else the current draft); the
+Entries copy their card's fields (the approved revision when there is one, else the current draft: the
+digest is approved only once every entry prints an approved revision, refreshed if need be); the
 model writes only the dek, the intro (the common thread) and the closing paragraph, and any sentence of
 those that states a number no entry prints is dropped. An entry's sentence that still carries a number the
 card's grounding removed ("[number not in paper]") is dropped too.
@@ -15,7 +16,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from summarizer.card import Card, KeyNumber, ResultsTable
-from summarizer.errors import ModelError
+from summarizer.errors import BadInput, ModelError
 from summarizer.model import prompts
 from summarizer.model.llm import LLM
 from summarizer.numbers.normalise import PaperNumbers, numbers_in
@@ -162,6 +163,21 @@ def entry(card: Card, *, revision: int | None, reason: str) -> Entry:
         method=clean_prose(card.method), results=clean_prose(card.results_text), numbers=numbers, table=table,
         resources=resources_line(card), why=clean_prose(card.verdict), reason=reason,
     )
+
+
+def refresh_entry(digest: Digest, arxiv_id: str, card: Card, revision: int) -> Digest:
+    """The digest with the paper's entry (and quick-reference row) made again from this card revision, in its
+    place and with the reason it was picked; every other entry stays as editors left it."""
+    old = next((e for e in digest.entries if e.arxiv_id == arxiv_id), None)
+    if old is None:
+        raise BadInput(f"{arxiv_id} is not an entry of the digest of {digest.date}")
+    # keyed as before whatever the card spells (an entry is matched by its paper's id everywhere)
+    made = entry(card, revision=revision, reason=old.reason).model_copy(update={"arxiv_id": arxiv_id})
+    entries = [made if e.arxiv_id == arxiv_id else e for e in digest.entries]
+    place = {e.arxiv_id: i for i, e in enumerate(entries)}
+    rows = [r for r in digest.quick_reference if r.arxiv_id != arxiv_id] + [quick_reference(made, card)]
+    rows.sort(key=lambda r: place.get(r.arxiv_id, len(place)))
+    return digest.model_copy(update={"entries": entries, "quick_reference": rows})
 
 
 def quick_reference(e: Entry, card: Card) -> QuickReference:

@@ -29,7 +29,8 @@ def reference_card(arxiv_id: str, card: Card) -> dict[str, Any]:
     }
     reference.update({name: getattr(card, name) for name in FIELDS})
     reference["arxiv_id"] = arxiv_id
-    reference["code_url"] = card.code_url or (card.code_urls[0] if card.code_urls else None)
+    # the code links are what editors see and correct (code_url follows them only from a save on): the first
+    reference["code_url"] = card.code_urls[0] if card.code_urls else card.code_url
     reference["results_tables"] = [
         {"caption": t.caption, "columns": t.columns, "rows": t.rows} for t in card.results_tables
     ]

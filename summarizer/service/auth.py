@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi_csrf_protect import CsrfProtect
 from itsdangerous import BadData, URLSafeTimedSerializer
+from limits import RateLimitItem
 from limits import parse as parse_limit
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
@@ -48,7 +49,7 @@ class SignInRequired(Exception):
 
 
 class TooManyAttempts(Exception):
-    """Too many sign-in attempts for this name from this address; retry after `retry_after` seconds."""
+    """Too many failed sign-ins for this name, or for any name, from this address; retry after `retry_after` s."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many sign-in attempts; try again in {retry_after} s")
@@ -63,13 +64,8 @@ class Auth:
         self.secure = settings.secure_cookies
         self.session_age = timedelta(hours=settings.session_hours)
         key = settings.secret_key.get_secret_value() if settings.secret_key else secrets.token_urlsafe(32)
-        # a subclass per app: fastapi-csrf-protect keeps its configuration on the class
-        self.csrf: type[CsrfProtect] = type("AppCsrf", (CsrfProtect,), {})
-        self.csrf.load_config(lambda: [
-            ("secret_key", key), ("cookie_key", CSRF_COOKIE), ("cookie_samesite", "lax"),
-            ("cookie_secure", self.secure), ("token_location", "body"), ("token_key", CSRF_FIELD),
-            ("max_age", int(self.session_age.total_seconds())),
-        ])
+        self.csrf = self._csrf_class(key, secure=self.secure)
+        self._secure_csrf = self._csrf_class(key, secure=True)  # sets the cookie of a request made over HTTPS
         self._signer = URLSafeTimedSerializer(key, salt="fastapi-csrf-token")
         try:
             storage = storage_from_string(settings.rate_limit_storage)
@@ -79,6 +75,23 @@ class Auth:
                               ) from None
         self.limiter = MovingWindowRateLimiter(storage)
         self.signin_limit = parse_limit(settings.signin_limit)
+        self.address_limit = parse_limit(settings.signin_address_limit)
+
+    def _csrf_class(self, key: str, *, secure: bool) -> type[CsrfProtect]:
+        """A CsrfProtect subclass of its own: fastapi-csrf-protect keeps its configuration on the class."""
+        csrf: type[CsrfProtect] = type("AppCsrf", (CsrfProtect,), {})
+        csrf.load_config(lambda: [
+            ("secret_key", key), ("cookie_key", CSRF_COOKIE), ("cookie_samesite", "lax"),
+            ("cookie_secure", secure), ("token_location", "body"), ("token_key", CSRF_FIELD),
+            ("max_age", int(self.session_age.total_seconds())),
+        ])
+        return csrf
+
+    def secure_for(self, request: Request) -> bool:
+        """Whether the request's cookies are marked Secure: always with SUMMARIZER_WEB__SECURE_COOKIES, else
+        when the request came over HTTPS (behind a TLS proxy, uvicorn takes the scheme from the proxy's
+        X-Forwarded-Proto when the proxy's address is trusted: `summarizer api --forwarded-allow-ips`)."""
+        return self.secure or request.url.scheme == "https"
 
     # --- who is asking -----------------------------------------------------------------------------------
 
@@ -111,22 +124,38 @@ class Auth:
     # --- signing in and out --------------------------------------------------------------------------------
 
     def check_password(self, name: str, password: str, address: str) -> UserView | None:
-        """The user when the password is right; TooManyAttempts past the limit for this name and address."""
-        if not self.limiter.hit(self.signin_limit, "signin", address, name.casefold()):
-            reset, _remaining = self.limiter.get_window_stats(self.signin_limit, "signin", address, name.casefold())
-            raise TooManyAttempts(max(1, int(reset - utcnow().timestamp()) + 1))
-        found = self.store.password_hash(name)
-        if not verify_password(None if found is None else found[1], password):
-            return None
-        return None if found is None else found[0]
+        """The user when the password is right, else None; TooManyAttempts, whatever the password, while the
+        failures of this name from this address, or of any names from this address, are past their limits.
 
-    def start_session(self, user: UserView, response: Response) -> None:
+        Only failures count, so editors behind one office address signing in each morning use up nothing.
+        Guesses in flight together all pass the test before any is counted: a client gets at most as many
+        more as it can keep in flight (the server's worker threads) before the limit holds.
+        """
+        counters = ((self.signin_limit, ("signin", address, name.casefold())),
+                    (self.address_limit, ("signin-address", address)))
+        waits = [self._wait(limit, keys) for limit, keys in counters if not self.limiter.test(limit, *keys)]
+        if waits:
+            raise TooManyAttempts(max(waits))
+        found = self.store.password_hash(name)
+        user, stored = (None, None) if found is None else found
+        if verify_password(stored, password) and user is not None:  # an unknown name takes as long
+            return user
+        for limit, keys in counters:
+            self.limiter.hit(limit, *keys)
+        return None
+
+    def _wait(self, limit: RateLimitItem, keys: tuple[str, ...]) -> int:
+        """Seconds until the counter `keys` of `limit` lets another attempt through (at least 1)."""
+        reset, _remaining = self.limiter.get_window_stats(limit, *keys)
+        return max(1, int(reset - utcnow().timestamp()) + 1)
+
+    def start_session(self, request: Request, user: UserView, response: Response) -> None:
         """Record a new session for the user and hand its token to the browser in an HttpOnly cookie."""
         token = new_token()
         self.store.add_credential(user.name, CredentialKind.SESSION, digest(token), utcnow() + self.session_age)
         response.set_cookie(
             SESSION_COOKIE, token, max_age=int(self.session_age.total_seconds()), path="/",
-            httponly=True, samesite="lax", secure=self.secure,
+            httponly=True, samesite="lax", secure=self.secure_for(request),
         )
 
     def end_session(self, request: Request, response: Response) -> None:
@@ -134,7 +163,8 @@ class Auth:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie is not None:
             self.store.revoke(digest(cookie))
-        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=self.secure)
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                               secure=self.secure_for(request))
 
     # --- CSRF ------------------------------------------------------------------------------------------------
 
@@ -152,6 +182,10 @@ class Auth:
             except BadData:
                 pass
         return self.csrf().generate_csrf_tokens()
+
+    def set_csrf_cookie(self, request: Request, cookie: str, response: Response) -> None:
+        """Hand the browser the signed CSRF cookie `csrf_token` made, Secure as the request's cookies are."""
+        (self._secure_csrf if self.secure_for(request) else self.csrf)().set_csrf_cookie(cookie, response)
 
     async def check_csrf(self, request: Request) -> None:
         """Raise fastapi_csrf_protect's CsrfProtectError unless the form carries this browser's token."""

@@ -1,9 +1,11 @@
 """The digest in the workspace (list, editor, review) and, once approved, in public (/published/).
 
 Editors reorder entries, swap one for a ranked candidate that has a card (or queue a candidate first),
-edit every text, remove entries and mentions, and approve or send the digest back. Approving writes the
-published files (summarizer.service.publishing) and makes the digest appear at /published/<day>.html,
-/published/<day>.md and in /published/feed.xml, the only pages open to anyone.
+edit every text, remove entries and mentions, refresh an entry from its card's approved revision, and
+approve or send the digest back. Approving needs every entry to print its card's approved revision (the
+editor lists those that do not, with links to their cards); it writes the published files
+(summarizer.service.publishing) and makes the digest appear at /published/<day>.html, /published/<day>.md
+and in /published/feed.xml, the only pages open to anyone.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ def add_digest_pages(app: FastAPI, pages: Pages, store: Store, intake: Intake, s
     topic = settings.digest.topic
 
     def entry_for(arxiv_id: str) -> tuple[compose.Entry, compose.QuickReference] | None:
-        """A paper's entry from the card a digest prints (its approved revision, else its current one)."""
-        found = store.published_card(arxiv_id)
+        """A paper's entry from its card's approved revision, else its current one (approval waits for that)."""
+        found = store.digest_source(arxiv_id)
         if found is None:
             return None
         card, revision = found
@@ -50,8 +52,10 @@ def add_digest_pages(app: FastAPI, pages: Pages, store: Store, intake: Intake, s
     def context(view: DigestView, digest: compose.Digest, revision: int) -> dict[str, Any]:
         shown = {e.arxiv_id for e in digest.entries}
         candidates = [(c, store.get_card(c.arxiv_id) is not None) for c in digest.candidates if c.arxiv_id not in shown]
+        sources = store.entry_sources(digest.entries)
         return {"view": view, "digest": digest, "revision": revision, "digest_texts": DIGEST_TEXTS,
                 "entry_texts": ENTRY_TEXTS, "candidates": candidates,
+                "sources": {s.arxiv_id: s for s in sources}, "waiting": [s for s in sources if not s.publishable],
                 # rendered by the publishing templates, which escape everything: safe to embed as it is
                 "preview": Markup(publishing.body(digest))}
 
@@ -65,7 +69,10 @@ def add_digest_pages(app: FastAPI, pages: Pages, store: Store, intake: Intake, s
 
     @app.get("/digests", include_in_schema=False)
     def digests(request: Request) -> Response:
-        return pages.render(request, "digests.html", digests=store.digests())
+        views = store.digests()
+        waiting = {v.day: sum(not s.publishable for s in store.entry_sources(v.digest.entries))
+                   for v in views if v.digest is not None}
+        return pages.render(request, "digests.html", digests=views, waiting=waiting)
 
     @app.get("/digests/{day}", include_in_schema=False)
     def editor(request: Request, day: Day) -> Response:
@@ -110,6 +117,35 @@ def add_digest_pages(app: FastAPI, pages: Pages, store: Store, intake: Intake, s
         if arxiv_id not in {c.arxiv_id for c in view.digest.candidates}:
             raise HTTPException(422, f"{arxiv_id} is not a candidate of this digest")
         await run_in_threadpool(intake.submit, [arxiv_id])
+        return RedirectResponse(f"/digests/{day}", status_code=303)
+
+    @app.post("/digests/{day}/refresh", include_in_schema=False)
+    async def refresh(request: Request, day: Day, arxiv_id: Annotated[str, Form(max_length=64)],
+                      revision: Annotated[int, Form()]) -> Response:
+        """Make one entry again from its card's approved revision, as a new revision of the digest."""
+        view = await run_in_threadpool(drafted, day)
+        assert view.digest is not None
+        failed = await pages.csrf_failure(request, "digest_editor.html", **context(view, view.digest, revision))
+        if failed is not None:
+            return failed
+        if arxiv_id not in {e.arxiv_id for e in view.digest.entries}:
+            raise HTTPException(422, f"{arxiv_id} is not an entry of this digest")
+        approved = await run_in_threadpool(store.approved_card, arxiv_id)
+        if approved is None:
+            return pages.render(request, "digest_editor.html", status=422, error=(
+                f"Not refreshed: the card of {arxiv_id} has no approved revision yet; approve it first."),
+                **context(view, view.digest, view.revision))
+        refreshed = compose.refresh_entry(view.digest, arxiv_id, approved.card, approved.number)
+        try:
+            await run_in_threadpool(store.save_digest, day, refreshed.model_dump(mode="json"), user_name(request),
+                                    revision, note=f"{arxiv_id} refreshed from its card's approved revision "
+                                                   f"{approved.number}")
+        except RevisionConflict:
+            theirs = await run_in_threadpool(drafted, day)
+            assert theirs.digest is not None
+            return pages.render(request, "digest_editor.html", status=409, error=(
+                f"{theirs.author} saved revision {theirs.revision} since you opened this page: nothing was "
+                "refreshed; check their version and refresh again."), **context(theirs, theirs.digest, theirs.revision))
         return RedirectResponse(f"/digests/{day}", status_code=303)
 
     @app.post("/digests/{day}/review", include_in_schema=False)

@@ -1,7 +1,8 @@
 """The editors' forms: the card editor's (a Card to form fields and back, what changed between two
 revisions) and the digest editor's (at the end).
 
-The form names every editable field of the Card. Lists of lines (authors, code links) are one per line;
+The form names every editable field of the Card. Lists of lines (authors, code links, review notes) are one per
+line, and the first code link is the card's `code_url`;
 results tables are cells `tables-T-row-R-C` under headings `tables-T-col-C`, with their page in `tables-T-page`,
 and a ticked `tables-T-remove`, `tables-T-col-C-remove` or `tables-T-row-R-remove` drops a table, a column or a
 row (the editor's script adds tables and columns); key numbers are rows `kn-I-<field>` whose hidden `kn-I-from`
@@ -14,6 +15,7 @@ one to the key numbers.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -34,6 +36,8 @@ __all__ = [
     "FieldDiff",
     "diff",
     "field_text",
+    "form_layout",
+    "link_target",
     "read_digest_form",
     "read_form",
 ]
@@ -54,6 +58,14 @@ LINE_LISTS = (
     ("categories", "Categories (one per line)"), ("code_urls", "Code links (one per line)"),
     ("quotes", "Quotes (one per line)"),
 )
+# every field the form writes, by its label: the editor's page and the edit-rates page name fields alike
+FORM_LABELS = dict(TEXT_FIELDS + TEXT_AREAS + LINE_LISTS)
+# what a draft asks an editor to check (card.needs_review), cleared by deleting its line; not in LINE_LISTS, as
+# clearing a note corrects nothing of the draft (stats.py counts the corrections to LINE_LISTS)
+REVIEW_NOTES = ("needs_review", "Review notes (one per line)")
+# optional fields most drafts leave empty: the editor folds them under "More fields", open when one holds text
+MORE_FIELDS = frozenset({"institutions", "categories", "quotes", "novelty", "credibility", "resources_text",
+                         "author_notes"})
 CHOICES = {
     "peer_review_status": ("accepted", "preprint", "unknown"),
     "code_status": ("released", "none", "unknown"),
@@ -88,9 +100,11 @@ def read_form(base: Card, form: Mapping[str, str]) -> tuple[Card, list[str]]:
             update[name] = text if text or name not in _OPTIONAL else None
             if name == "title" and not text:
                 problems.append("the paper title cannot be empty")
-    for name, _label in LINE_LISTS:
+    for name, _label in (*LINE_LISTS, REVIEW_NOTES):
         if name in form:
             update[name] = [line for line in (_clean(x) for x in form[name].splitlines()) if line]
+    if "code_urls" in update:  # the exported reference card reads code_url: it follows the edited links
+        update["code_url"] = update["code_urls"][0] if update["code_urls"] else None
     for name, choices in CHOICES.items():
         if name in form:
             if form[name] in choices:
@@ -224,6 +238,53 @@ def _carried(form: Mapping[str, str], key: str, label: str, problems: list[str])
     except ValidationError:
         problems.append(f"{label}: the form lost the number it started as; reload the page")
         return None
+
+
+# --- links and notes -------------------------------------------------------------------------------------
+
+# a link the pipeline stores without its scheme (drafting/assemble.py strips it): host.tld, a port, a path
+_BARE_LINK = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?::\d{1,5})?(?:[/?#]\S*)?",
+                        re.IGNORECASE)
+_WEB_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def link_target(url: str | None) -> str | None:
+    """The address a stored link opens: an http(s) link as stored, a bare "github.com/x/y" as https; None for
+    anything else (javascript:, data:, other schemes, text), which the editor shows as text."""
+    if not url:
+        return None
+    if _WEB_LINK.fullmatch(url):
+        return url
+    return f"https://{url}" if _BARE_LINK.fullmatch(url) else None
+
+
+def _note_field(note: str) -> str | None:
+    """The form field a review note names first ("the verdict is left to an editor": verdict), if any."""
+    names = [name for name, _label in TEXT_FIELDS + TEXT_AREAS + LINE_LISTS]
+    found = [(match.start(), name) for name in names
+             if (match := re.search(rf"\b{name.replace('_', ' ')}\b", note, re.IGNORECASE))]
+    return min(found)[1] if found else None
+
+
+def field_label(name: str) -> str:
+    """A card field as the editor names it: its form label without the typing hint ("Authors (one per
+    line)": "Authors"), else as the editor heads the rest ("results_tables": "Results tables")."""
+    label = FORM_LABELS.get(name)
+    return label.split(" (")[0] if label else name.replace("_", " ").capitalize()
+
+
+def form_layout(card: Card) -> dict[str, Any]:
+    """The editor's fields for `card` as editor.html groups them: each review note with the field it links to
+    (the notes' own field when it names none), and whether "More fields" opens (one of them holds something,
+    or a flagged number or a note points into it)."""
+    notes = [(note, _note_field(note) or REVIEW_NOTES[0]) for note in card.needs_review]
+    pointed = {f.field for f in card.grounding.flagged} | {field for _note, field in notes}
+    return {
+        "text_fields": TEXT_FIELDS, "text_areas": TEXT_AREAS, "line_lists": LINE_LISTS, "choices": CHOICES,
+        "review_notes": REVIEW_NOTES, "labels": FORM_LABELS, "notes": notes,
+        "more": MORE_FIELDS, "href": link_target,
+        "more_open": any(getattr(card, name) for name in MORE_FIELDS) or bool(pointed & MORE_FIELDS),
+    }
 
 
 # --- diffs ---------------------------------------------------------------------------------------------

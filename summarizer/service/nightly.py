@@ -278,11 +278,12 @@ def follow(run: Run, plan: Plan) -> list[str]:
 
 
 def assemble(run: Run, day: date, plan: Plan) -> DigestView:
-    """The digest from the picks' cards, saved as its first revision."""
+    """The digest from the picks' cards, saved as its first revision: their approved revisions where editors
+    approved some, else their drafts (approving the digest waits for approved ones: Store.review_digest)."""
     entries, cards = [], []
     reasons = {c.arxiv_id: c.reason for c in plan.candidates}
     for pick in plan.picks:
-        found = run.store.published_card(pick)
+        found = run.store.digest_source(pick)
         if found is None:
             plan.failed[pick] = "its job finished without a card"
             continue

@@ -8,14 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from summarizer.service.editing import LINE_LISTS, TEXT_AREAS, TEXT_FIELDS
+from summarizer.service.editing import FORM_LABELS, field_label
 
 __all__ = ["EDITED_FIELDS", "EditRates", "edit_rates"]
 
-# the fields an editor writes (what the editor shows), plus the tables and numbers
-EDITED_FIELDS = tuple(name for name, _label in TEXT_FIELDS + TEXT_AREAS + LINE_LISTS) + (
-    "peer_review_status", "code_status", "results_tables", "key_numbers",
-)
+# the fields an editor writes (what the editor shows), plus the tables and numbers, with their labels
+EDITED_FIELDS = {name: field_label(name) for name in (
+    *FORM_LABELS, "peer_review_status", "code_status", "results_tables", "key_numbers",
+)}
 
 
 class EditRates(BaseModel):

@@ -26,7 +26,7 @@ from summarizer.errors import BadInput, JobNotFound, JobNotRetryable, RevisionCo
 from summarizer.ingest.arxiv import cached_pdf
 from summarizer.jobs import JobState, ReviewState
 from summarizer.service.auth import CSRF_FIELD, PUBLISHED_PREFIX, Auth, TooManyAttempts, refuse, safe_next
-from summarizer.service.editing import CHOICES, LINE_LISTS, TEXT_AREAS, TEXT_FIELDS, diff, read_form
+from summarizer.service.editing import diff, form_layout, read_form
 from summarizer.service.intake import Intake
 from summarizer.service.stats import EDITED_FIELDS, edit_rates
 from summarizer.service.store import CardView, Store, UserView
@@ -113,7 +113,7 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
             return pages.render(request, "signin.html", status=401, next=safe_next(next_page), username=name,
                                 error="Wrong user name or password.")
         redirect = RedirectResponse(safe_next(next_page), status_code=303)
-        await run_in_threadpool(auth.start_session, user, redirect)
+        await run_in_threadpool(auth.start_session, request, user, redirect)
         return redirect
 
     @app.post("/signout", include_in_schema=False)
@@ -222,7 +222,8 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
         return RedirectResponse(f"/cards/{card_id}", status_code=303)
 
     @app.get("/cards/{card_id}/history", include_in_schema=False)
-    def history(request: Request, card_id: int) -> Response:
+    def history(request: Request, card_id: int, stale: bool = False) -> Response:
+        """Every revision with its changes; `stale`: a restore was refused, another editor saved meanwhile."""
         view = _card(store, card_id)
         revisions = store.revisions(view.arxiv_id)
         entries = []
@@ -231,7 +232,7 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
             data = card_data(revision.card)
             entries.append((revision, diff(previous, data)))
             previous = data
-        return pages.render(request, "history.html", view=view, entries=list(reversed(entries)))
+        return pages.render(request, "history.html", view=view, entries=list(reversed(entries)), stale=stale)
 
     @app.post("/cards/{card_id}/restore", include_in_schema=False)
     async def restore(
@@ -303,13 +304,13 @@ async def posted_form(request: Request) -> dict[str, str]:
 
 
 def _editor_context(view: CardView, card: Card, revision: int) -> dict[str, Any]:
-    """What editor.html shows: the card (saved or as edited), the revision it is based on, its evidence."""
+    """What editor.html shows: the card (saved or as edited), the revision it is based on, its evidence, and
+    the form's fields in the groups it shows them."""
     flagged = {(f.field, f.number) for f in card.grounding.flagged}
     return {
-        "view": view, "card": card, "revision": revision, "text_fields": TEXT_FIELDS, "text_areas": TEXT_AREAS,
-        "line_lists": LINE_LISTS, "choices": CHOICES, "flagged": flagged,
+        "view": view, "card": card, "revision": revision, "flagged": flagged,
         "flagged_fields": {field for field, _number in flagged},
-        "evidence": {e.field: e for e in card.evidence},
+        "evidence": {e.field: e for e in card.evidence}, **form_layout(card),
     }
 
 
@@ -327,7 +328,7 @@ class Pages:
         response = HTMLResponse(body, status_code=status,
                                 headers={"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-store"})
         if cookie is not None:
-            self.auth.csrf().set_csrf_cookie(cookie, response)
+            self.auth.set_csrf_cookie(request, cookie, response)
         return response
 
     async def csrf_failure(self, request: Request, template: str, **context: Any) -> Response | None:

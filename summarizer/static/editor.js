@@ -8,33 +8,46 @@ document.addEventListener("DOMContentLoaded", () => {
   const preview = document.getElementById("preview");
   if (!form || !preview) return;
 
+  // the preview is aria-busy from the first keystroke until the answer to the last one is shown
   let timer = null;
   let sent = 0;
   const refresh = async () => {
     const mine = ++sent;
-    const response = await fetch(form.dataset.preview, {method: "POST", body: new FormData(form),
-                                                        credentials: "same-origin"});
-    // the server's HTML is autoescaped: paper and model text arrive as text, never as markup
-    if (mine === sent) preview.innerHTML = await response.text();
+    preview.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(form.dataset.preview, {method: "POST", body: new FormData(form),
+                                                          credentials: "same-origin"});
+      const html = await response.text();
+      // the server's HTML is autoescaped: paper and model text arrive as text, never as markup
+      if (mine === sent) preview.innerHTML = html;
+    } finally {
+      if (mine === sent) preview.removeAttribute("aria-busy");
+    }
   };
   form.addEventListener("input", () => {
+    preview.setAttribute("aria-busy", "true");
     clearTimeout(timer);
     timer = setTimeout(refresh, 400);
   });
 
-  const numbers = document.querySelector("#key-numbers tbody");
+  // each key number is a <tbody> of its own (its inputs and, under them, its evidence): they move whole
+  const numbers = document.querySelector("table.numbers");
   const renumber = () => {
-    numbers.querySelectorAll("tr").forEach((row, i) => { row.querySelector("input.order").value = i + 1; });
+    numbers.querySelectorAll(":scope > tbody").forEach((number, i) => {
+      number.querySelector("input.order").value = i + 1;
+    });
     refresh();
   };
   numbers?.addEventListener("click", (event) => {
     const button = event.target.closest("button.move");
     if (!button) return;
-    const row = button.closest("tr");
-    if (button.dataset.move === "-1" && row.previousElementSibling) {
-      row.parentNode.insertBefore(row, row.previousElementSibling);
-    } else if (button.dataset.move === "1" && row.nextElementSibling && !row.nextElementSibling.classList.contains("blank")) {
-      row.parentNode.insertBefore(row.nextElementSibling, row);
+    const number = button.closest("tbody");
+    const before = number.previousElementSibling;
+    const after = number.nextElementSibling;
+    if (button.dataset.move === "-1" && before?.tagName === "TBODY") {
+      number.parentNode.insertBefore(number, before);
+    } else if (button.dataset.move === "1" && after && !after.classList.contains("blank")) {
+      number.parentNode.insertBefore(after, number);
     }
     renumber();
   });

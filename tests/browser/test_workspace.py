@@ -53,7 +53,8 @@ def draft_card(**changes: object) -> Card:
             KeyNumber(metric="relative cost", value="0.33", page=2, grounded=False),
         ],
         more_numbers=[KeyNumber(metric="experts", value="4", page=1)],
-        code_urls=["https://github.com/example/quillnet"], code_status="released",
+        code_url="https://github.com/example/quillnet", code_urls=["https://github.com/example/quillnet"],
+        code_status="released",
         verdict="Read it for the gate.",
         evidence=[Evidence(field="method", pages=[1, 2], passages=[
                       Passage(page=2, text="Each patch goes to one of four experts picked by a learned gate.")]),
@@ -146,9 +147,25 @@ def sign_in(page: Page, app: Served, name: str = "ed", target: str = "/") -> Non
     expect(page).to_have_url(app.url + target)
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def settled(page: Page) -> None:
+    """Wait until the live preview shows the form as it is (it waits 400 ms after the last keystroke)."""
+    expect(page.locator("#preview")).not_to_have_attribute("aria-busy", "true")
+
+
+def editor_screenshots(page: Page, name: str) -> None:
+    """What an editor sees of the editor: its top, and its numbers (the sticky save bar covers the end of a
+    full page, so both are views of the window)."""
+    settled(page)
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, name, full_page=False)
+    page.locator("#key-numbers").evaluate("section => section.scrollIntoView({block: 'start'})")
+    screenshot(page, f"{name}-numbers", full_page=False)
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 def test_an_editor_fixes_a_number_saves_sees_the_diff_and_approves(
@@ -167,12 +184,14 @@ def test_an_editor_fixes_a_number_saves_sees_the_diff_and_approves(
 
     page.get_by_role("link", name="Quillnet").click()
     expect(page.get_by_role("heading", name="Check these first")).to_be_visible()
-    expect(page.locator("tr.flagged")).to_contain_text("not found in the paper")  # the unheld 0.33
+    expect(page.locator("#key-numbers tbody.flagged")).to_contain_text("not found in the paper")  # the unheld 0.33
     evidence = page.get_by_role("link", name="p. 2").first
     assert evidence.get_attribute("href") == f"/cards/{card_id}/pdf#page=2"
-    page.get_by_text("The passage it rests on").click()  # beside the method, what the model read
-    expect(page.get_by_text("picked by a learned gate")).to_be_visible()
-    screenshot(page, "editor")
+    expect(page.get_by_text("picked by a learned gate")).to_be_visible()  # beside the method, what the model read
+    page.get_by_role("link", name="0.33 (relative cost)").click()  # "Check these first" leads to the row
+    expect(page).to_have_url(f"{app.url}/cards/{card_id}#kn-1")
+    expect(page.get_by_label("key number 2: value")).to_be_in_viewport()
+    editor_screenshots(page, "editor")
 
     cell = page.get_by_label("table 1 row 2 column 2")
     expect(cell).to_have_value("5.42")
@@ -199,8 +218,8 @@ def test_an_editor_fixes_a_number_saves_sees_the_diff_and_approves(
     assert approved.review.approved_revision == 2 and approved.review.by == "ed"
 
     page.get_by_role("link", name="Edit rates").click()  # the correction counts against the model's draft
-    expect(page.get_by_role("row").filter(has_text="results_tables")).to_contain_text("100%")
-    expect(page.get_by_role("row").filter(has_text="verdict")).to_contain_text("0%")
+    expect(page.get_by_role("row").filter(has_text="Results tables")).to_contain_text("100%")
+    expect(page.get_by_role("row").filter(has_text="Why read it")).to_contain_text("0%")
     screenshot(page, "edit-rates")
 
     pdf = page.request.get(f"{app.url}/cards/{card_id}/pdf")  # the browser's session opens the paper
@@ -246,7 +265,7 @@ def test_two_editors_saving_the_same_card_the_second_sees_both_versions(
         expect(conflict).to_contain_text("ed saved revision 2 while you were editing")
         expect(conflict).to_contain_text("Read it for the gate and the cost table.")
         expect(conflict).to_contain_text("Skip it: the baseline is weak.")
-        screenshot(bea, "conflict")
+        screenshot(bea, "conflict", full_page=False)  # the conflict at the top, as the editor sees it
         current = store.get_card(PAPER)
         assert current is not None and current.revision == 2
         assert current.card.verdict == "Read it for the gate and the cost table."
@@ -329,7 +348,9 @@ def test_an_editor_removes_a_column_adds_a_table_and_the_saved_revision_shows_bo
     page.get_by_label("table 2 row 1 column 2").fill("64")
     expect(preview.locator("table.results").nth(1)).to_contain_text("Table 5: peak memory")
     expect(preview.locator("table.results").nth(1)).to_contain_text("1.9 GB")
-    screenshot(page, "editor-tables")
+    settled(page)
+    page.locator("#results-tables").evaluate("section => section.scrollIntoView({block: 'start'})")
+    screenshot(page, "editor-tables", full_page=False)
     page.get_by_label("What you changed").fill("drop the cost column, add the memory table")
     page.get_by_role("button", name="Save").click()
 
@@ -352,3 +373,119 @@ def test_an_editor_removes_a_column_adds_a_table_and_the_saved_revision_shows_bo
     expect(latest.locator(".del")).to_contain_text(["Method | FID | Cost", "Quillnet | 5.42 | 0.33"])
     expect(latest.locator(".ins")).to_contain_text(["Method | FID", "Quillnet | 5.42", "[Table 5: peak memory]",
                                                      "Memory | Batch", "1.9 GB | 64"])
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_numbers_and_tables_fit_their_column_with_each_numbers_evidence_in_view(
+    app: Served, store: Store, browser: Browser, width: int
+) -> None:
+    long = ("Quillnet reaches an FID of 5.42 against 7.31 for the dense model on the held-out test set, "
+            "averaged over three seeds with the same gate temperature and the same patch size of sixteen")
+    wide = ResultsTable(caption="Table 3: every setting", columns=["Method", "FID", "IS", "Cost", "Memory", "Steps"],
+                        rows=[["Dense", "7.31", "210.4", "1.00", "3.1 GB", "250"]], page=2)
+    first = draft_card().key_numbers[0].model_copy(update={"context": long, "setting": "held-out test set, 3 seeds"})
+    card_id = add_draft(store, draft_card(key_numbers=[first, *draft_card().key_numbers[1:]],
+                                          results_tables=[*draft_card().results_tables, wide]))
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in(page, app, target=f"/cards/{card_id}")
+        for box in page.locator("#key-numbers .scroll, #results-tables .scroll").all():  # nothing to scroll to
+            widths = box.evaluate("box => [box.querySelector('table').scrollWidth, box.clientWidth]")
+            assert widths[0] <= widths[1], widths
+        numbers = page.locator("#key-numbers").bounding_box()
+        remove = page.get_by_label("remove key number 1").bounding_box()
+        evidence = page.locator("#kn-0 tr.context").bounding_box()
+        assert numbers and remove and evidence
+        assert remove["x"] + remove["width"] <= numbers["x"] + numbers["width"]  # the checkbox is on screen
+        assert evidence["x"] + evidence["width"] <= numbers["x"] + numbers["width"]
+        expect(page.locator("#kn-0 tr.context")).to_contain_text("the same patch size of sixteen")  # whole
+        # the numbers come before the ten optional fields, which stay folded while empty
+        order = page.locator("form#card-form legend").all_inner_texts()
+        assert order.index("Key numbers") < order.index("Results tables") < order.index("Heading and paper")
+        expect(page.get_by_label("Novelty")).not_to_be_visible()
+        if width == 1440:
+            editor_screenshots(page, "editor-wide-numbers")
+    finally:
+        context.close()
+
+
+def test_an_optional_field_with_text_opens_more_fields(app: Served, store: Store, context: BrowserContext) -> None:
+    card_id = add_draft(store, draft_card(institutions=["Example University"]))
+    page = context.new_page()
+    sign_in(page, app, target=f"/cards/{card_id}")
+    expect(page.get_by_label("Institutions (one per line)")).to_have_value("Example University")
+    expect(page.get_by_label("Novelty")).to_be_visible()
+    page.locator("details.more-fields").evaluate("group => group.scrollIntoView({block: 'start'})")
+    screenshot(page, "editor-more-fields", full_page=False)
+    page.get_by_label("Novelty").fill("First gate for denoisers this small.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("revision 2 by ed")).to_be_visible()
+    saved = store.get_card(PAPER)
+    assert saved is not None and saved.card.novelty == "First gate for denoisers this small."
+    assert saved.card.institutions == ["Example University"]
+
+
+def test_an_editor_sees_the_drafts_review_notes_first_and_clears_one_once_checked(
+    app: Served, store: Store, context: BrowserContext
+) -> None:
+    injection = "possible prompt injection in the paper text: the verdict is left to an editor"
+    byline = "authors/institutions could not be read from the PDF"
+    held = draft_card().key_numbers[:1]  # nothing else to check: the notes alone
+    card_id = add_draft(store, draft_card(needs_review=[injection, byline], key_numbers=held, verdict=None))
+    page = context.new_page()
+    sign_in(page, app, target=f"/cards/{card_id}")
+    check = page.locator("section.flags")
+    expect(check.get_by_role("heading", name="Check these first")).to_be_visible()
+    expect(check.get_by_role("link", name=injection)).to_have_attribute("href", "#f-verdict")
+    expect(check.get_by_role("link", name=byline)).to_have_attribute("href", "#f-authors")
+    notes = page.get_by_label("Review notes (one per line)")
+    expect(notes).to_have_value(f"{injection}\n{byline}")
+    screenshot(page, "editor-review-notes", full_page=False)
+    check.get_by_role("link", name=injection).click()
+    expect(page.get_by_label("Why read it")).to_be_in_viewport()
+
+    page.get_by_label("Why read it").fill("Read it for the gate.")
+    notes.fill(byline)  # the verdict is written: that note is done
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("revision 2 by ed")).to_be_visible()
+    expect(page.locator("section.flags li")).to_have_text([byline])
+    saved = store.get_card(PAPER)
+    assert saved is not None and saved.card.needs_review == [byline]
+
+    page.get_by_label("Review notes (one per line)").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("revision 3 by ed")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check these first")).to_have_count(0)  # nothing left to check
+    saved = store.get_card(PAPER)
+    assert saved is not None and saved.card.needs_review == []
+    page.get_by_role("link", name="history").click()
+    cleared = page.locator("#r2 tr").filter(has_text="needs_review")
+    expect(cleared.locator(".del")).to_contain_text([injection])
+    expect(cleared.locator(".same")).to_contain_text([byline])
+
+
+def test_a_bare_code_link_opens_as_https_and_the_first_code_link_is_the_cards_code_url(
+    app: Served, store: Store, context: BrowserContext
+) -> None:
+    card_id = add_draft(store, draft_card(
+        code_urls=["github.com/example/quillnet", "javascript:alert(1)", "ftp://example.org/quillnet"],
+        code_url="github.com/example/quillnet", project_page="quillnet.example.org/demo",
+    ))
+    page = context.new_page()
+    sign_in(page, app, target=f"/cards/{card_id}")
+    code = page.get_by_role("link", name="github.com/example/quillnet", exact=True)
+    expect(code).to_have_attribute("href", "https://github.com/example/quillnet")  # the text as stored
+    expect(page.get_by_role("link", name="quillnet.example.org/demo")).to_have_attribute(
+        "href", "https://quillnet.example.org/demo")
+    for text in ("javascript:alert(1)", "ftp://example.org/quillnet"):
+        expect(page.get_by_role("link", name=text)).to_have_count(0)
+        expect(page.locator("span.mono", has_text=text)).to_be_visible()
+
+    page.get_by_label("Code links (one per line)").fill("github.com/example/quillnet-v2\ngithub.com/example/quillnet")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("revision 2 by ed")).to_be_visible()
+    saved = store.get_card(PAPER)
+    assert saved is not None and saved.card.code_url == "github.com/example/quillnet-v2"
+    expect(page.get_by_role("link", name="github.com/example/quillnet-v2")).to_have_attribute(
+        "href", "https://github.com/example/quillnet-v2")

@@ -12,10 +12,12 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -26,6 +28,7 @@ from summarizer.service.api import create_app
 from summarizer.service.auth import PUBLIC_PATHS, PUBLISHED_PREFIX, SESSION_COOKIE
 from summarizer.service.store import Store, migrate
 from summarizer.settings import Settings, load
+from tests.integration.queue_harness import free_port
 from tests.integration.test_store import POSTGRES_URL, PostgresSchemas
 
 PASSWORD = "a long test password"
@@ -49,6 +52,10 @@ def store(settings: Settings) -> Iterator[Store]:
 
 def app_client(settings: Settings, store: Store) -> TestClient:
     return TestClient(create_app(settings, store, enqueue=lambda ids: None), follow_redirects=False)
+
+
+def with_web(settings: Settings, **changes: object) -> Settings:
+    return settings.model_copy(update={"web": settings.web.model_copy(update=changes)})
 
 
 @pytest.fixture
@@ -140,8 +147,7 @@ def test_signing_in_sets_an_httponly_lax_session_and_goes_where_the_visitor_was_
 
 
 def test_cookies_are_secure_when_served_over_https(settings: Settings, store: Store) -> None:
-    secure = settings.model_copy(update={"web": settings.web.model_copy(update={"secure_cookies": True})})
-    with app_client(secure, store) as client:
+    with app_client(with_web(settings, secure_cookies=True), store) as client:
         page = client.get("/signin")
         assert all("Secure" in h for h in page.headers.get_list("set-cookie"))
         client.cookies.clear()  # a Secure cookie is not sent back over http: hand it over as a browser on https would
@@ -149,6 +155,58 @@ def test_cookies_are_secure_when_served_over_https(settings: Settings, store: St
         response = client.post("/signin", data={"name": "ed", "password": PASSWORD, "csrf_token": form_token(page)})
         assert response.status_code == 303
         assert all("Secure" in h for h in response.headers.get_list("set-cookie"))
+
+
+def test_cookies_are_secure_on_a_request_made_over_https_with_no_setting(settings: Settings, store: Store) -> None:
+    with TestClient(create_app(settings, store, enqueue=lambda ids: None), base_url="https://testserver",
+                    follow_redirects=False) as client:
+        page = client.get("/signin")
+        assert page.headers["set-cookie"].startswith("summarizer_csrf=") and "Secure" in page.headers["set-cookie"]
+        signed_in = client.post("/signin", data={"name": "ed", "password": PASSWORD, "csrf_token": form_token(page)})
+        session = next(h for h in signed_in.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
+        assert signed_in.status_code == 303 and "Secure" in session and "HttpOnly" in session
+        signed_out = client.post("/signout", data={"csrf_token": form_token(client.get("/"))})
+        assert signed_out.status_code == 303
+        assert all("Secure" in h for h in signed_out.headers.get_list("set-cookie"))
+    with app_client(settings, store) as plain:  # the same settings over plain http: not Secure
+        assert "Secure" not in plain.get("/signin").headers["set-cookie"]
+
+
+def test_summarizer_api_behind_a_tls_proxy_on_this_machine_believes_its_forwarded_headers(
+        settings: Settings, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")},
+           "SUMMARIZER_DATABASE_URL": settings.database_url, "SUMMARIZER_DATA_DIR": str(tmp_path / "data"),
+           "SUMMARIZER_WEB__SIGNIN_LIMIT": "2/minute"}  # fewer argon2 hashes than the default 5
+    server = subprocess.Popen([sys.executable, "-m", "summarizer.cli", "api", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as proxy:  # a proxy on loopback
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if proxy.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None and time.monotonic() < deadline, "the API did not come up"
+                time.sleep(0.2)
+            over_https = proxy.get("/signin", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"})
+            assert "Secure" in over_https.headers["set-cookie"]
+            assert "Secure" not in proxy.get("/signin", headers={"X-Forwarded-Proto": "http"}).headers["set-cookie"]
+
+            def guess(client_address: str) -> int:
+                proxy.cookies.clear()
+                page = proxy.get("/signin", headers={"X-Forwarded-For": client_address})
+                form = {"name": "ed", "password": "a wrong password", "csrf_token": form_token(page)}
+                return proxy.post("/signin", data=form, headers={"X-Forwarded-For": client_address}).status_code
+
+            # the sign-in limit counts the client the proxy names, not the proxy: one client is stopped, not all
+            assert [guess("198.51.100.7") for _ in range(3)] == [401, 401, 429]
+            assert guess("198.51.100.8") == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_signing_out_ends_the_session_on_the_server_too(browser: TestClient) -> None:
@@ -176,6 +234,32 @@ def test_sign_in_is_rate_limited_per_name_and_address(browser: TestClient) -> No
     assert "too many sign-in attempts" in limited.text
     assert SESSION_COOKIE not in browser.cookies
     assert sign_in(browser, name="root").status_code == 303  # another user is not locked out by the guesses
+
+
+def test_failed_sign_ins_across_many_names_from_one_address_are_limited_too(settings: Settings, store: Store) -> None:
+    # smaller limits than the defaults (5 per name, 20 per address): each sign-in costs an argon2 hash
+    app = create_app(with_web(settings, signin_limit="2/minute", signin_address_limit="4/minute"), store,
+                     enqueue=lambda ids: None)
+    with TestClient(app, follow_redirects=False) as guesser, \
+            TestClient(app, client=("192.0.2.9", 50000), follow_redirects=False) as colleague:
+        # four names, once each: no name reaches its own limit, the address reaches its limit
+        assert [sign_in(guesser, name=f"user{n}", password="guess " * 3).status_code for n in range(4)] == [401] * 4
+        limited = sign_in(guesser, name="ed")
+        assert limited.status_code == 429 and SESSION_COOKIE not in guesser.cookies
+        assert int(limited.headers["retry-after"]) >= 1
+        assert sign_in(colleague, name="ed").status_code == 303  # another address is not stopped
+
+
+def test_successful_sign_ins_are_not_counted(settings: Settings, store: Store) -> None:
+    with app_client(with_web(settings, signin_limit="2/minute", signin_address_limit="2/minute"), store) as browser:
+        for _ in range(3):  # more than the failures allowed
+            browser.cookies.clear()
+            assert sign_in(browser).status_code == 303
+        browser.cookies.clear()
+        assert sign_in(browser, password="guess " * 3).status_code == 401
+        assert sign_in(browser).status_code == 303
+        browser.cookies.clear()
+        assert [sign_in(browser, password="guess " * 3).status_code for _ in range(2)] == [401, 429]  # failures only
 
 
 # --- CSRF -----------------------------------------------------------------------------------------------

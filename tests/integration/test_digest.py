@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 
 from summarizer.digest import compose
+from summarizer.errors import BadInput
 from summarizer.ingest.arxiv import ArxivClient
+from summarizer.jobs import ReviewState
 from summarizer.model.connection import connect
 from summarizer.model.embeddings import get_embedder
 from summarizer.service import nightly
@@ -108,6 +110,9 @@ def test_the_day_becomes_a_five_entry_digest_and_a_broken_pick_gives_its_place_t
                     "Resources:", "Peer-review status:", "## Quick reference"):
         assert text.count(section) >= 1, section
     assert text.count("Core problem:") == 5
+    # drafted from the picks' unapproved cards, as the night's run must: not approvable before they are
+    with pytest.raises(BadInput, match=f"the card of {picks[0]} .*is not approved"):
+        h.store.review_digest(WEEKDAY.isoformat(), ReviewState.APPROVED, "ed", 1)
     # the paper replaced today had a card of v1: it is queued again for a card of its new version
     jobs = {(j.arxiv_id, j.version) for j in h.store.list_jobs()}
     assert (replaced["arxiv_id"], replaced["version"]) in jobs

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -265,3 +266,70 @@ def test_the_form_shown_after_a_refused_save_saves_every_key_number_with_its_own
         assert current is not None and current.card.title == "A Better Title"
         assert current.card.key_numbers == [numbers[2], numbers[0], others[0], others[1]]  # each its own context
         assert current.card.more_numbers == []
+
+
+def test_the_inbox_finds_a_paper_by_the_id_it_shows_or_its_arxiv_url(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'inbox.db'}"
+    migrate(url)
+    settings = load(env={}, database_url=url, data_dir=tmp_path / "data")
+    with Store(url) as store:
+        store.add_user("ed", hash_password(PASSWORD), Role.EDITOR)
+        add_draft(store, "2511.00001", draft())
+        store.submit("2511.01234", 1, "test")
+        with app_client(settings, store) as client:
+            sign_in(client)
+            listed = client.get("/").text
+            assert '<td class="mono">2511.01234v1</td>' in listed and '<td class="mono">2511.00001</td>' in listed
+            for search in ("2511.01234v1", "https://arxiv.org/abs/2511.01234v1", "arxiv.org/pdf/2511.01234"):
+                found = client.get("/", params={"q": search}).text
+                assert '<td class="mono">2511.01234v1</td>' in found, search
+                assert '<td class="mono">2511.00001</td>' not in found and "Nothing here" not in found, search
+
+
+def test_a_restore_refused_because_another_editor_saved_meanwhile_says_so_in_the_history(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'stale.db'}"
+    migrate(url)
+    settings = load(env={}, database_url=url, data_dir=tmp_path / "data")
+    with Store(url) as store:
+        store.add_user("ed", hash_password(PASSWORD), Role.EDITOR)
+        add_draft(store, "2511.00001", draft())
+        store.save_revision("2511.00001", draft(method="ed's method"), "ed", expected_revision=1)
+        view = store.get_card("2511.00001")
+        assert view is not None
+        with app_client(settings, store) as client:
+            sign_in(client)
+            history = client.get(f"/cards/{view.id}/history")
+            assert "Not restored" not in history.text
+            store.save_revision("2511.00001", draft(method="ann's method"), "ann", expected_revision=2)
+            refused = client.post(f"/cards/{view.id}/restore",
+                                  data={"csrf_token": form_token(history), "number": "1", "revision": "2"})
+            assert refused.status_code == 303
+            page = client.get(refused.headers["location"])
+            said = " ".join(page.text.split())
+            assert page.status_code == 200 and "another editor saved revision 3 meanwhile, so nothing was restored" in said
+            assert 'name="revision" value="3"' in page.text  # restore again from the current history
+        current = store.get_card("2511.00001")
+        assert current is not None and (current.revision, current.card.method) == (3, "ann's method")
+
+
+def test_the_edit_rates_page_names_fields_as_the_editor_does(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'stats.db'}"
+    migrate(url)
+    settings = load(env={}, database_url=url, data_dir=tmp_path / "data")
+    with Store(url) as store:
+        store.add_user("ed", hash_password(PASSWORD), Role.EDITOR)
+        add_draft(store, "2511.00001", draft())
+        store.save_revision("2511.00001", draft(verdict="worth it"), "ed", expected_revision=1)
+        store.review("2511.00001", ReviewState.APPROVED, "ed", expected_revision=2)
+        view = store.get_card("2511.00001")
+        assert view is not None
+        with app_client(settings, store) as client:
+            sign_in(client)
+            page = client.get("/stats").text
+            editor = client.get(f"/cards/{view.id}").text
+    rows = dict(re.findall(r"<tr><th>([^<]+)</th><td[^>]*>(\d+)%</td>", page))  # label: rate this week
+    assert rows["Why read it"] == "100" and rows["Method"] == "0"
+    assert rows["Results tables"] == "0" and rows["Key numbers"] == "0" and rows["Authors"] == "0"
+    assert not {"verdict", "results_tables", "key_numbers", "core_problem"} & set(rows)
+    for label in ("Why read it", "Results tables", "Key numbers", "Core problem"):
+        assert label in editor  # the same words as the editor's

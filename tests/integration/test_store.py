@@ -445,6 +445,22 @@ def test_the_inbox_filters_by_job_and_review_state_and_searches_ids_and_titles(s
     assert row.card is not None and row.card.card.title == "Flow matching for small images"
 
 
+def test_the_inbox_finds_a_paper_by_its_id_as_shown_or_its_arxiv_url(store: Store) -> None:
+    finish(store, "2501.00001", card(title="Flow matching for small images"))
+    store.submit("2511.01234", 1, PIPELINE)
+    store.submit("2511.01234", 2, PIPELINE)
+    store.submit("hep-th/9901001", None, PIPELINE)
+    # the id as the inbox shows it (with the job's version), another version, URLs, a reference
+    for search in ("2511.01234v1", " 2511.01234v2 ", "https://arxiv.org/abs/2511.01234v1", "arxiv.org/pdf/2511.01234.pdf",
+                   "arXiv:2511.01234"):
+        assert [(row.job.arxiv_id, row.job.version) for row in store.inbox(search=search)] == [
+            ("2511.01234", 2), ("2511.01234", 1)], search  # every version of the paper, newest first
+    assert [row.job.arxiv_id for row in store.inbox(search="https://arxiv.org/abs/hep-th/9901001")] == ["hep-th/9901001"]
+    assert [row.job.arxiv_id for row in store.inbox(search="2511.0123")] == ["2511.01234", "2511.01234"]  # a part
+    assert [row.job.arxiv_id for row in store.inbox("draft", search="2501.00001v3")] == ["2501.00001"]
+    assert store.inbox("failed", search="2501.00001") == []
+
+
 def test_two_editors_saving_from_the_same_revision_have_exactly_one_winner(store: Store) -> None:
     finish(store, "2501.12948", card())
     editors = ["ada", "bob"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from summarizer.card import Card, KeyNumber, ResultsTable
 from summarizer.digest.compose import (
     Digest,
@@ -14,9 +16,11 @@ from summarizer.digest.compose import (
     markdown,
     printable_numbers,
     quick_reference,
+    refresh_entry,
     short_name,
     title_for,
 )
+from summarizer.errors import BadInput
 from summarizer.render import md_block
 
 
@@ -45,6 +49,26 @@ def test_an_entry_copies_the_card_and_drops_sentences_whose_number_grounding_rem
     assert made.peer_review == "Preprint (submitted 2031-03-01; review status unknown)."
     assert made.resources == "Code: https://github.com/example/glowworm."
     assert (made.card_revision, made.numbers[0].value, made.table and made.table.rows) == (3, "3.21", [["Ours", "3.21"]])
+
+
+def test_refreshing_an_entry_prints_the_new_card_revision_in_its_place_and_keeps_the_other_entries() -> None:
+    cards = [card(arxiv_id=f"3103.0004{i}", title=f"Paper{i}: t") for i in range(3)]
+    entries = [entry(c, revision=1, reason=f"reason {i}") for i, c in enumerate(cards)]
+    entries[0] = entries[0].model_copy(update={"why": "An editor's words."})
+    digest = Digest(date="2031-03-04", title="t", dek="d", intro="i", entries=entries,
+                    quick_reference=[quick_reference(e, c) for e, c in zip(entries, cards, strict=True)])
+    corrected = cards[1].model_copy(update={"core_problem": "The corrected problem.", "code_urls": []})
+
+    refreshed = refresh_entry(digest, "3103.00041", corrected, 4)
+
+    assert [e.arxiv_id for e in refreshed.entries] == ["3103.00040", "3103.00041", "3103.00042"]
+    made = refreshed.entries[1]
+    assert (made.problem, made.card_revision, made.reason) == ("The corrected problem.", 4, "reason 1")
+    assert refreshed.entries[0].why == "An editor's words." and refreshed.entries[2] == entries[2]
+    assert [r.arxiv_id for r in refreshed.quick_reference] == ["3103.00040", "3103.00041", "3103.00042"]
+    assert refreshed.quick_reference[1].code == "—"
+    with pytest.raises(BadInput, match="not an entry"):
+        refresh_entry(digest, "3103.00049", corrected, 4)
 
 
 def test_the_framing_keeps_only_numbers_an_entry_prints() -> None:

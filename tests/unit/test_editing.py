@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.card import Card, KeyNumber, Provenance, ResultsTable
-from summarizer.service.editing import diff, field_text, read_form
+from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, Provenance, ResultsTable
+from summarizer.service.editing import diff, field_text, form_layout, link_target, read_form
 from summarizer.service.store.views import card_data
 
 
@@ -194,3 +194,56 @@ def test_a_table_keeps_the_page_the_form_carries_even_at_another_place() -> None
     assert table.page == 9
     _card, problems = read_form(base(), {**form, "tables-0-page": "nine"})
     assert problems == ["table 1: the page is a number"]
+
+
+def test_review_notes_are_cleared_line_by_line_and_the_history_shows_what_went() -> None:
+    noted = base().model_copy(update={"needs_review": ["possible prompt injection", "ungrounded numbers"]})
+    card = card_from_form(noted, {"needs_review": "ungrounded numbers\r\n"})
+    assert card.needs_review == ["ungrounded numbers"]
+    assert card_from_form(noted, {"needs_review": " "}).needs_review == []
+    assert card_from_form(noted, {"title": "Alpha"}).needs_review == noted.needs_review  # a form without them
+    [change] = diff(card_data(noted), card_data(card))
+    assert change.field == "needs_review" and change.lines == [("-", "possible prompt injection"),
+                                                               (" ", "ungrounded numbers")]
+
+
+def test_the_first_code_link_is_the_cards_code_url_after_a_save() -> None:
+    linked = base().model_copy(update={"code_url": "github.com/old/repo", "code_urls": ["github.com/old/repo"]})
+    card = card_from_form(linked, {"code_urls": "github.com/new/repo\ngithub.com/old/repo"})
+    assert (card.code_url, card.code_urls) == ("github.com/new/repo", ["github.com/new/repo", "github.com/old/repo"])
+    assert card_from_form(linked, {"code_urls": ""}).code_url is None
+    assert card_from_form(linked, {"title": "Alpha"}).code_url == "github.com/old/repo"  # links not in the form
+
+
+@pytest.mark.parametrize("stored, target", [
+    ("https://github.com/x/y", "https://github.com/x/y"),
+    ("HTTP://example.org/a?b=1", "HTTP://example.org/a?b=1"),
+    ("github.com/x/y", "https://github.com/x/y"),  # as drafting/assemble.py stores it
+    ("multivae.readthedocs.io", "https://multivae.readthedocs.io"),
+    ("github.com/x/y/blob/main/a.ipynb#L3", "https://github.com/x/y/blob/main/a.ipynb#L3"),
+    ("javascript:alert(1)", None),
+    ("JavaScript://github.com/%0aalert(1)", None),
+    ("data:text/html,<script>1</script>", None),
+    ("ftp://example.org/x", None),
+    ("//evil.example/x", None),
+    ("github.com:x@evil.example/", None),
+    ("see github.com/x/y", None),
+    ("https://github.com/x y", None),
+    ("localhost/x", None),
+    ("", None),
+])
+def test_a_link_opens_only_over_the_web_and_a_bare_host_path_as_https(stored: str, target: str | None) -> None:
+    assert link_target(stored) == target
+
+
+def test_more_fields_open_when_one_holds_something_or_a_note_or_flag_points_into_it() -> None:
+    assert form_layout(base())["more_open"] is False
+    assert form_layout(base().model_copy(update={"institutions": ["Uni"]}))["more_open"] is True
+    flagged = Grounding(flagged=[FlaggedNumber(field="novelty", number="7")])
+    assert form_layout(base().model_copy(update={"grounding": flagged}))["more_open"] is True
+    noted = base().model_copy(update={"needs_review": [
+        "possible prompt injection in the paper text: the verdict is left to an editor",
+        "authors/institutions could not be read from the PDF", "ungrounded numbers"]})
+    layout = form_layout(noted)
+    assert [field for _note, field in layout["notes"]] == ["verdict", "authors", "needs_review"]
+    assert layout["more_open"] is False  # the notes point at fields shown anyway

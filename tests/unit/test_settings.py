@@ -112,3 +112,12 @@ def test_digest_settings_refuse_an_unknown_time_zone_a_bad_time_and_a_bad_catego
         with pytest.raises(ConfigError, match=name):
             load(env=env)
     assert load(env={"SUMMARIZER_DIGEST__CATEGORIES": "cs.CV, stat.ML"}).digest.categories == ["cs.CV", "stat.ML"]
+
+
+def test_the_sign_in_limits_are_read_and_a_malformed_one_is_refused_by_name() -> None:
+    web = load(env={}).web
+    assert (web.signin_limit, web.signin_address_limit) == ("5/minute", "20/minute")
+    assert load(env={"SUMMARIZER_WEB__SIGNIN_ADDRESS_LIMIT": "50 per hour"}).web.signin_address_limit == "50 per hour"
+    for variable in ("SUMMARIZER_WEB__SIGNIN_LIMIT", "SUMMARIZER_WEB__SIGNIN_ADDRESS_LIMIT"):
+        with pytest.raises(ConfigError, match=f"{variable}: Value error, not a rate like 5/minute"):
+            load(env={variable: "twenty a minute"})

@@ -13,13 +13,16 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from summarizer.card import Card
-from summarizer.errors import BadInput, CardNotFound, JobNotFound, PoisonJob, RevisionConflict
+from summarizer.digest.compose import Digest, Entry
+from summarizer.errors import BadInput, CardNotFound, InvalidArxivId, JobNotFound, PoisonJob, RevisionConflict
 from summarizer.ingest.ids import ArxivId
+from summarizer.ingest.ids import parse as parse_id
 from summarizer.jobs import FINISHED, Delivery, JobState, ReviewState, Stage, StageStatus
 from summarizer.service.accounts import PIPELINE_AUTHOR, CredentialKind, Role
 from summarizer.service.store.migrate import engine_for, migrate, upgrade
@@ -48,7 +51,7 @@ from summarizer.service.store.views import (
 )
 
 __all__ = [
-    "PIPELINE_AUTHOR", "CardView", "DigestView", "InboxRow", "JobView", "PublishedDigest", "Review", "RevisionView", "Store", "UserView", "job_key",
+    "PIPELINE_AUTHOR", "CardView", "DigestView", "EntrySource", "InboxRow", "JobView", "PublishedDigest", "Review", "RevisionView", "Store", "UserView", "job_key",
     "migrate",
 ]
 
@@ -57,6 +60,40 @@ logger = logging.getLogger(__name__)
 BESIDE_EDITORS = "model re-run, kept beside the editors' revision: restore it from the history to use it"
 # rows per INSERT in submit_many: far below SQLite's 32,766 and PostgreSQL's 65,535 bind parameters
 _BATCH = 500
+
+
+class EntrySource(BaseModel):
+    """A digest entry against its paper's card: the revision it was drafted from and the one editors approved."""
+
+    model_config = ConfigDict(frozen=True)
+    arxiv_id: str
+    name: str
+    drafted_from: int | None  # the card revision the entry was rendered from (None: not recorded)
+    card_id: int | None  # None: the paper has no card
+    approved_revision: int | None  # None: editors have approved no revision of the card
+
+    @property
+    def publishable(self) -> bool:
+        """Whether the entry prints its card's approved revision: only then may the digest be approved."""
+        return self.approved_revision is not None and self.approved_revision == self.drafted_from
+
+    @property
+    def stale(self) -> bool:
+        """Whether editors approved another revision than the entry's: refreshing it brings the approved text."""
+        return self.approved_revision is not None and self.approved_revision != self.drafted_from
+
+    @property
+    def problem(self) -> str:
+        """Why the entry may not be published yet, for an editor ("" when it may)."""
+        drafted = "an unrecorded revision" if self.drafted_from is None else f"revision {self.drafted_from}"
+        if self.card_id is None:
+            return f"{self.arxiv_id} ({self.name}) has no card"
+        if self.approved_revision is None:
+            return f"the card of {self.arxiv_id} ({self.name}) is not approved"
+        if self.stale:
+            return (f"the entry of {self.arxiv_id} ({self.name}) prints {drafted} of its card, not the approved "
+                    f"revision {self.approved_revision}: refresh it from the approved card")
+        return ""
 
 
 def job_key(arxiv_id: str, version: int | None, pipeline_version: str) -> str:
@@ -327,17 +364,6 @@ class Store:
             row = session.execute(_approved().where(CardRecord.arxiv_id == arxiv_id)).one_or_none()
             return None if row is None else RevisionView.of(row[1])
 
-    def published_card(self, arxiv_id: str) -> tuple[Card, int] | None:
-        """The card a digest prints and its revision: the approved revision if editors approved one, else the
-        current one; None when the paper has no card."""
-        with self._transaction() as session:
-            record = session.scalars(select(CardRecord).where(CardRecord.arxiv_id == arxiv_id)).one_or_none()
-            if record is None:
-                return None
-            number = record.approved_revision or record.current_revision
-            revision = _revision(session, record, number) or _revision(session, record, record.current_revision)
-            return None if revision is None else (Card.model_validate(revision.data), revision.number)
-
     def revisions(self, arxiv_id: str) -> list[RevisionView]:
         """Every revision of the paper's card, oldest first ([] when there is no card)."""
         query = (
@@ -424,7 +450,8 @@ class Store:
         self, status: str | None = None, search: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[InboxRow]:
         """Jobs newest first with the title and card of their paper; by status (a job state, or a review state
-        of a done job's card) and by a search in the arXiv id or title."""
+        of a done job's card) and by a search in the arXiv id or title. A search that is a whole id or an
+        arxiv.org URL (2511.01234v1, as the inbox shows it) finds every job of that paper."""
         query = (
             select(Job, Paper.title, CardRecord, CardRevision)
             .join(Paper, Paper.arxiv_id == Job.arxiv_id, isouter=True)
@@ -439,9 +466,13 @@ class Store:
             query = query.where(Job.state == JobState.DONE.value, CardRecord.review_state == status)
         elif status is not None:  # a str that is no state raises ValueError here, before any query
             query = query.where(Job.state == JobState(status).value)
-        if search and search.strip():
-            pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(Job.arxiv_id.ilike(pattern, escape="\\") | Paper.title.ilike(pattern, escape="\\"))
+        text = (search or "").strip()
+        if text:
+            try:
+                query = query.where(Job.arxiv_id == parse_id(text).base)  # jobs keep the id without its version
+            except InvalidArxivId:
+                pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                query = query.where(Job.arxiv_id.ilike(pattern, escape="\\") | Paper.title.ilike(pattern, escape="\\"))
         rows: list[InboxRow] = []
         with self._transaction() as session:
             for job, title, record, current in session.execute(query):  # one query for the page
@@ -591,15 +622,44 @@ class Store:
 
     def review_digest(self, day: str, state: ReviewState, reviewer: str, expected_revision: int,
                       comment: str | None = None) -> DigestView:
-        """Approve the digest's current revision (it is published) or send it back with a comment."""
+        """Approve the digest's current revision (it is published) or send it back with a comment.
+
+        Approval is refused (BadInput, naming each paper) while an entry does not print its card's approved
+        revision: the nightly run drafts from unapproved cards, and nothing unapproved may be published.
+        """
         state = _review_state(state, comment, "a digest")
         with self._transaction() as session:
             record = self._lock_digest(session, day, expected_revision)
-            if record.current_revision == 0:
+            current = _digest_revision(session, record, record.current_revision)
+            if current is None:
                 raise BadInput(f"the digest of {day} is still being drafted: there is nothing to review yet")
+            if state is ReviewState.APPROVED:
+                # under the digest's row lock: no save can slip an unapproved entry in between check and approval
+                waiting = [s for s in _entry_sources(session, Digest.model_validate(current.data).entries)
+                           if not s.publishable]
+                if waiting:
+                    raise BadInput(f"the digest of {day} cannot be approved until every entry prints its card's "
+                                   "approved revision: " + "; ".join(s.problem for s in waiting))
             _record_review(record, state, reviewer, comment)
             session.flush()
-            return DigestView.of(record, _digest_revision(session, record, record.current_revision))
+            return DigestView.of(record, current)
+
+    def digest_source(self, arxiv_id: str) -> tuple[Card, int] | None:
+        """The card revision a digest entry is drafted from, and its number: the approved revision if editors
+        approved one, else the current draft (the nightly run drafts before anyone approves that night's
+        cards; review_digest approves only entries of approved revisions); None when the paper has no card."""
+        with self._transaction() as session:
+            record = session.scalars(select(CardRecord).where(CardRecord.arxiv_id == arxiv_id)).one_or_none()
+            if record is None:
+                return None
+            number = record.approved_revision or record.current_revision
+            revision = _revision(session, record, number) or _revision(session, record, record.current_revision)
+            return None if revision is None else (Card.model_validate(revision.data), revision.number)
+
+    def entry_sources(self, entries: Sequence[Entry]) -> list[EntrySource]:
+        """Each entry against its card (the revision it was drafted from, the approved one), in entry order."""
+        with self._transaction() as session:
+            return _entry_sources(session, entries)
 
     def published_digests(self, limit: int = 30) -> list[PublishedDigest]:
         """The approved revisions of the latest approved digests, newest day first: what subscribers see."""
@@ -760,6 +820,19 @@ def _digest_revision(session: Session, record: DigestRecord, number: int) -> Dig
 def _next_digest_number(session: Session, record: DigestRecord) -> int:
     numbers = session.scalars(select(DigestRevision.number).where(DigestRevision.digest_id == record.id)).all()
     return max(numbers, default=0) + 1
+
+
+def _entry_sources(session: Session, entries: Sequence[Entry]) -> list[EntrySource]:
+    ids = sorted({e.arxiv_id for e in entries})
+    found = select(CardRecord.arxiv_id, CardRecord.id, CardRecord.approved_revision).where(CardRecord.arxiv_id.in_(ids))
+    cards: dict[str, tuple[int | None, int | None]] = {
+        arxiv_id: (card_id, approved) for arxiv_id, card_id, approved in session.execute(found)}
+    sources = []
+    for e in entries:
+        card_id, approved = cards.get(e.arxiv_id, (None, None))
+        sources.append(EntrySource(arxiv_id=e.arxiv_id, name=e.name, drafted_from=e.card_revision, card_id=card_id,
+                                   approved_revision=approved))
+    return sources
 
 
 def _approved() -> Select[str, CardRevision]:
