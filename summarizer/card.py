@@ -54,8 +54,11 @@ class Evidence(BaseModel):
     field: str
     pages: list[int] = []
     chunk_ids: list[str] = []
-    passages: list[Passage] = []  # for a written field: the context excerpts that share most of its words
+    # for a written field: the context excerpts that share most of its words; for a field code read: the
+    # line it was read from (a printed link, the arXiv comment a venue came from)
+    passages: list[Passage] = []
     source: Literal["arxiv_api", "pdf", "model", "parsed_table", "editor"] = "pdf"
+    url: str | None = None  # the arXiv entry's page, for what came from it: shown as a link, never fetched
 
 
 class FlaggedNumber(BaseModel):

@@ -6,6 +6,7 @@ so each stage can be retried on its own.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -93,6 +94,17 @@ def parse(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:
     return doc, chunking.split(doc, settings.chunk)
 
 
+def document_path(cache_dir: Path, sha256: str) -> Path:
+    """Where a paper's parsed Document is kept: by its PDF's sha256 and the parsing code's hash, so a
+    document other parsing code made is not read (the editor's re-check of edited numbers reads it too)."""
+    return cache_dir / "documents" / f"{sha256}-{_parsing_code()}.json"
+
+
+@functools.cache
+def _parsing_code() -> str:
+    return source_hash(PARSING_CODE)  # the code does not change while a process runs
+
+
 def parse_cached(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:
     """parse(), keeping the Document under cache_dir/documents (by PDF sha256 and parsing code).
 
@@ -100,7 +112,7 @@ def parse_cached(fetched: Fetched, settings: Settings) -> tuple[Document, list[C
     parsing the PDF again. A missing or unreadable file is parsed anew; so is one from other parsing code.
     """
     sha256 = hashlib.sha256(fetched.pdf).hexdigest()
-    path = settings.cache_dir / "documents" / f"{sha256}-{source_hash(PARSING_CODE)}.json"
+    path = document_path(settings.cache_dir, sha256)
     try:
         doc = Document.model_validate_json(path.read_bytes())
     except (OSError, ValidationError):

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from summarizer.card import MAX_KEY_NUMBERS, Card, Evidence, KeyNumber, Passage
-from summarizer.document import ArxivRecord, Chunk, Document
+from summarizer.document import ArxivRecord, Chunk, Document, Link
 from summarizer.drafting import venue
 from summarizer.ingest import links
 from summarizer.numbers import claims, publication, results
@@ -31,6 +31,10 @@ HEADLINE_CUT_CHARS = 90
 PASSAGES_PER_FIELD = 2
 PASSAGE_CHARS = 400
 _WORD = re.compile(r"[^\W\d_]{4,}")
+# the pages of the front matter, where a title, a byline and a venue stamp are printed
+FRONT_PAGES = 2
+# the leading characters of a link looked for in its page's lines: a printed URL is often cut at the line's end
+LINK_NEEDLE_CHARS = 30
 # a word the paper prints only in capitals at least this often is an acronym (APIs, LLM), not a title's casing
 ACRONYM_MIN_MENTIONS = 3
 # Instructions aimed at a model, in the paper's own text (or its arXiv entry): the card is flagged for an
@@ -72,10 +76,7 @@ def card(
     front_norm = normalize_text(" ".join(p.text for p in doc.pages[:2])).lower()
     institutions = list(dict.fromkeys(i.strip() for i in answers.institutions if _in_text(i, front_norm)))
     authors = record.authors if record else byline_names(answers.authors, front)
-    evidence = [
-        Evidence(field="institutions", pages=[1], source="pdf"),
-        Evidence(field="authors", pages=[] if record else [1], source="arxiv_api" if record else "pdf"),
-    ]
+    evidence: list[Evidence] = []
     # every page the model read from: the chunks, the title (page 1) and the captions and row names of the
     # tables it was offered; the grounding check holds a prose number only when one of these prints it
     context_pages = sorted({p for c in context for p in c.pages} | {1} | {o.table.page for o in options})
@@ -106,6 +107,8 @@ def card(
     primary = links.paper_code(doc.links, doc.title)  # the paper's own repository, not one it cites
     code = ([primary] if primary else []) + [link for link in doc.links if link.kind == "code" and link != primary]
     project = next((link for link in doc.links if link.kind == "project"), None)
+    evidence += read_evidence(doc, record, title=title, authors=authors, institutions=institutions,
+                              venue_name=venue_name, review_text=review_text, code=code, project=project)
     arxiv_entry = (record.title, record.abstract, record.comment) if record else ()
     steered = injected(doc.text, doc.title, *arxiv_entry)
     if steered:
@@ -123,6 +126,64 @@ def card(
         project_page=_bare(project.url) if project else None,
         code_status="released" if code else "unknown", needs_review=needs_review, evidence=evidence,
     )
+
+
+def read_evidence(
+    doc: Document, record: ArxivRecord | None, *, title: str, authors: list[str], institutions: list[str],
+    venue_name: str | None, review_text: str | None, code: list[Link], project: Link | None,
+) -> list[Evidence]:
+    """Where the fields code reads came from, for the editor to check them: the arXiv entry (with the address
+    of its page), or the PDF's pages and, where it is cheap to find, the line that was read."""
+    found: list[Evidence] = []
+    if record:
+        entry = [name for name, value in (("title", title), ("submitted", record.published),
+                                          ("categories", record.categories), ("authors", authors)) if value]
+        found += [Evidence(field=name, source="arxiv_api", url=record.abs_url) for name in entry]
+    else:
+        if doc.title:  # a title PDF metadata gave and no page prints shows as "from the PDF" without pages
+            found.append(Evidence(field="title", pages=_pages_printing(doc, [title], FRONT_PAGES)))
+        if authors:
+            found.append(Evidence(field="authors", pages=_pages_printing(doc, authors, FRONT_PAGES)))
+    if institutions:
+        found.append(Evidence(field="institutions", pages=_pages_printing(doc, institutions, FRONT_PAGES)))
+    if review_text:
+        review = [name for name, value in (("venue", venue_name), ("peer_review_status", review_text),
+                                           ("peer_review_text", review_text)) if value]
+        where, _, line = review_text.partition(": ")  # venue.detect's "arXiv comment: ...", "PDF: ..."
+        if record and where in ("arXiv comment", "journal reference"):
+            read = Evidence(field="", source="arxiv_api", url=record.abs_url, passages=[Passage(text=review_text)])
+        else:
+            # the front matter venue.detect reads starts on page 1; "PDF: JOSS paper" quotes no line of it
+            printed = _pages_printing(doc, [line], FRONT_PAGES) if where == "PDF" else []
+            read = Evidence(field="", pages=printed or [1],
+                            passages=[Passage(page=printed[0], text=_excerpt(line))] if printed else [])
+        found += [read.model_copy(update={"field": name}) for name in review]
+    if code:
+        read = Evidence(field="", pages=sorted({link.page for link in code}), passages=_link_lines(doc, code))
+        found += [read.model_copy(update={"field": name}) for name in ("code_urls", "code_status")]
+    if project:
+        found.append(Evidence(field="project_page", pages=[project.page], passages=_link_lines(doc, [project])))
+    return found
+
+
+def _pages_printing(doc: Document, texts: list[str], within: int) -> list[int]:
+    """The pages among the first `within` that print one of the texts (spacing and case aside)."""
+    wanted = [normalize_text(text).lower().strip() for text in texts]
+    return [page.number for page in doc.pages[:within]
+            if any(w and w in normalize_text(page.text).lower() for w in wanted)]
+
+
+def _link_lines(doc: Document, found: list[Link]) -> list[Passage]:
+    """The printed line of each link whose page prints it; a link annotation on a word prints no URL."""
+    passages: list[Passage] = []
+    for link in found:
+        if not 1 <= link.page <= len(doc.pages):
+            continue
+        needle = _bare(link.url).lower()[:LINK_NEEDLE_CHARS]  # papers print URLs without their scheme
+        line = next((line for line in doc.page_text(link.page).splitlines() if needle in line.lower()), None)
+        if line is not None:
+            passages.append(Passage(page=link.page, text=_excerpt(line)))
+    return passages
 
 
 def injected(*texts: str | None) -> bool:

@@ -76,6 +76,9 @@ _OPTIONAL = {"name", "headline", "venue", "peer_review_text", "submitted", "proj
 # the fields a diff shows: all but the pipeline's bookkeeping (its timings and retrieval ids change every run)
 DIFF_FIELDS = tuple(name for name in Card.model_fields if name not in ("provenance", "evidence"))
 MAX_ROWS = 500  # per table or number list: a form is typed by a person
+# where a field's content came from (Evidence.source), as the editor says it beside the field
+SOURCES = {"arxiv_api": "from the arXiv entry", "pdf": "from the PDF", "model": "the model read",
+           "parsed_table": "parsed table", "editor": "added by an editor"}
 
 
 class FieldDiff(BaseModel):
@@ -281,7 +284,7 @@ def form_layout(card: Card) -> dict[str, Any]:
     pointed = {f.field for f in card.grounding.flagged} | {field for _note, field in notes}
     return {
         "text_fields": TEXT_FIELDS, "text_areas": TEXT_AREAS, "line_lists": LINE_LISTS, "choices": CHOICES,
-        "review_notes": REVIEW_NOTES, "labels": FORM_LABELS, "notes": notes,
+        "review_notes": REVIEW_NOTES, "labels": FORM_LABELS, "notes": notes, "sources": SOURCES,
         "more": MORE_FIELDS, "href": link_target,
         "more_open": any(getattr(card, name) for name in MORE_FIELDS) or bool(pointed & MORE_FIELDS),
     }

@@ -8,6 +8,7 @@ no inline script (the Content-Security-Policy forbids it) and every form carries
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,6 +26,7 @@ from summarizer.card import Card
 from summarizer.errors import BadInput, JobNotFound, JobNotRetryable, RevisionConflict
 from summarizer.ingest.arxiv import cached_pdf
 from summarizer.jobs import JobState, ReviewState
+from summarizer.service import regrounding
 from summarizer.service.auth import CSRF_FIELD, PUBLISHED_PREFIX, Auth, TooManyAttempts, refuse, safe_next
 from summarizer.service.editing import diff, form_layout, read_form
 from summarizer.service.intake import Intake
@@ -169,6 +171,8 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
         failed = await pages.csrf_failure(request, "editor.html", **_editor_context(view, edited, expected))
         if failed is not None:
             return failed
+        # the numbers' flags as the paper's text has them, on the page shown again after a refusal too
+        edited = await run_in_threadpool(_rechecked, cache_dir, view.card, edited)
         if problems:
             return pages.render(request, "editor.html", status=422, error="Not saved: " + "; ".join(problems) + ".",
                                 **_editor_context(view, edited, expected))
@@ -194,6 +198,7 @@ def add_pages(app: FastAPI, auth: Auth, store: Store, intake: Intake, cache_dir:
         card, problems = read_form(view.card, form)
         if problems:
             return _fragment("problem.html", 422, problem="Cannot be saved yet: " + "; ".join(problems) + ".")
+        card = await run_in_threadpool(_rechecked, cache_dir, view.card, card)
         return _fragment("entry.html", 200, card=card)
 
     @app.post("/cards/{card_id}/review", include_in_schema=False)
@@ -304,14 +309,20 @@ async def posted_form(request: Request) -> dict[str, str]:
 
 
 def _editor_context(view: CardView, card: Card, revision: int) -> dict[str, Any]:
-    """What editor.html shows: the card (saved or as edited), the revision it is based on, its evidence, and
-    the form's fields in the groups it shows them."""
+    """What editor.html shows: the card (saved or as edited), the revision it is based on, its evidence, what
+    the last check said of each key number, and the form's fields in the groups it shows them."""
     flagged = {(f.field, f.number) for f in card.grounding.flagged}
     return {
-        "view": view, "card": card, "revision": revision, "flagged": flagged,
-        "flagged_fields": {field for field, _number in flagged},
+        "view": view, "card": card, "revision": revision, "flagged": flagged, "flags": regrounding.other_flags(card),
+        "flagged_fields": {field for field, _number in flagged}, "number_state": partial(regrounding.state, card),
         "evidence": {e.field: e for e in card.evidence}, **form_layout(card),
     }
+
+
+def _rechecked(cache_dir: Path, base: Card, edited: Card) -> Card:
+    """The editor's card over `base` with the key numbers they changed checked against the paper's cached text
+    (read only when one needs a check)."""
+    return regrounding.recheck(base, edited, partial(regrounding.paper_pages, cache_dir, base))
 
 
 class Pages:

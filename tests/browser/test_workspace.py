@@ -20,9 +20,9 @@ from typing import Self
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, expect, sync_playwright
 
-from summarizer.card import Card, Evidence, Grounding, KeyNumber, Passage, ResultsTable
+from summarizer.card import Card, Evidence, FlaggedNumber, Grounding, KeyNumber, Passage, ResultsTable
 from summarizer.jobs import ReviewState, Stage
 from summarizer.service.accounts import Role, hash_password
 from summarizer.service.api import create_app
@@ -56,10 +56,11 @@ def draft_card(**changes: object) -> Card:
         code_url="https://github.com/example/quillnet", code_urls=["https://github.com/example/quillnet"],
         code_status="released",
         verdict="Read it for the gate.",
-        evidence=[Evidence(field="method", pages=[1, 2], passages=[
+        evidence=[Evidence(field="method", pages=[1, 2], source="model", passages=[
                       Passage(page=2, text="Each patch goes to one of four experts picked by a learned gate.")]),
-                  Evidence(field="core_problem", pages=[1])],
-        grounding=Grounding(checked=3, held=2),
+                  Evidence(field="core_problem", pages=[1], source="model")],
+        grounding=Grounding(checked=3, held=2,  # an earlier save found 0.33 not printed on its page
+                            flagged=[FlaggedNumber(field="key_numbers", number="0.33", action="flagged")]),
     )
     return card.model_copy(update=changes)
 
@@ -489,3 +490,42 @@ def test_a_bare_code_link_opens_as_https_and_the_first_code_link_is_the_cards_co
     assert saved is not None and saved.card.code_url == "github.com/example/quillnet-v2"
     expect(page.get_by_role("link", name="github.com/example/quillnet-v2")).to_have_attribute(
         "href", "https://github.com/example/quillnet-v2")
+
+
+def test_beside_each_field_the_editor_sees_where_it_came_from(
+    app: Served, store: Store, context: BrowserContext
+) -> None:
+    entry = f"https://arxiv.org/abs/{PAPER}v1"
+    comment = "arXiv comment: Accepted at ICLR 2026 (oral)"
+    printed = "Code and models: https://github.com/example/quillnet"
+    card_id = add_draft(store, draft_card(
+        venue="ICLR 2026", peer_review_status="accepted", peer_review_text=comment,
+        evidence=[*draft_card().evidence, Evidence(field="title", source="arxiv_api", url=entry),
+                  *(Evidence(field=name, source="arxiv_api", url=entry, passages=[Passage(text=comment)])
+                    for name in ("venue", "peer_review_status", "peer_review_text")),
+                  Evidence(field="code_urls", pages=[1], passages=[Passage(page=1, text=printed)])],
+    ))
+    page = context.new_page()
+    sign_in(page, app, target=f"/cards/{card_id}")
+
+    def field(label: str) -> Locator:
+        return page.locator(".field").filter(has=page.get_by_label(label, exact=True))
+
+    title = field("Paper title")
+    expect(title.locator(".evidence")).to_contain_text("from the arXiv entry")
+    expect(title.get_by_role("link", name=entry)).to_have_attribute("href", entry)  # shown, opened by the editor
+    venue = field("Venue")
+    expect(venue.locator(".evidence")).to_contain_text("from the arXiv entry")
+    expect(venue.locator(".passages-head")).to_have_text("The line it was read from")
+    expect(venue.locator(".passages blockquote")).to_have_text(comment)
+    code = field("Code links (one per line)")
+    expect(code.locator(".evidence")).to_contain_text("from the PDF")
+    expect(code.locator(".evidence").get_by_role("link", name="p. 1")).to_have_attribute(
+        "href", f"/cards/{card_id}/pdf#page=1")
+    expect(code.locator(".passages")).to_contain_text(printed)
+    method = field("Method")  # a written field: what the model read, as before
+    expect(method.locator(".evidence")).to_contain_text("the model read")
+    expect(method.locator(".passages-head")).to_have_text("The passage it rests on")
+    expect(field("Submitted (YYYY-MM-DD)").locator(".evidence")).to_have_count(0)  # no evidence: nothing said
+    page.locator("form#card-form .paper").evaluate("part => part.scrollIntoView({block: 'start'})")
+    screenshot(page, "editor-evidence", full_page=False)

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from summarizer.model import llm, server
+from summarizer.service.store import migrate
 from summarizer.settings import LLMSettings, Settings, load
 from tests.fakes.chroma_server import running_chroma
 from tests.fakes.fake_arxiv import FakeArxiv
@@ -98,6 +99,17 @@ def pg_schemas() -> Iterator[Callable[[], str]]:
         for schema in created:
             connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own (dropped at the end)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = request.getfixturevalue("pg_schemas")()
+    migrate(url)
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -5,47 +5,23 @@ Starlette's TestClient."""
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
 from summarizer.digest import compose
 from summarizer.jobs import ReviewState
 from summarizer.service.accounts import Role, hash_password
-from summarizer.service.store import PIPELINE_AUTHOR, Store, migrate
+from summarizer.service.store import PIPELINE_AUTHOR, Store
 from summarizer.settings import Settings, load
 from tests.integration.test_auth import PASSWORD, app_client, form_token, sign_in
 from tests.integration.test_review import add_draft, draft
-from tests.integration.test_store import POSTGRES_URL, PostgresSchemas
 
 pytestmark = pytest.mark.integration
 DAY = "2031-03-04"
 HOSTILE = "Fast <img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'pages.db'}"
-        migrate(url)
-        yield url
-        return
-    schemas = PostgresSchemas(POSTGRES_URL)
-    schemas.prefix = f"test_digest_pages_{secrets.token_hex(4)}"
-    try:
-        url = schemas.new()
-    except OperationalError as error:
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable (SUMMARIZER_TEST_POSTGRES_URL): {error}")
-    try:
-        migrate(url)
-        yield url
-    finally:
-        schemas.drop_all()
 
 
 @pytest.fixture()

@@ -11,23 +11,20 @@ import re
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy.exc import OperationalError
-
-from summarizer.card import Card, KeyNumber, Provenance, ResultsTable
+from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, Provenance, ResultsTable
+from summarizer.document import Document, Page
 from summarizer.jobs import ReviewState, Stage
+from summarizer.pipeline import document_path
 from summarizer.service.accounts import Role, hash_password
 from summarizer.service.stats import edit_rates
 from summarizer.service.store import Store, migrate
 from summarizer.settings import load
 from tests.integration.test_auth import PASSWORD, app_client, form_token, sign_in
-from tests.integration.test_store import POSTGRES_URL, PostgresSchemas
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,27 +88,6 @@ class CardForm(HTMLParser):
             self.fields[self._text[0]] = self._text[1].removeprefix("\n")  # as a browser reads a textarea
             self._text = None
         self._inside = self._inside and tag != "form"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'review.db'}"
-        migrate(url)
-        yield url
-        return
-    schemas = PostgresSchemas(POSTGRES_URL)
-    schemas.prefix = f"test_review_{secrets.token_hex(4)}"
-    try:
-        url = schemas.new()
-    except OperationalError as error:
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable (SUMMARIZER_TEST_POSTGRES_URL): {error}")
-    try:
-        migrate(url)
-        yield url
-    finally:
-        schemas.drop_all()
 
 
 def test_edit_rates_count_per_field_how_often_editors_changed_the_models_draft(tmp_path: Path) -> None:
@@ -333,3 +309,59 @@ def test_the_edit_rates_page_names_fields_as_the_editor_does(tmp_path: Path) -> 
     assert not {"verdict", "results_tables", "key_numbers", "core_problem"} & set(rows)
     for label in ("Why read it", "Results tables", "Key numbers", "Core problem"):
         assert label in editor  # the same words as the editor's
+
+
+def test_a_saved_key_number_is_checked_again_against_the_papers_cached_text(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'grounding.db'}"
+    migrate(url)
+    settings = load(env={}, database_url=url, data_dir=tmp_path / "data")
+    sha256 = draft().provenance.pdf_sha256
+    assert sha256 is not None
+    pages = ["A Title\nWe study scores.", "Results\nOur cost is 0.35 of the baseline's.", "Table 1\nx 1.0\n"]
+    cached = document_path(settings.cache_dir, sha256)  # where the parse stage left the paper's Document
+    cached.parent.mkdir(parents=True)
+    cached.write_text(Document(sha256=sha256, pages=[Page(number=i + 1, text=text) for i, text in enumerate(pages)],
+                               sections=[]).model_dump_json())
+    numbers = [KeyNumber(metric="score", value="1.0", page=3, section="table"),
+               KeyNumber(metric="relative cost", value="0.33", page=2, grounded=False)]  # an earlier editor's typo
+    typo = FlaggedNumber(field="key_numbers", number="0.33", action="flagged")
+    with Store(url) as store:
+        store.add_user("ed", hash_password(PASSWORD), Role.EDITOR)
+        add_draft(store, "2511.00001", draft(key_numbers=numbers, grounding=Grounding(checked=2, held=1, flagged=[typo])))
+        view = store.get_card("2511.00001")
+        assert view is not None
+        editor = f"/cards/{view.id}"
+        with app_client(settings, store) as client:
+
+            def saved(page: Any, **typed: str) -> Card:
+                """The card after saving the page's form as shown, with what was typed."""
+                response = client.post(editor, data={**CardForm(page).fields, **typed})
+                assert response.status_code == 303, response.text
+                current = store.get_card("2511.00001")
+                assert current is not None
+                return current.card
+
+            sign_in(client, next_page=editor)
+            page = client.get(editor)
+            assert "<b>0.33</b> (relative cost)</a>: key number not found in the paper" in page.text
+            fixed = saved(page, **{"kn-1-value": "0.35"})  # what page 2 prints
+            assert fixed.key_numbers[1].value == "0.35" and fixed.key_numbers[1].grounded
+            assert fixed.grounding == Grounding(checked=2, held=2)
+            page = client.get(editor)
+            assert "Check these first" not in page.text and "2/2 held" in client.get("/").text
+
+            invented = saved(page, **{"kn-0-value": "1.7"})  # page 3 prints 1.0
+            assert invented.key_numbers[0].value == "1.7" and not invented.key_numbers[0].grounded
+            assert invented.grounding == Grounding(checked=2, held=1, flagged=[
+                FlaggedNumber(field="key_numbers", number="1.7", action="flagged")])
+            page = client.get(editor)
+            assert "<b>1.7</b> (score)</a>: key number not found in the paper" in page.text
+            assert 'class="number flagged"' in page.text and "1/2 held" in client.get("/").text
+
+            cached.unlink()  # the paper's text is gone from this server's cache: nothing to check against
+            unchecked = saved(page, **{"kn-0-value": "1.8"})
+            assert unchecked.key_numbers[0].value == "1.8" and not unchecked.key_numbers[0].grounded
+            assert unchecked.grounding == Grounding(checked=1, held=1)  # neither held nor listed as not found
+            page = client.get(editor)
+            assert "<b>1.8</b> (score)</a>: key number not checked against the paper" in page.text
+            assert 'class="number unchecked"' in page.text and "not found in the paper" not in page.text

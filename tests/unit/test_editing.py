@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, Provenance, ResultsTable
+from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, Passage, Provenance, ResultsTable
+from summarizer.document import ArxivRecord, Document, Link, Page, PageText, Section
+from summarizer.drafting import assemble
+from summarizer.drafting.assemble import Answers
 from summarizer.service.editing import diff, field_text, form_layout, link_target, read_form
 from summarizer.service.store.views import card_data
+from summarizer.settings import ExtractSettings
 
 
 def base() -> Card:
@@ -247,3 +251,66 @@ def test_more_fields_open_when_one_holds_something_or_a_note_or_flag_points_into
     layout = form_layout(noted)
     assert [field for _note, field in layout["notes"]] == ["verdict", "authors", "needs_review"]
     assert layout["more_open"] is False  # the notes point at fields shown anyway
+
+
+# --- where the fields an editor checks came from: the draft's evidence, which the editor shows beside them ----
+
+FRONT = ("Quillnet: Sparse Routing for Tiny Denoisers\nAda Example, Bo Sample\nExample University\n"
+         "Published as a conference paper at ICLR 2026\n"
+         "Code: https://github.com/example/quillnet\nProject page: https://quillnet.github.io\n")
+
+
+def drafted(record: ArxivRecord | None) -> Card:
+    """The draft assemble.card makes of a two-page paper, with or without its arXiv entry."""
+    pages = [FRONT, "Method. We route each patch to one of four experts by a learned gate."]
+    doc = Document(
+        sha256="ab" * 32, title="Quillnet: Sparse Routing for Tiny Denoisers",
+        pages=[Page(number=i + 1, text=text) for i, text in enumerate(pages)],
+        sections=[Section(kind="front", heading="", parts=[PageText(page=1, text=FRONT)]),
+                  Section(kind="method", heading="Method", parts=[PageText(page=2, text=pages[1])])],
+        links=[Link(url="https://github.com/example/quillnet", page=1, kind="code"),
+               Link(url="https://github.com/example/quillnet-data", page=2, kind="code", source="annotation"),
+               Link(url="https://quillnet.github.io", page=1, kind="project")],
+    )
+    answers = Answers(core_problem="Tiny denoisers waste compute.", method="A learned gate routes patches.",
+                      results_text="", verdict="", headline="", main_table="", proposed_row="",
+                      authors=["Ada Example, Bo Sample"], institutions=["Example University", "Nowhere Institute"])
+    return assemble.card(doc, record, answers, [], [], FRONT, ExtractSettings())
+
+
+def test_the_draft_says_which_fields_came_from_the_arxiv_entry_and_which_line_gave_the_venue() -> None:
+    record = ArxivRecord(
+        arxiv_id="2511.01234", version=1, title="Quillnet: Sparse Routing for Tiny Denoisers",
+        authors=["Ada Example", "Bo Sample"], abstract="We route patches.", categories=["cs.CV"],
+        primary_category="cs.CV", published="2025-11-03", updated="2025-11-03", comment="Accepted at ICLR 2026; 12 pages",
+        abs_url="https://arxiv.org/abs/2511.01234v1", pdf_url="https://arxiv.org/pdf/2511.01234v1")
+    card = drafted(record)
+    for name in ("title", "submitted", "categories", "authors"):
+        found = card.evidence_for(name)
+        assert found is not None and (found.source, found.url, found.pages) == ("arxiv_api", record.abs_url, []), name
+    assert (card.venue, card.peer_review_status) == ("ICLR 2026", "accepted")
+    for name in ("venue", "peer_review_status", "peer_review_text"):  # the arXiv comment, not the PDF's stamp
+        found = card.evidence_for(name)
+        assert found is not None and found.source == "arxiv_api" and found.url == record.abs_url
+        assert found.passages == [Passage(text="arXiv comment: Accepted at ICLR 2026; 12 pages")]
+    institutions = card.evidence_for("institutions")
+    assert card.institutions == ["Example University"] and institutions is not None
+    assert (institutions.source, institutions.pages) == ("pdf", [1])
+
+
+def test_a_draft_without_its_arxiv_entry_cites_the_pdfs_pages_and_the_lines_read_there() -> None:
+    card = drafted(None)
+    title, authors, venue = (card.evidence_for(name) for name in ("title", "authors", "venue"))
+    assert title is not None and (title.source, title.pages, title.url) == ("pdf", [1], None)
+    assert card.authors == ["Ada Example", "Bo Sample"] and authors is not None and authors.pages == [1]
+    assert venue is not None and (venue.source, venue.pages) == ("pdf", [1])
+    assert venue.passages == [Passage(page=1, text="Published as a conference paper at ICLR 2026")]
+    assert card.evidence_for("submitted") is None and card.evidence_for("categories") is None  # nothing read
+    code, project = card.evidence_for("code_urls"), card.evidence_for("project_page")
+    assert card.code_urls == ["github.com/example/quillnet", "github.com/example/quillnet-data"]
+    assert code is not None and (code.source, code.pages) == ("pdf", [1, 2])
+    # the line that prints the repository; the annotation on page 2 prints no address, so no line of it
+    assert code.passages == [Passage(page=1, text="Code: https://github.com/example/quillnet")]
+    assert card.evidence_for("code_status") == code.model_copy(update={"field": "code_status"})
+    assert project is not None and project.pages == [1]
+    assert project.passages == [Passage(page=1, text="Project page: https://quillnet.github.io")]
