@@ -12,6 +12,24 @@ import os
 import tempfile
 from pathlib import Path
 
+# The code a parsed Document depends on: a change to any of it makes the document cache miss.
+PARSING_CODE = (
+    "summarizer.document", "summarizer.ingest.pdf", "summarizer.ingest.sections", "summarizer.ingest.links",
+    "summarizer.ingest.tables", "summarizer.numbers.normalise", "summarizer.text",
+)
+
+
+def document_path(cache_dir: Path, sha256: str) -> Path:
+    """Where a paper's parsed Document is kept: by its PDF's sha256 and the parsing code's hash, so a
+    document other parsing code made is not read (the parse stage writes it; extract and the editor's
+    re-check of edited numbers read it)."""
+    return cache_dir / "documents" / f"{sha256}-{_parsing_code()}.json"
+
+
+@functools.cache
+def _parsing_code() -> str:
+    return source_hash(PARSING_CODE)  # the code does not change while a process runs
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write atomically: readers see the old file or the whole new one, never a partial one."""

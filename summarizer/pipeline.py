@@ -6,7 +6,6 @@ so each stage can be retried on its own.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import time
@@ -21,7 +20,7 @@ from summarizer.card import Card
 from summarizer.document import ArxivRecord, Chunk, Document
 from summarizer.drafting import extract, provenance
 from summarizer.errors import NotAPdf
-from summarizer.files import source_hash, write_atomic
+from summarizer.files import document_path, write_atomic
 from summarizer.ingest import ids, sandbox
 from summarizer.ingest.arxiv import ArxivClient
 from summarizer.jobs import Stage
@@ -34,12 +33,6 @@ from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, str], None]
-
-# The code a parsed Document depends on: a change to any of it makes the document cache miss.
-PARSING_CODE = (
-    "summarizer.document", "summarizer.ingest.pdf", "summarizer.ingest.sections", "summarizer.ingest.links",
-    "summarizer.ingest.tables", "summarizer.numbers.normalise", "summarizer.text",
-)
 
 
 @dataclass
@@ -92,17 +85,6 @@ def parse(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:
     """The PDF parsed in a child process with its own memory, CPU and wall-time limits (ingest/sandbox.py)."""
     doc = sandbox.parse(fetched.pdf, settings=settings.pdf, name=fetched.name)
     return doc, chunking.split(doc, settings.chunk)
-
-
-def document_path(cache_dir: Path, sha256: str) -> Path:
-    """Where a paper's parsed Document is kept: by its PDF's sha256 and the parsing code's hash, so a
-    document other parsing code made is not read (the editor's re-check of edited numbers reads it too)."""
-    return cache_dir / "documents" / f"{sha256}-{_parsing_code()}.json"
-
-
-@functools.cache
-def _parsing_code() -> str:
-    return source_hash(PARSING_CODE)  # the code does not change while a process runs
 
 
 def parse_cached(fetched: Fetched, settings: Settings) -> tuple[Document, list[Chunk]]:

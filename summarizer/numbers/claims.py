@@ -165,8 +165,14 @@ _CUE = re.compile(
 # a training setting: a count of optimisation steps right after the value, or a hyperparameter's name right
 # before it ("500K steps", "5,000 steps of warm-up", "a total batch size of 1,152"); "256 sampling steps"
 # counts what inference costs and is not one
-_SETUP_AFTER = re.compile(r"^(?:[KMB]|\s?(?:thousand|million))?\s?(?:training\s)?(?:steps|iterations|epochs|updates)\b(?!\s+(?:to|for)\s+(?:generat|sampl|decod))",
-                          re.IGNORECASE)
+_SETUP_AFTER = re.compile(
+    r"""
+    ^(?:[KMB]|\s?(?:thousand|million))?\s?    # the value's scale: "500K steps", "1 million iterations"
+    (?:training\s)?(?:steps|iterations|epochs|updates)\b
+    (?!\s+(?:to|for)\s+(?:generat|sampl|decod))   # not "256 steps to generate an image": a cost
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
 _SETUP_BEFORE = re.compile(
     r"\b(?:batch\ size|learning\ rate|weight\ decay|warm-?up|dropout|momentum)[^.;]{0,15}$",
     re.IGNORECASE | re.VERBOSE,

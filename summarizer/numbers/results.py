@@ -109,10 +109,10 @@ _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 # a model size at the end of a row label: "Janus-Pro-7B", "Show-o (1.3B)", "LLaMA 13B"
 _SIZE = re.compile(r"[-\s]*\(?\d+(?:\.\d+)?\s?[BMK]\)?\s*$", re.IGNORECASE)
 # a model's parameter count in a size column or a label: "1.3B", "7 B", "350M"
-_PARAMETERS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([BMK])\b", re.IGNORECASE)
+_PARAMETERS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([BMK])(?![\w+])", re.IGNORECASE)
 _SCALES = {"k": 1e3, "m": 1e6, "b": 1e9}
 # a column giving the systems' parameter counts: "# Params", "Params", "Model size"
-_PARAMETERS_COLUMN = re.compile(r"\bparam(?:eter)?s?\b|\bsize\b", re.IGNORECASE)
+_PARAMETERS_COLUMN = re.compile(r"\bparam(?:eter)?s?\b|\bmodel\s+size\b|^\s*size\s*$", re.IGNORECASE)
 # a citation in a row label: "Janus [46]"
 _CITATION = re.compile(r"\s*\[[\d,\s–-]+\]")
 # a word, hyphens and dots inside it kept: "Show-o", "Janus-Pro", "v1.5"
@@ -339,10 +339,11 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
                   rows: int = _ROWS_PER_TABLE) -> tuple[list[KeyNumber], list[KeyNumber]]:
     """Key numbers of one table as (headline, detail), each ranked. A table with summary columns (Overall,
     Average) has our rows' summary cells as its headline and the other measured cells as detail; a table
-    without has our main row's cells as its headline and the other rows' as detail. Cells of our largest row come before the next one's. Each
-    cell's baseline is the authors' earlier model when the table has it (`predecessor`), else the strongest
-    other row in its column (never another size of ours), among the rows of comparable size when the table
-    gives sizes (`comparable`); at most `limit` cells of one row.
+    without has our main row's cells as its headline and the other rows' as detail. Cells of our largest
+    row come before the next one's. Each cell's baseline is the authors' earlier model when the table has
+    it (`predecessor`, whatever its size), else the strongest other row in its column (never another size
+    of ours), among the rows of comparable size when the table gives sizes (`comparable`); at most `limit`
+    cells of one row.
 
     `mine`: our rows, the main one first (`main_first`); the first `rows` of them give key numbers.
     """
@@ -360,12 +361,13 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
         if i >= len(row.cells) or not numbers_in(row.cells[i]) or taken.get(id(row), 0) >= limit:
             continue
         taken[id(row)] = taken.get(id(row), 0) + 1
-        rivals = comparable(row, [r for r in table.rows if all(r is not m for m in mine)
-                                  and i < len(r.cells) and numbers_in(r.cells[i])], sizes)
+        rivals = [r for r in table.rows
+                  if all(r is not m for m in mine) and i < len(r.cells) and numbers_in(r.cells[i])]
         lower_better = bool(_LOWER_BETTER.search(columns[i] + table.caption))
-        earlier = predecessor(row, rivals)
+        earlier = predecessor(row, rivals)  # whatever its size
+        fair = comparable(row, rivals, sizes)
         baseline = ((earlier.label, earlier.cells[i]) if earlier is not None
-                    else _best([(r.label, r.cells[i]) for r in rivals], lower_better=lower_better))
+                    else _best([(r.label, r.cells[i]) for r in fair], lower_better=lower_better))
         versus = f"{row.label} vs {baseline[0]}" if baseline else row.label
         numbers.append(KeyNumber(
             metric=metric_label(columns[i], bench), setting=row.label, value=row.cells[i],
@@ -375,7 +377,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
         ))
         lead += i in summary
         main_cells += row is shown[0]
-    lead = lead or main_cells
+    lead = lead or main_cells or len(numbers)
     return numbers[:lead], numbers[lead:]
 
 

@@ -15,6 +15,7 @@ one to the key numbers.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -182,9 +183,9 @@ def _page(base: Card, form: Mapping[str, str], t: int, problems: list[str]) -> i
     if f"tables-{t}-page" not in form:
         return base.results_tables[t].page if t < len(base.results_tables) else None
     page = form[f"tables-{t}-page"].strip()
-    if page and not page.isdigit():
+    if page and not page.isdecimal():
         problems.append(f"table {t + 1}: the page is a number")
-    return int(page) if page.isdigit() else None
+    return int(page) if page.isdecimal() else None
 
 
 def _numbers(base: Card, form: Mapping[str, str], problems: list[str]) -> tuple[list[KeyNumber], list[KeyNumber]]:
@@ -202,12 +203,12 @@ def _numbers(base: Card, form: Mapping[str, str], problems: list[str]) -> tuple[
         if not values["metric"] or not values["value"]:
             problems.append(f"key number {i + 1}: give both what it measures and its value")
         page, order = values["page"], form.get(f"{prefix}-order") or str(i + 1)
-        if (page and not page.isdigit()) or not _is_number(order):
+        if (page and not page.isdecimal()) or not _is_number(order):
             problems.append(f"key number {i + 1}: page and order are numbers")
         kept = source.model_dump() if source is not None else {"section": "results", "grounded": False}
         rows.append((float(order) if _is_number(order) else i + 1, i, KeyNumber.model_construct(**{
             **kept, "metric": values["metric"], "setting": values["setting"] or None, "value": values["value"],
-            "baseline": values["baseline"] or None, "page": int(page) if page.isdigit() else None,
+            "baseline": values["baseline"] or None, "page": int(page) if page.isdecimal() else None,
         })))
     others: list[KeyNumber] = []
     for j in range(_count(form, "more-count")):
@@ -222,11 +223,11 @@ def _numbers(base: Card, form: Mapping[str, str], problems: list[str]) -> tuple[
 
 
 def _is_number(text: str) -> bool:
+    """A finite number ("2", "1.5"; not "inf" or "nan", which would sort nowhere)."""
     try:
-        float(text)
+        return math.isfinite(float(text))
     except ValueError:
         return False
-    return True
 
 
 def _carried(form: Mapping[str, str], key: str, label: str, problems: list[str]) -> KeyNumber | None:

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 
 from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber
 from summarizer.document import Document
+from summarizer.files import document_path
 from summarizer.numbers import grounding
-from summarizer.pipeline import document_path
 
 __all__ = ["NumberState", "other_flags", "paper_pages", "recheck", "state"]
 
@@ -29,6 +29,8 @@ Pages = tuple[str, ...]
 # what the check of a key number looks at: its value, its baseline and the page it cites
 Place = tuple[str, str | None, int | None]
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_PAGES_KEPT = 8  # papers whose text stays in memory: the few an editor has open
+_PAGES: dict[tuple[Path, int], Pages] = {}
 
 
 def state(card: Card, number: KeyNumber) -> NumberState:
@@ -115,10 +117,21 @@ def paper_pages(cache_dir: Path, card: Card) -> Pages | None:
     sha256 = card.provenance.pdf_sha256
     if not sha256 or not _SHA256.fullmatch(sha256):  # an abstract-only card has none
         return None
+    return _cached_pages(document_path(cache_dir, sha256))
+
+
+def _cached_pages(path: Path) -> Pages | None:
+    """A cached Document's page texts, read once per process while the file stays as it was: every preview of
+    an edited number asks again. A missing file is None every time it is missing."""
     try:
-        document = Document.model_validate_json(document_path(cache_dir, sha256).read_bytes())
+        key = (path, path.stat().st_mtime_ns)
+        if key not in _PAGES:
+            document = Document.model_validate_json(path.read_bytes())
+            if len(_PAGES) >= _PAGES_KEPT:
+                _PAGES.pop(next(iter(_PAGES)), None)  # the oldest
+            _PAGES[key] = tuple(page.text for page in document.pages)
     except (OSError, ValidationError):
         return None
-    return tuple(page.text for page in document.pages)
+    return _PAGES.get(key)
 
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, Provenance, ResultsTable
 from summarizer.document import Document, Page
+from summarizer.files import document_path
 from summarizer.jobs import ReviewState, Stage
-from summarizer.pipeline import document_path
 from summarizer.service.accounts import Role, hash_password
 from summarizer.service.stats import edit_rates
 from summarizer.service.store import Store, migrate

@@ -10,7 +10,8 @@ import pytest
 
 from summarizer.card import Card, FlaggedNumber, Grounding, KeyNumber, Provenance
 from summarizer.document import Document, Page
-from summarizer.pipeline import Fetched, document_path, parse_cached
+from summarizer.files import document_path
+from summarizer.pipeline import Fetched, parse_cached
 from summarizer.service.editing import read_form
 from summarizer.service.regrounding import Pages, paper_pages, recheck, state
 from summarizer.settings import load

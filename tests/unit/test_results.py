@@ -264,3 +264,16 @@ def test_a_table_of_uncited_variants_ranks_as_an_ablation_where_the_headline_tab
     # the paper cites the prior work it compares with: rows it does not cite are its own variants
     assert headline == (["10.2"] if cite else ["10.2", "13.9"])
     assert [k.value for k in found.numbers] == ["10.2", "13.9"]
+
+
+def test_the_earlier_model_is_the_baseline_whatever_its_size_and_a_batch_size_column_gives_no_sizes() -> None:
+    table = _table("Table 1: Comparison on understanding benchmarks.", [
+        ("Orion", ["7B", "256", "70.5"]), ("Small-VL", ["1.3B", "64", "74.0"]), ("Orion-Lite", ["1.3B", "32", "72.2"]),
+    ], columns=["# Params", "Batch size", "Score"])
+    opts = results.options([table], set(), limit=6)
+    numbers = results.collect(opts[0], "Orion-Lite", opts, results.anchors("Orion-Lite", "x"), max_rows=12).numbers
+    assert [(k.value, k.baseline) for k in numbers] == [("72.2", "70.5")]  # Orion, five times larger
+    images = _table("Table 2: Resolution study.", [("Orion", ["4K", "70.5"]), ("Orion-Lite", ["2K", "72.2"])],
+                    columns=["Image size", "Score"])
+    assert results.row_sizes(images) == {}  # "4K" pixels wide, not four thousand parameters
+    assert results.parameters("5000M+") is None and results.parameters("1.3B") == 1.3e9
