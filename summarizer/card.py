@@ -6,6 +6,7 @@ are ours.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -158,3 +159,8 @@ class Card(BaseModel):
 
     def evidence_for(self, field: str) -> Evidence | None:
         return next((e for e in self.evidence if e.field == field), None)
+
+
+def code_url_from(code_urls: Sequence[str], *, otherwise: str | None = None) -> str | None:
+    """The card's `code_url`: the first of its code links, or `otherwise` when it lists none."""
+    return code_urls[0] if code_urls else otherwise

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from summarizer.card import Card
+from summarizer.card import Card, code_url_from
 from summarizer.files import write_atomic
 
 __all__ = ["reference_card", "write_references"]
@@ -29,8 +29,8 @@ def reference_card(arxiv_id: str, card: Card) -> dict[str, Any]:
     }
     reference.update({name: getattr(card, name) for name in FIELDS})
     reference["arxiv_id"] = arxiv_id
-    # the code links are what editors see and correct (code_url follows them only from a save on): the first
-    reference["code_url"] = card.code_urls[0] if card.code_urls else card.code_url
+    # the code links are what editors see and correct (code_url follows them only from a save on)
+    reference["code_url"] = code_url_from(card.code_urls, otherwise=card.code_url)
     reference["results_tables"] = [
         {"caption": t.caption, "columns": t.columns, "rows": t.rows} for t in card.results_tables
     ]

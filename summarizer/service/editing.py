@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from summarizer.card import Card, KeyNumber, ResultsTable
+from summarizer.card import Card, KeyNumber, ResultsTable, code_url_from
 from summarizer.digest.compose import Digest, Entry, QuickReference
 from summarizer.errors import BadInput
 
@@ -108,7 +108,7 @@ def read_form(base: Card, form: Mapping[str, str]) -> tuple[Card, list[str]]:
         if name in form:
             update[name] = [line for line in (_clean(x) for x in form[name].splitlines()) if line]
     if "code_urls" in update:  # the exported reference card reads code_url: it follows the edited links
-        update["code_url"] = update["code_urls"][0] if update["code_urls"] else None
+        update["code_url"] = code_url_from(update["code_urls"])
     for name, choices in CHOICES.items():
         if name in form:
             if form[name] in choices:

@@ -13,7 +13,6 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +39,7 @@ from summarizer.service.store.models import (
 from summarizer.service.store.views import (
     CardView,
     DigestView,
+    EntrySource,
     InboxRow,
     JobView,
     PublishedDigest,
@@ -60,40 +60,6 @@ logger = logging.getLogger(__name__)
 BESIDE_EDITORS = "model re-run, kept beside the editors' revision: restore it from the history to use it"
 # rows per INSERT in submit_many: far below SQLite's 32,766 and PostgreSQL's 65,535 bind parameters
 _BATCH = 500
-
-
-class EntrySource(BaseModel):
-    """A digest entry against its paper's card: the revision it was drafted from and the one editors approved."""
-
-    model_config = ConfigDict(frozen=True)
-    arxiv_id: str
-    name: str
-    drafted_from: int | None  # the card revision the entry was rendered from (None: not recorded)
-    card_id: int | None  # None: the paper has no card
-    approved_revision: int | None  # None: editors have approved no revision of the card
-
-    @property
-    def publishable(self) -> bool:
-        """Whether the entry prints its card's approved revision: only then may the digest be approved."""
-        return self.approved_revision is not None and self.approved_revision == self.drafted_from
-
-    @property
-    def stale(self) -> bool:
-        """Whether editors approved another revision than the entry's: refreshing it brings the approved text."""
-        return self.approved_revision is not None and self.approved_revision != self.drafted_from
-
-    @property
-    def problem(self) -> str:
-        """Why the entry may not be published yet, for an editor ("" when it may)."""
-        drafted = "an unrecorded revision" if self.drafted_from is None else f"revision {self.drafted_from}"
-        if self.card_id is None:
-            return f"{self.arxiv_id} ({self.name}) has no card"
-        if self.approved_revision is None:
-            return f"the card of {self.arxiv_id} ({self.name}) is not approved"
-        if self.stale:
-            return (f"the entry of {self.arxiv_id} ({self.name}) prints {drafted} of its card, not the approved "
-                    f"revision {self.approved_revision}: refresh it from the approved card")
-        return ""
 
 
 def job_key(arxiv_id: str, version: int | None, pipeline_version: str) -> str:
