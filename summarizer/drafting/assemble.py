@@ -11,12 +11,12 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from summarizer.card import MAX_KEY_NUMBERS, Card, Evidence, KeyNumber, Passage
+from summarizer.card import MAX_KEY_NUMBERS, Card, Evidence, KeyNumber, Passage, code_url_from
 from summarizer.document import ArxivRecord, Chunk, Document, Link
 from summarizer.drafting import venue
 from summarizer.ingest import links
 from summarizer.numbers import claims, publication, results
-from summarizer.numbers.normalise import canonical, normalize_text, numbers_in
+from summarizer.numbers.normalise import canonical, normalize_text, numbers_in, restates
 from summarizer.settings import ExtractSettings
 
 # how many of each source lead the key numbers: the main table's best cells, then the best prose claims,
@@ -106,6 +106,7 @@ def card(
     venue_name, status, review_text = venue.detect(comment, journal, front)
     primary = links.paper_code(doc.links, doc.title)  # the paper's own repository, not one it cites
     code = ([primary] if primary else []) + [link for link in doc.links if link.kind == "code" and link != primary]
+    code_urls = [_bare(link.url) for link in code]
     project = next((link for link in doc.links if link.kind == "project"), None)
     evidence += read_evidence(doc, record, title=title, authors=authors, institutions=institutions,
                               venue_name=venue_name, review_text=review_text, code=code, project=project)
@@ -122,7 +123,7 @@ def card(
         core_problem=answers.core_problem, method=answers.method, results_text=answers.results_text,
         results_tables=tables, key_numbers=key_numbers, more_numbers=more_numbers,
         verdict=None if steered else answers.verdict,
-        code_url=_bare(code[0].url) if code else None, code_urls=[_bare(link.url) for link in code],
+        code_url=code_url_from(code_urls), code_urls=code_urls,
         project_page=_bare(project.url) if project else None,
         code_status="released" if code else "unknown", needs_review=needs_review, evidence=evidence,
     )
@@ -212,9 +213,12 @@ def rank_numbers(table: results.Collected, prose: list[KeyNumber],
     best prose claims), then the other claims, the tables' detail cells and publication facts; the card
     shows the first MAX_KEY_NUMBERS and keeps the others, still ranked, for the editor to draw from. A
     prose claim of a value a table cell already gives ("16,464 APIs" in the abstract, "16464" in a table)
-    is not listed again."""
+    is not listed again, nor one that repeats a table's or another claim's number in a rounder form ("16k+"
+    for "16,464", "80%" for a cell's "0.80")."""
     in_tables = {_value_key(number) for number in table.numbers}
-    prose = [number for number in prose if _value_key(number) not in in_tables]
+    precise = [n for number in [*table.numbers, *prose] for n in numbers_in(number.value)]
+    prose = [number for number in prose
+             if _value_key(number) not in in_tables and not restates(number.value, precise)]
     lead = table.headline
     ranked = (lead[:LEADING_TABLE_NUMBERS] + prose[:LEADING_PROSE_NUMBERS] + lead[LEADING_TABLE_NUMBERS:]
               + prose[LEADING_PROSE_NUMBERS:] + table.detail + facts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import combinations, pairwise
 
 from summarizer.document import Page, Table, TableRow
 
@@ -127,6 +127,10 @@ MIN_GROUP_REPEATS = 2  # a pattern must repeat at least twice to be sub-columns 
 # header tokens beyond the cells (the label's header, a spanning title) accepted even when a name is lower
 # case; with more, the line may be a sentence, so the names must look like columns
 MAX_EXTRA_HEADER_TOKENS = 3
+# group names of several words are split by what the page prints; a longer run of words is not a header
+MAX_GROUP_HEADER_TOKENS = 12
+# the authors marking their own group or row: not part of the name the text prints ("API Retriever (ours)")
+_OURS_MARK = re.compile(r"\(ours\)", re.IGNORECASE)
 
 
 @dataclass
@@ -405,12 +409,17 @@ def _header(
     if len(tokens) < width and i - 1 >= 0 and i - 1 != caption_line and split_row(lines[i - 1]) is None:
         i -= 1
         tokens = header_tokens(lines[i]) + tokens  # a two-line header (groups over sub-columns)
-        return i, align_header(tokens, width)
-    columns = align_header(tokens, width)
+        return i, align_header(tokens, width, _elsewhere(lines, i, i + 2))
+    columns = align_header(tokens, width, _elsewhere(lines, i, i + 1))
     groups = _group_header(lines, i - 1, width, caption_line)
     if columns and groups:  # benchmarks above, metrics below: "MMBench SEED" over "Acc F1 Acc F1"
         return i - 1, [f"{groups[j * len(groups) // width]} {name}" for j, name in enumerate(columns)]
     return i, columns
+
+
+def _elsewhere(lines: list[str], start: int, stop: int) -> str:
+    """The page without its lines `start` to `stop` (a header): where the header's names are printed again."""
+    return "\n".join(lines[:start] + lines[stop:])
 
 
 def _group_header(lines: list[str], i: int, width: int, caption_line: int | None) -> list[str] | None:
@@ -454,8 +463,9 @@ def _continues_name(previous: str, token: str) -> bool:
     )
 
 
-def align_header(tokens: list[str], width: int) -> list[str]:
-    """Map header tokens onto `width` cells, or [] when they cannot be matched with confidence."""
+def align_header(tokens: list[str], width: int, elsewhere: str = "") -> list[str]:
+    """Map header tokens onto `width` cells, or [] when they cannot be matched with confidence. `elsewhere`:
+    the rest of the page, which tells where the names of groups over sub-columns start and end."""
     if width == 0 or len(tokens) < width:
         return []
     tail = tokens[-width:]
@@ -464,14 +474,44 @@ def align_header(tokens: list[str], width: int) -> list[str]:
         if width % k or repeats < MIN_GROUP_REPEATS or len(set(tail[:k])) != k:
             continue
         if all(tail[i] == tail[i % k] for i in range(width)):
-            groups = tokens[:-width]
-            # group names over repeated sub-columns ("I1-Inst." over "Pass Win"), plus one label header
-            if len(groups) in (repeats, repeats + 1):
-                groups = groups[-repeats:]
-                return [f"{groups[i // k]} {tail[i]}" for i in range(width)]
-            return tail
+            # group names over repeated sub-columns ("I1-Inst." over "Pass Win"), perhaps after one label
+            # header; names of several words ("API Retriever (ours)") are split as the page's text says them
+            groups = group_names(tokens[:-width], repeats, elsewhere)
+            return [f"{groups[i // k]} {tail[i]}" for i in range(width)] if groups else tail
     if width > 1 and len(set(tail)) == 1:
         return []  # "Constant Constant Constant": a row of words, not a header
     extra = len(tokens) - width
     names_look_like_columns = all(not t[0].islower() for t in tail)
     return tail if extra <= MAX_EXTRA_HEADER_TOKENS or names_look_like_columns else []
+
+
+def group_names(tokens: list[str], repeats: int, elsewhere: str = "") -> list[str] | None:
+    """The `repeats` names of column groups in the header tokens before the sub-columns, perhaps after the
+    label column's own header ("Model I1-Inst. I2-Cat. ..."), or None when they cannot be told apart.
+
+    With more tokens than groups, a name has several words ("Instruction API Retriever (ours) BM25 Ada
+    Embedding"): of the ways to join the tokens into names, the one whose names the rest of the page prints
+    (`elsewhere`) covers most words, with the label's header first when that ties ("API Retriever", "BM25",
+    "Ada Embedding").
+    """
+    if len(tokens) in (repeats, repeats + 1):
+        return tokens[-repeats:]
+    if len(tokens) < repeats or len(tokens) > MAX_GROUP_HEADER_TOKENS or not elsewhere:
+        return None
+    page = " ".join(elsewhere.split()).casefold()
+
+    def printed(name: str) -> int:
+        words = _OURS_MARK.sub("", name).split()
+        return len(words) if words and re.search(r"(?<!\w)" + re.escape(" ".join(words).casefold()), page) else 0
+
+    best: tuple[int, int] | None = None
+    found: list[str] | None = None
+    for skip in (1, 0):  # the label column's header, then none
+        names = tokens[skip:]
+        for cuts in combinations(range(1, len(names)), repeats - 1):
+            bounds = (0, *cuts, len(names))
+            joined = [" ".join(names[a:b]) for a, b in pairwise(bounds)]
+            key = (sum(printed(name) for name in joined), skip)
+            if all(printed(name) for name in joined) and (best is None or key > best):
+                best, found = key, joined
+    return found

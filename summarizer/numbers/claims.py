@@ -36,6 +36,10 @@ _SETUP_PENALTY = 3  # "1,000K training steps", "a batch size of 1,152": how it w
 _LARGE_NUMBER = 1000  # from here on a plain integer counts as large (written "1,000" or "1000")
 _SMALL_NUMBER = 10  # below this a plain integer is a lone digit
 MIN_SCORE = 3.0  # below this a candidate is a number in passing, not a claim
+# A count in words ("the three most popular packages") is a claim only in a paper stating fewer than
+# FEW_CLAIMS numbers: in a longer one it is a number in passing ("two stages", "three dimensions")
+FEW_CLAIMS = 4
+_WORD_COUNT_MIN_SCORE = 1.0  # its counted bonus less the small number's penalty, in a weighted section
 
 # How much text around a value is read
 _BEFORE_CHARS = 80  # enough for "the size of the codebook is" and a pointer or "p <" right before
@@ -55,6 +59,9 @@ _ABSTRACT_LIMIT = 8  # an abstract alone quotes fewer numbers
 
 # one number: with thousands separators ("16,384", "1,234.5") or without ("75.8", "2019")
 _N = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# a count written as a word (what a short paper quotes: "the three most popular packages", "Two papers")
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_NUMBER_WORD = r"\b(?i:" + "|".join(_NUMBER_WORDS) + r")\b"
 # one value as a reader quotes it: an interval, a size, a ratio, a range or a fraction, or a number
 _VALUE = re.compile(
     rf"""
@@ -64,6 +71,7 @@ _VALUE = re.compile(
     |(?:{_N})(?:\ ?(?:to|-|~)\ ?|/)(?:{_N})        # a range or a fraction: "2.6 to 5.8", "9/14" ...
      (?=\s?(?:%|×|x\b|times|-fold|fold|million|billion|\w+s\b))  # ... of a unit or of counted things
     |(?:{_N})                                      # a single number
+    |{_NUMBER_WORD}                                # a count in words: "three packages"
     """,
     re.VERBOSE,
 )
@@ -117,6 +125,7 @@ _PHRASE_STOP = re.compile(
     |is|are|was|were|be|been|being|has|have|had|can|could|will|would|may|might|do|does|did
     |we|it|this|these|those|our|their|its|they|he|she|a|an|the|such|each|both
     |achieve[sd]?|reach(?:es|ed)?|obtain(?:s|ed)?|show(?:s|ed)?|outperform(?:s|ed)?|improve[sd]?
+    |means|indicates|denotes|implies|suggests     # a definition: "a win rate above 50% means ..."
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -230,6 +239,10 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     # "\w-$": a word and a hyphen right before the value ("GPT-4")
     if before[-1:].isalpha() or re.search(r"\w-$", before) or glued_after:
         return None  # part of a name: GPT-4, A100, 3D
+    if value.isalpha():  # a count in words, of counted things ("three packages", not "one of"): see `find`
+        return _COUNTED_BONUS - _SMALL_NUMBER_PENALTY if _COUNTED.match(after) else None
+    if re.fullmatch(r"\d", value) and before.endswith("(") and after.startswith(")"):
+        return None  # an enumeration: "(1) learn a shared representation"
     compound = value.startswith("[") or not re.fullmatch(_N, value)
     score = 0.0
     if _RELATIVE.match(after) or _SCALE_WORD.match(after):
@@ -384,15 +397,25 @@ def find(doc: Document, abstract: str | None = None) -> list[Claim]:
                                  position=len(candidates)):
                 if _printed_on(claim.value, part.page, paper):
                     candidates.append(claim)
-    return _best(candidates)
+    return _selected(candidates)
 
 
-def _best(candidates: list[Claim]) -> list[Claim]:
-    """Claims scoring at least MIN_SCORE, each value once (its best-scoring mention), best first."""
+def _selected(candidates: list[Claim]) -> list[Claim]:
+    """The claims worth keeping, best first (`_best`); counts in words only where the text states fewer than
+    FEW_CLAIMS numbers: a short paper (a software paper, a note) gives its counts in words."""
+    counts_in_words = [claim for claim in candidates if claim.value.isalpha()]
+    found = _best([claim for claim in candidates if not claim.value.isalpha()])
+    if len(found) < FEW_CLAIMS:
+        found += _best(counts_in_words, min_score=_WORD_COUNT_MIN_SCORE)[:FEW_CLAIMS - len(found)]
+    return found
+
+
+def _best(candidates: list[Claim], min_score: float = MIN_SCORE) -> list[Claim]:
+    """Claims scoring at least `min_score`, each value once (its best-scoring mention), best first."""
     best: dict[str, Claim] = {}
     for claim in candidates:
-        key = "|".join(canonical(n) for n in _numbers(claim.value))
-        if claim.score >= MIN_SCORE and (key not in best or claim.score > best[key].score):
+        key = "|".join(canonical(n) for n in _numbers(claim.value)) or claim.value.casefold()
+        if claim.score >= min_score and (key not in best or claim.score > best[key].score):
             best[key] = claim
     return sorted(best.values(), key=lambda c: (-c.score, c.position))
 
@@ -405,7 +428,7 @@ def key_numbers(doc: Document, abstract: str | None = None,
 
 def from_abstract(abstract: str, limit: int = _ABSTRACT_LIMIT) -> list[KeyNumber]:
     """The best `limit` claims of an abstract alone (no pages: what a listing gives before the PDF)."""
-    found = _best(in_text(abstract, weight=_SECTION_WEIGHT["abstract"]))
+    found = _selected(in_text(abstract, weight=_SECTION_WEIGHT["abstract"]))
     return [claim.key_number() for claim in found[:limit]]
 
 

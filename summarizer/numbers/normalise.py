@@ -28,6 +28,11 @@ NUMBER = re.compile(r"""
     (?<![\w.]) -? \d{1,3} (?:,\d{3})+ (?:\.\d+)? (?!\d)   # with thousands commas: 16,464 or -1,234.5
   | (?<![\w.,]) -? \d+ (?:\.\d+)? (?![\d,]\d)           # plain: 42, -0.5, 61.0 (not a piece of 1,234)
 """, re.VERBOSE)
+# a value with its scale: "80%", "16k+", "16 thousand", "1.5M", "90 million" (what `restates` compares)
+_ROUNDED = re.compile(r"(?P<digits>\d[\d,]*(?:\.\d+)?)\s?(?P<scale>%|k\b|K\b|M\b|B\b|thousand|million|billion)?",
+                      re.IGNORECASE)
+_ROUNDING_SCALES = {"k": 1e3, "t": 1e3, "m": 1e6, "b": 1e9}  # by the scale's first letter ("thousand": t)
+_SAME_SHARE = 1e-6  # "80%" and "0.80" are one share: equal up to float rounding
 # a "-" after a number and a space joins two numbers ("10 - 20"), it does not sign the second
 _OPERAND_BEFORE = re.compile(r"[\d%] $")
 # numbers glued to letters are parts of names (GPT-4, Qwen2.5, L2), not claims; units are allowed
@@ -76,6 +81,26 @@ def _canonical_normalized(number: str) -> str:
     if n in ("-0", ""):
         n = "0"
     return n
+
+
+def restates(value: str, precise: Sequence[str]) -> bool:
+    """Whether a value repeats one of the `precise` numbers in a rounder form: as a share of the same
+    fraction ("80%" for "0.80") or rounded to its scale ("16k+" or "16 thousand" for "16,464", "1.5M" for
+    "1,520,000"). A value without a scale repeats nothing here: equal numbers are compared by `canonical`."""
+    found = _ROUNDED.match(normalize_text(value).strip())
+    if found is None or not found.group("scale"):
+        return False
+    digits, scale = found.group("digits").replace(",", ""), found.group("scale").lower()
+    shown = float(digits)
+    factor = _ROUNDING_SCALES.get(scale[0], 1.0)
+    unit = factor * 10 ** -len(digits.partition(".")[2])  # "16k": a thousand; "1.5M": a hundred thousand
+    for number in precise:
+        other = float(canonical(number))
+        if scale == "%" and abs(shown - 100 * other) < _SAME_SHARE:
+            return True
+        if scale != "%" and shown * factor - unit / 2 <= other < shown * factor + unit:
+            return True
+    return False
 
 
 def numbers_in(text: str) -> list[str]:

@@ -39,6 +39,10 @@ _MAX_NUMBERS = 30  # key numbers from all tables together
 _ROWS_PER_TABLE = 2  # rows of ours per table giving key numbers: the largest model and the next
 _SUMMARY_COLUMN_WORDS = 2  # "Average Pass", "Mean IoU": a longer name is a quantity ("Avg. Reasoning Traces")
 _CHOSEN_TABLE_TURN = 2  # key numbers the chosen (headline) table gives per turn; every other table gives one
+# columns printed as groups over the same sub-columns: 2 to 4 sub-columns ("Pass Win", "NDCG1 NDCG3 NDCG5"),
+# each named by its last word or two
+_SUB_COLUMNS = (2, 3, 4)
+_SUB_COLUMN_WORDS = 2
 # a fair comparison is with a model of about our size: a rival at most this many times our parameter count
 _COMPARABLE_SIZE = 2.0
 
@@ -175,16 +179,52 @@ def options(tables: list[Table], anchors: set[str], limit: int,
 
 def oriented(table: Table, anchor_words: set[str]) -> Table:
     """The table with methods as rows: a table printing them as columns ("Metric | SDXL | Ours") is
-    transposed when a column names the authors' method and no row does."""
+    transposed, and one printing them as groups of columns ("Ours: NDCG1 NDCG5 | BM25: NDCG1 NDCG5", settings
+    as rows) is regrouped (`by_group`), when a column or a group names the authors' method and no row does."""
     width = max((len(r.cells) for r in table.rows), default=0)
     if len(table.columns) != width or width < _MIN_ROWS or our_row(table, anchor_words) is not None:
         return table
+    grouped = by_group(table)
+    if grouped is not None and our_row(grouped, anchor_words) is not None:
+        return grouped
     as_rows = [TableRow(label=name, cells=[]) for name in table.columns]
     if not any(_strength(row, anchor_words) for row in as_rows):
         return table
     return Table(caption=table.caption, page=table.page, columns=[r.label for r in table.rows],
                  rows=[TableRow(label=name, cells=[r.cells[j] if j < len(r.cells) else "-" for r in table.rows])
                        for j, name in enumerate(table.columns)])
+
+
+def column_groups(columns: list[str]) -> tuple[list[str], list[str]] | None:
+    """(group names, sub-column names) of columns printed as groups over the same sub-columns ("Ours NDCG1",
+    "Ours NDCG5", "BM25 NDCG1", "BM25 NDCG5" -> ["Ours", "BM25"], ["NDCG1", "NDCG5"]), else None."""
+    for size in _SUB_COLUMNS:
+        if len(columns) % size or len(columns) // size < _MIN_ROWS:
+            continue
+        for words in range(1, _SUB_COLUMN_WORDS + 1):
+            split = [(" ".join(c.split()[:-words]), " ".join(c.split()[-words:])) for c in columns]
+            groups = [split[g * size][0] for g in range(len(columns) // size)]
+            subs = [sub for _, sub in split[:size]]
+            if (all(groups) and len(set(groups)) == len(groups) and len(set(subs)) == size
+                    and all(split[j] == (groups[j // size], subs[j % size]) for j in range(len(columns)))):
+                return groups, subs
+    return None
+
+
+def by_group(table: Table) -> Table | None:
+    """A table of column groups turned so that each group is a row: its cells are the old rows' cells under
+    that group, each column named by the old row and the sub-column ("All NDCG1"); None when the columns are
+    not groups (`column_groups`)."""
+    found = column_groups(table.columns)
+    if found is None:
+        return None
+    groups, subs = found
+    size = len(subs)
+    return Table(caption=table.caption, page=table.page,
+                 columns=[f"{r.label} {sub}" for r in table.rows for sub in subs],
+                 rows=[TableRow(label=group, cells=[r.cells[g * size + j] if g * size + j < len(r.cells) else "-"
+                                                    for r in table.rows for j in range(size)])
+                       for g, group in enumerate(groups)])
 
 
 def anchors(*texts: str | None) -> set[str]:

@@ -193,3 +193,18 @@ def test_training_settings_rank_below_findings_and_an_inference_cost_is_no_setti
     assert scores["250K"] < claims.MIN_SCORE <= min(scores["71.3%"], scores["40,000"])
     assert scores.get("2,048", 0.0) < claims.MIN_SCORE
     assert scores["64"] > scores["250K"] and scores["512"] > scores["250K"]
+
+
+def test_a_definition_and_an_enumeration_are_not_claims() -> None:
+    text = ("A win rate above 50% means the model beats the reference. The tool aims to: (1) read the data and "
+            "(2) fit 2,310 models.")
+    assert _values(claims.in_text(text)) == ["2,310"]
+
+
+def test_counts_in_words_are_claims_only_of_a_paper_stating_few_numbers() -> None:
+    short = _doc(("abstract", 1, "The library ships four inference engines and is tested with 91% coverage."),
+                 ("introduction", 1, "Three recent studies use its graph kernels in one of their models."))
+    assert _values(claims.find(short)) == ["91%", "four", "Three"]  # not "one of": nothing counted
+    numbers = " ".join(f"It reaches {n}.5% accuracy on task set {n}." for n in range(20, 26))
+    long = _doc(("abstract", 1, "The library ships four inference engines. " + numbers))
+    assert "four" not in _values(claims.find(long))

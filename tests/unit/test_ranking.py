@@ -37,3 +37,11 @@ def test_a_written_field_is_shown_beside_the_context_passages_that_share_most_of
     assert [p.page for p in found] == [4, 6]  # most shared words first; the unrelated chunk is left out
     assert len(found[0].text) <= assemble.PASSAGE_CHARS + 2 and found[0].text.endswith("…")
     assert assemble.closest_passages("Nothing in common here.", context[:1]) == []
+
+
+def test_a_claim_repeating_a_cell_or_another_claim_in_a_rounder_form_is_not_listed_again() -> None:
+    table = Collected(tables=[], headline=_numbers("table", ["0.64", "27,318"]), detail=[])
+    prose = _numbers("results", ["64%", "27k+", "41,205", "41 thousand", "3.2 million", "58%"], page=1)
+    shown, _ = assemble.rank_numbers(table, prose, [])
+    # "64%" is the cell's 0.64, "27k+" its 27,318 and "41 thousand" the claim 41,205; 3.2 million and 58% are new
+    assert [k.value for k in shown] == ["0.64", "27,318", "41,205", "3.2 million", "58%"]

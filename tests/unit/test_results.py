@@ -277,3 +277,25 @@ def test_the_earlier_model_is_the_baseline_whatever_its_size_and_a_batch_size_co
                     columns=["Image size", "Score"])
     assert results.row_sizes(images) == {}  # "4K" pixels wide, not four thousand parameters
     assert results.parameters("5000M+") is None and results.parameters("1.3B") == 1.3e9
+
+
+def test_a_table_printing_methods_as_groups_of_columns_is_read_with_methods_as_rows() -> None:
+    columns = ["Dense Ranker (ours) MRR", "Dense Ranker (ours) R@5", "Term Match MRR", "Term Match R@5",
+               "Neural-B MRR", "Neural-B R@5"]
+    grouped = _table("Table 4: Comparison of retrievers on two query sets.", [
+        ("Short (S1)", ["71.20", "80.15", "11.40", "14.85", "55.10", "60.30"]),
+        ("All", ["64.75", "72.80", "8.35", "12.60", "47.25", "49.90"]),
+    ], 8, columns)
+    words = results.anchors("Dense Ranker")
+    (option,) = results.options([grouped], words, limit=6)
+    assert option.rows == ["Dense Ranker (ours)", "Term Match", "Neural-B"]
+    assert option.table.columns == ["Short (S1) MRR", "Short (S1) R@5", "All MRR", "All R@5"]
+    numbers = results.collect(option, "Dense Ranker (ours)", [option], words, max_rows=12).numbers
+    # the summary ("All") cells lead, each compared with the strongest rival in its own column
+    assert [(k.metric, k.value, k.baseline) for k in numbers[:2]] == [("All MRR", "64.75", "47.25"),
+                                                                      ("All R@5", "72.80", "49.90")]
+    # groups of settings over metrics, with the authors' method a row, are left as printed
+    settings = _table("Table 5: Main results.", [("Term Match", ["1.0", "2.0", "3.0", "4.0"]),
+                                                 ("Dense Ranker", ["5.0", "6.0", "7.0", "8.0"])], 9,
+                      ["S1 MRR", "S1 R@5", "S2 MRR", "S2 R@5"])
+    assert results.options([settings], words, limit=6)[0].table is settings
