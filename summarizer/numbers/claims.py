@@ -32,6 +32,7 @@ _COMPOUND_BONUS = 1.5  # ranges, ratios and sizes ("2.6 to 5.8", "9/14"): rarely
 _LARGE_NUMBER_BONUS = 1  # "3,451", "16000": large numbers are rarely labels
 _CUE_BONUS = 1  # a sentence saying "outperforms", "improves", "accuracy" is about results
 _SMALL_NUMBER_PENALTY = 2  # "two stages", "3 epochs": a lone digit is rarely the point
+_CHANGE_BONUS = 2  # "from 7:3:10 to 5:1:4": a change the authors made or measured, with its baseline
 _SETUP_PENALTY = 3  # "1,000K training steps", "a batch size of 1,152": how it was trained, not what it found
 _LARGE_NUMBER = 1000  # from here on a plain integer counts as large (written "1,000" or "1000")
 _SMALL_NUMBER = 10  # below this a plain integer is a lone digit
@@ -134,7 +135,9 @@ _PHRASE_STOP = re.compile(
 _CLAUSE_VERB = re.compile(r"[a-z]{3,}(?:ing|ed)|[a-z]{4,}ly", re.IGNORECASE)
 # the link between a named quantity and its value: "size of 16,384", "accuracy is 91%", "reaches 57"
 _LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|lies?|reach(?:es|ed)?|achieve[sd]?|over|about|nearly"
-                   r"|approximately|around|only|up|than|more|less", re.IGNORECASE)
+                   r"|approximately|around|only|up|than|more|less"
+                   r"|rises?|rose|falls?|fell|grows?|grew|increases?|decreases?|drops?|changes?|goes|went",  # a change
+                   re.IGNORECASE)
 # a word naming only that there is a quantity: "size", "number", "total"; the noun it belongs to says what
 _GENERIC_QUANTITY = re.compile(r"size|number|total|count|length|amount|dimension", re.IGNORECASE)
 _ARTICLES = frozenset({"the", "a", "an", "all"})
@@ -186,6 +189,9 @@ _SETUP_BEFORE = re.compile(
     r"\b(?:batch\ size|learning\ rate|weight\ decay|warm-?up|dropout|momentum)[^.;]{0,15}$",
     re.IGNORECASE | re.VERBOSE,
 )
+# a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's
+# baseline); the two values in the same form, so "from 2019 to 64 samples" is no change
+_CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?=(?:{_N})(?::(?:{_N}))*)")
 # a year of the 20th or 21st century: dates a thing, is not a claim
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # a sentence boundary: end punctuation, space, then a capital or an opening bracket
@@ -213,10 +219,11 @@ class Claim:
     section: CardSection
     score: float
     position: int
+    baseline: str | None = None  # the value it changed from: "from 7:3:10 to 5:1:4"
 
     def key_number(self) -> KeyNumber:
-        return KeyNumber(metric=self.metric, value=self.value, context=self.sentence[:_CONTEXT_CHARS],
-                         section=self.section, page=self.page)
+        return KeyNumber(metric=self.metric, value=self.value, baseline=self.baseline,
+                         context=self.sentence[:_CONTEXT_CHARS], section=self.section, page=self.page)
 
 
 def _score(value: str, before: str, after: str, sentence: str) -> float | None:
@@ -291,27 +298,37 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
     for sentence in _SENTENCE.split(normalize_text(text)):
         if not _prose(sentence):
             continue
+        changes = {m.start("old"): m for m in _CHANGE.finditer(sentence)}  # "from 71.2% to 75.8%"
         for match in _VALUE.finditer(sentence):
             start, end = match.span()
+            if start in changes:
+                continue  # the value changed from: the next value's baseline
             before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
+            change = next((m for m in changes.values() if m.end() == start), None)
+            if change is not None:
+                before = sentence[max(0, change.start() - _BEFORE_CHARS):change.start()]
             score = _score(match.group(), before, after, sentence)
             if score is None:
                 continue
+            if change is not None:
+                score += _CHANGE_BONUS
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
             unit = _RELATIVE.match(after) or _SCALE.match(after)
             value = match.group() + unit.group(0).rstrip() if unit else match.group()
-            metric = label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value)
+            metric = label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value,
+                           changed=change is not None)
             if (p_value := _P_VALUE.search(before)) is not None:
                 value, metric = p_value.group(0) + value, "significance level"
             if not metric:
                 continue  # nothing names what it measures: a rival's score in brackets, a stray figure
             found.append(Claim(value=value, metric=metric, sentence=sentence,
                                page=page, section=section, score=score + weight,
-                               position=position + len(found)))
+                               position=position + len(found),
+                               baseline=change.group("old") if change is not None else None))
     return found
 
 
-def label(before: str, after: str, *, share: bool = False) -> str:
+def label(before: str, after: str, *, share: bool = False, changed: bool = False) -> str:
     """A short noun phrase for what a value measures, "" when nothing names it.
 
     The words before the value name it when a noun link joins them to it ("Accuracy of 83.2%", "the input
@@ -341,7 +358,8 @@ def label(before: str, after: str, *, share: bool = False) -> str:
         if before_words[1:2] == ["of"] and len(before_words) > 2 and not _PHRASE_STOP.fullmatch(before_words[2]):
             named_before = [before_words[2], named_before[0]]  # "a codebook of size 16,384" -> "codebook size"
     quantity = bool(named_before) and _QUANTITY_WORD.fullmatch(named_before[-1]) is not None
-    if named_before and (_NOUN_LINKS & set(link) or (quantity and _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]))):
+    if named_before and (changed or _NOUN_LINKS & set(link)
+                         or (quantity and _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]))):
         return " ".join(named_before)
     return " ".join(named_after)
 

@@ -208,3 +208,13 @@ def test_counts_in_words_are_claims_only_of_a_paper_stating_few_numbers() -> Non
     numbers = " ".join(f"It reaches {n}.5% accuracy on task set {n}." for n in range(20, 26))
     long = _doc(("abstract", 1, "The library ships four inference engines. " + numbers))
     assert "four" not in _values(claims.find(long))
+
+
+def test_a_change_from_one_value_to_another_is_a_claim_with_the_old_value_as_its_baseline() -> None:
+    text = ("We rebalance the mix by moving the share of synthetic data from 6:2:9 to 3:1:2. "
+            "Recall rises from 61.4% to 68.9% on the held-out split, from 2018 to 2020.")
+    found = {c.value: (c.baseline, c.metric) for c in claims.in_text(text)}
+    assert found["3:1:2"] == ("6:2:9", "synthetic data")
+    assert found["68.9%"] == ("61.4%", "Recall")
+    assert "6:2:9" not in found and "61.4%" not in found  # each is the other's baseline, not a claim of its own
+    assert claims.in_text(text)[0].key_number().baseline == "6:2:9"
