@@ -210,7 +210,8 @@ def _excerpt(text: str) -> str:
 def rank_numbers(table: results.Collected, prose: list[KeyNumber],
                  facts: list[KeyNumber]) -> tuple[list[KeyNumber], list[KeyNumber]]:
     """(key numbers, more numbers): the headline numbers first (the summary cells of the main tables, the
-    best prose claims), then the other claims, the tables' detail cells and publication facts; the card
+    best prose claims), then the other claims taking turns with the side tables' first numbers (ablation
+    findings), then the tables' detail cells and publication facts; the card
     shows the first MAX_KEY_NUMBERS and keeps the others, still ranked, for the editor to draw from. A
     prose claim of a value a table cell already gives ("16,464 APIs" in the abstract, "16464" in a table)
     is not listed again, nor one that repeats a table's or another claim's number in a rounder form ("16k+"
@@ -221,8 +222,16 @@ def rank_numbers(table: results.Collected, prose: list[KeyNumber],
              if _value_key(number) not in in_tables and not restates(number.value, precise)]
     lead = table.headline
     ranked = (lead[:LEADING_TABLE_NUMBERS] + prose[:LEADING_PROSE_NUMBERS] + lead[LEADING_TABLE_NUMBERS:]
-              + prose[LEADING_PROSE_NUMBERS:] + table.detail + facts)
+              + _alternate(table.side, prose[LEADING_PROSE_NUMBERS:]) + table.detail + facts)
     return ranked[:MAX_KEY_NUMBERS], ranked[MAX_KEY_NUMBERS:]
+
+
+def _alternate(first: list[KeyNumber], second: list[KeyNumber]) -> list[KeyNumber]:
+    """One of each in turn, then the rest of the longer list."""
+    merged: list[KeyNumber] = []
+    for n in range(max(len(first), len(second))):
+        merged += first[n:n + 1] + second[n:n + 1]
+    return merged
 
 
 def _value_key(number: KeyNumber) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from summarizer.card import KeyNumber, ResultsTable
 from summarizer.document import Table, TableRow
@@ -34,10 +34,11 @@ _CAPITALS_SHARE = 0.8  # more capitals than this: a title set in capitals, not a
 # What the card shows
 _CONTEXT_CHARS = 240  # a key number's context: the comparison and the caption, cut to a card's line
 _TABLE_KEY_NUMBERS = 8  # key numbers from one row: its main metrics, not every cell of a wide table
-_MAX_TABLES = 4  # results tables on a card: the main one and a few more
+_MAX_TABLES = 5  # results tables on a card: the main one and a few more
 _MAX_NUMBERS = 30  # key numbers from all tables together
 _ROWS_PER_TABLE = 2  # rows of ours per table giving key numbers: the largest model and the next
 _SUMMARY_COLUMN_WORDS = 2  # "Average Pass", "Mean IoU": a longer name is a quantity ("Avg. Reasoning Traces")
+_SIDE_LEAD = 2  # a side table's numbers ranked with the supporting claims: its first few (ablation findings)
 _CHOSEN_TABLE_TURN = 2  # key numbers the chosen (headline) table gives per turn; every other table gives one
 # columns printed as groups over the same sub-columns: 2 to 4 sub-columns ("Pass Win", "NDCG1 NDCG3 NDCG5"),
 # each named by its last word or two
@@ -106,6 +107,9 @@ _CAPTION_BENCHMARK = {
 }
 # direction arrows after a metric's name: they say which way is better, not what is measured
 _ARROW_MARKS = "↑↓⇑⇓▲▼ "
+# a row printing our model with one thing changed: replaced ("→ReACT", "-> LoRA"), removed ("w/o X",
+# "without X", "- X") or added ("w/ X", "+ X")
+_VARIANT = re.compile(r"\s*(?:→|->|⇒|w/o\b|w/\s|without\b|\+\s?[A-Za-z]|[-−]\s?[A-Za-z])", re.IGNORECASE)
 # the authors marking their own row
 _OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.IGNORECASE)
 # a plural acronym: "APIs", "LLMs" (vocabulary of the field, not a coined name)
@@ -390,6 +394,8 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     columns = _columns(table)
     bench = benchmark(table.caption, [*anchor_words, *(r.label for r in table.rows)])
     summary, others = _cells_in_order(columns)
+    if mine and (changes := variants(table, mine)):
+        return _variant_numbers(table, mine[0], changes, summary or others, bench, limit)
     shown = mine[:rows]
     cells = [(row, i) for i in summary for row in shown] + [(row, i) for row in shown for i in others]
     sizes = row_sizes(table)
@@ -418,6 +424,35 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
         lead += i in summary
         main_cells += row is shown[0]
     lead = lead or main_cells or len(numbers)
+    return numbers[:lead], numbers[lead:]
+
+
+def variants(table: Table, mine: list[TableRow]) -> list[TableRow]:
+    """The rows other than ours when each is ours with one thing changed ("→ReACT", "w/o stage 2", "+ LoRA"):
+    an ablation read the way its rows are printed, each change against the full model; else []."""
+    others = [r for r in table.rows if all(r is not m for m in mine)]
+    return others if others and all(_VARIANT.match(r.label) for r in others) else []
+
+
+def _variant_numbers(table: Table, ours: TableRow, changes: list[TableRow], columns: list[int], bench: str | None,
+                     limit: int) -> tuple[list[KeyNumber], list[KeyNumber]]:
+    """Key numbers of a table of changes to our model: each change's cell against our full model's in the same
+    column ("→ReACT 15.0 vs 61.0"), column by column; the first column's are the headline."""
+    names = _columns(table)
+    numbers: list[KeyNumber] = []
+    lead = 0
+    for n, i in enumerate(columns[:limit]):
+        for row in changes:
+            if i >= len(row.cells) or not numbers_in(row.cells[i]):
+                continue
+            full = ours.cells[i] if i < len(ours.cells) and numbers_in(ours.cells[i]) else None
+            versus = f"{row.label} vs {ours.label}" if full else row.label
+            numbers.append(KeyNumber(
+                metric=metric_label(names[i], bench), setting=row.label, value=row.cells[i], baseline=full,
+                context=f"{versus}; {table.caption}"[:_CONTEXT_CHARS] if table.caption else versus,
+                section="table", page=table.page,
+            ))
+            lead += n == 0
     return numbers[:lead], numbers[lead:]
 
 
@@ -457,15 +492,17 @@ def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str]
 @dataclass(frozen=True)
 class Collected:
     """Results tables for the card and their key numbers, ranked: `headline` (the summary cells of the
-    headline tables), then `detail` (their other cells, then the side tables' cells)."""
+    headline tables), `side` (the side tables' first numbers: ablation findings), then `detail` (the headline
+    tables' other cells, then the side tables' others)."""
 
     tables: list[ResultsTable]
     headline: list[KeyNumber]
     detail: list[KeyNumber]
+    side: list[KeyNumber] = field(default_factory=list)  # the side tables' own headline numbers
 
     @property
     def numbers(self) -> list[KeyNumber]:
-        return self.headline + self.detail
+        return self.headline + self.side + self.detail
 
 
 def collect(
@@ -514,10 +551,13 @@ def collect(
             picked.append((option.table, mine, option.side or own_variants))
     found = [(table_numbers(table, main_first(rows), words, rows=rows_per_table), side) for table, rows, side in picked]
     headline = _interleave([lead for (lead, _), side in found if not side])[:max_numbers]
+    # a side table's first numbers rank before the headline tables' detail; its others after
+    side_lead = _interleave([lead[:_SIDE_LEAD] for (lead, _), side in found if side],
+                            first_turn=1)[:max_numbers - len(headline)]
     detail = (_interleave([rest for (_, rest), side in found if not side])
-              + _interleave([lead + rest for (lead, rest), side in found if side]))
+              + _interleave([lead[_SIDE_LEAD:] + rest for (lead, rest), side in found if side]))
     return Collected(tables=[as_card_table(t, max_rows, keep=rows) for t, rows, _ in picked],
-                     headline=headline, detail=detail[:max_numbers - len(headline)])
+                     headline=headline, side=side_lead, detail=detail[:max_numbers - len(headline) - len(side_lead)])
 
 
 def cites_rivals(table: Table, mine: list[TableRow]) -> bool:
@@ -526,14 +566,14 @@ def cites_rivals(table: Table, mine: list[TableRow]) -> bool:
     return bool(rivals) and sum(bool(_CITATION.search(r.label)) for r in rivals) * 2 >= len(rivals)
 
 
-def _interleave(per_table: list[list[KeyNumber]]) -> list[KeyNumber]:
-    """One ranked list: `_CHOSEN_TABLE_TURN` numbers of the first table, then one of each other table, in
-    turns until all are used."""
+def _interleave(per_table: list[list[KeyNumber]], first_turn: int = _CHOSEN_TABLE_TURN) -> list[KeyNumber]:
+    """One ranked list: `first_turn` numbers of the first table, then one of each other table, in turns until
+    all are used."""
     queues = [list(numbers) for numbers in per_table]
     ranked: list[KeyNumber] = []
     while any(queues):
         for n, queue in enumerate(queues):
-            take = _CHOSEN_TABLE_TURN if n == 0 else 1
+            take = first_turn if n == 0 else 1
             ranked += queue[:take]
             del queue[:take]
     return ranked

@@ -45,3 +45,11 @@ def test_a_claim_repeating_a_cell_or_another_claim_in_a_rounder_form_is_not_list
     shown, _ = assemble.rank_numbers(table, prose, [])
     # "64%" is the cell's 0.64, "27k+" its 27,318 and "41 thousand" the claim 41,205; 3.2 million and 58% are new
     assert [k.value for k in shown] == ["0.64", "27,318", "41,205", "3.2 million", "58%"]
+
+
+def test_ablation_findings_take_turns_with_the_further_claims_before_the_tables_detail() -> None:
+    table = Collected(tables=[], headline=_numbers("table", ["1.5"]), side=_numbers("table", ["8.5", "9.5"]),
+                      detail=_numbers("table", ["2.5"]))
+    prose = _numbers("results", ["11%", "12%", "13%", "14%", "15%", "16%"], page=1)
+    shown, more = assemble.rank_numbers(table, prose, [])
+    assert [k.value for k in shown + more] == ["1.5", "11%", "12%", "13%", "14%", "8.5", "15%", "9.5", "16%", "2.5"]

@@ -206,10 +206,12 @@ def test_key_numbers_cover_every_results_table_before_going_deep_into_one_and_si
     opts = results.options([summary, second, side], words, limit=6)
     chosen = next(o for o in opts if o.table is summary)
     found = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12)
-    # the summary cell of the first table and every cell of the second (no summary column), then the first
-    # table's other cells, then the ablation
+    # the summary cell of the first table and every cell of the second (no summary column); the ablation's
+    # first numbers apart (the card ranks them with the supporting claims); then the first table's other cells
     assert [k.value for k in found.headline] == ["3.5", "15.5", "25.0"]
-    assert [k.value for k in found.detail] == ["1.5", "2.5", "7.5"]
+    assert [k.value for k in found.side] == ["7.5"]
+    assert [k.value for k in found.detail] == ["1.5", "2.5"]
+    assert [k.value for k in found.numbers] == ["3.5", "15.5", "25.0", "7.5", "1.5", "2.5"]
 
 
 def test_the_baseline_is_the_strongest_rival_of_comparable_size_when_the_table_gives_sizes() -> None:
@@ -299,3 +301,21 @@ def test_a_table_printing_methods_as_groups_of_columns_is_read_with_methods_as_r
                                                  ("Dense Ranker", ["5.0", "6.0", "7.0", "8.0"])], 9,
                       ["S1 MRR", "S1 R@5", "S2 MRR", "S2 R@5"])
     assert results.options([settings], words, limit=6)[0].table is settings
+
+
+def test_an_ablation_printing_changes_to_the_model_compares_each_change_with_the_full_model() -> None:
+    ablation = _table("Table 6: Further analyses of Zeta-Gen.", [
+        ("Zeta-Gen", ["62.5", "-"]), ("\u2192Retriever", ["55.5", "47.5"]), ("w/o stage 2", ["17.5", "12.5"]),
+        ("+ LoRA", ["48.5", "40.5"]),
+    ], 9, ["Average Pass", "Average Win"])
+    words = results.anchors("Zeta-Gen")
+    (option,) = results.options([ablation], words, limit=6)
+    lead, rest = results.table_numbers(option.table, results.our_rows(option.table, words), words)
+    # each change against the full model, column by column: the first column's comparisons lead
+    assert [(k.setting, k.value, k.baseline) for k in lead] == [
+        ("\u2192Retriever", "55.5", "62.5"), ("w/o stage 2", "17.5", "62.5"), ("+ LoRA", "48.5", "62.5")]
+    assert [(k.value, k.baseline) for k in rest] == [("47.5", None), ("12.5", None), ("40.5", None)]
+    # rows of other methods are no changes to ours: our cells against the strongest of them, as before
+    rivals = ablation.model_copy(update={"rows": [ablation.rows[0], TableRow(label="Rival-A", cells=["50.5", "40.5"])]})
+    lead, _ = results.table_numbers(rivals, results.our_rows(rivals, words), words)
+    assert [(k.value, k.baseline) for k in lead] == [("62.5", "50.5")]
