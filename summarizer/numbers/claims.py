@@ -143,6 +143,8 @@ _GENERIC_QUANTITY = re.compile(r"size|number|total|count|length|amount|dimension
 _ARTICLES = frozenset({"the", "a", "an", "all"})
 # links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"
 _NOUN_LINKS = frozenset({"of", "is", "was", "are", "were", "=", ":", "by"})  # "by": "improves accuracy by 2%"
+# prepositions that carry a one-word name on to what it is of: "samples of synthetic data", "closer to the ideal"
+_QUALIFYING_PREPOSITIONS = frozenset({"of", "to", "for", "on", "in", "across", "per"})
 # prepositions that may join a name to the phrase: "accuracy on ImageNet", "the test set of ToolBench"
 _NAME_PREPOSITIONS = frozenset({"on", "of", "in"})
 # a DOI, a URL or an arXiv identifier the number is part of: "doi:10.1145/...", "https://...", "arXiv 2401.01234"
@@ -348,6 +350,8 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     if after_words and after_words[0].startswith("-"):
         after_words[0] = after_words[0].lstrip("-")  # "a 4B-parameter model": the value qualifies the noun
     named_after = _noun_phrase(after_words, of_names=True)
+    if len(named_after) == 1:  # one word says little ("samples", "closer"): what follows it says what of
+        named_after += _qualifier(after_words[1:])
     if not named_after and after_words[:1] == ["of"]:  # "under 1% of the variance": a share of a whole
         rest = after_words[2:] if after_words[1:2] and after_words[1].lower() in _ARTICLES else after_words[1:]
         whole = _noun_phrase(rest, of_names=True)
@@ -362,6 +366,17 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
                          or (quantity and _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]))):
         return " ".join(named_before)
     return " ".join(named_after)
+
+
+def _qualifier(tokens: list[str]) -> list[str]:
+    """A phrase that says what a one-word name is of: a preposition and its noun phrase ("of synthetic
+    aesthetic data", "to the ideal ratio"), or [] when the words go on another way."""
+    if not tokens or tokens[0].lower() not in _QUALIFYING_PREPOSITIONS:
+        return []
+    rest = tokens[1:]
+    article = rest[:1] if rest[:1] and rest[0].lower() in _ARTICLES else []
+    phrase = _noun_phrase(rest[len(article):])
+    return [tokens[0], *article, *phrase] if phrase else []
 
 
 def _phrase_tokens(text: str) -> list[str]:
