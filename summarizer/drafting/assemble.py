@@ -215,15 +215,25 @@ def rank_numbers(table: results.Collected, prose: list[KeyNumber],
     shows the first MAX_KEY_NUMBERS and keeps the others, still ranked, for the editor to draw from. A
     prose claim of a value a table cell already gives ("16,464 APIs" in the abstract, "16464" in a table)
     is not listed again, nor one that repeats a table's or another claim's number in a rounder form ("16k+"
-    for "16,464", "80%" for a cell's "0.80")."""
+    for "16,464", "80%" for a cell's "0.80"), nor one quoting a decimal any results table prints (a row's
+    result, often a rival's: "its relatively low Accuracy of 83.77%")."""
     in_tables = {_value_key(number) for number in table.numbers}
+    cells = {canonical(n) for t in table.tables for row in t.rows for cell in row[1:] for n in numbers_in(cell)}
     precise = [n for number in [*table.numbers, *prose] for n in numbers_in(number.value)]
     prose = [number for number in prose
-             if _value_key(number) not in in_tables and not restates(number.value, precise)]
+             if _value_key(number) not in in_tables and not restates(number.value, precise)
+             and not _quotes_a_cell(number, cells)]
     lead = table.headline
     ranked = (lead[:LEADING_TABLE_NUMBERS] + prose[:LEADING_PROSE_NUMBERS] + lead[LEADING_TABLE_NUMBERS:]
               + _alternate(table.side, prose[LEADING_PROSE_NUMBERS:]) + table.detail + facts)
     return ranked[:MAX_KEY_NUMBERS], ranked[MAX_KEY_NUMBERS:]
+
+
+def _quotes_a_cell(number: KeyNumber, cells: set[str]) -> bool:
+    """Whether a prose claim is one decimal number ("83.77%", "0.7954") that a results table prints: the
+    claim reports that row, ours or a rival's. Whole numbers ("49 categories") agree with a cell by chance."""
+    found = numbers_in(number.value)
+    return len(found) == 1 and "." in found[0] and canonical(found[0]) in cells
 
 
 def _alternate(first: list[KeyNumber], second: list[KeyNumber]) -> list[KeyNumber]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.card import MAX_KEY_NUMBERS, KeyNumber
+from summarizer.card import MAX_KEY_NUMBERS, KeyNumber, ResultsTable
 from summarizer.drafting import assemble
 from summarizer.numbers.results import Collected
 
@@ -53,3 +53,13 @@ def test_ablation_findings_take_turns_with_the_further_claims_before_the_tables_
     prose = _numbers("results", ["11%", "12%", "13%", "14%", "15%", "16%"], page=1)
     shown, more = assemble.rank_numbers(table, prose, [])
     assert [k.value for k in shown + more] == ["1.5", "11%", "12%", "13%", "14%", "8.5", "15%", "9.5", "16%", "2.5"]
+
+
+def test_a_claim_quoting_a_decimal_of_a_results_table_is_not_listed_again() -> None:
+    shown_table = ResultsTable(caption="Table 2", columns=["Method", "Acc.", "Runs"],
+                               rows=[["Rival-A", "71.35", "36.0"], ["Zeta", "77.10", "12.0"]])
+    table = Collected(tables=[shown_table], headline=_numbers("table", ["77.10"]), detail=[])
+    prose = _numbers("results", ["71.35%", "36", "0.8125"], page=1)
+    shown, _ = assemble.rank_numbers(table, prose, [])
+    # the rival's 71.35 is its row's result; "36" is a whole number that agrees with a cell by chance
+    assert [k.value for k in shown] == ["77.10", "36", "0.8125"]
