@@ -531,10 +531,12 @@ def collect(
             mine = our_rows(chosen.table, anchor_words)
         picked.append((chosen.table, mine, False))  # the model's choice is the headline table
     cited = bool(picked) and cites_rivals(picked[0][0], picked[0][1])
-    # the chosen row's parts name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT";
-    # parts are split at hyphens, spaces, slashes and brackets
-    parts = {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", proposed or ""))
-             if len(squash(w)) >= _MIN_NAME_CHARS}
+    # the parts of our row in the chosen table name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT";
+    # parts are split at hyphens, spaces, slashes and brackets. Where the chosen table's row read as ours is
+    # not the model's, the model's (another table's "ReACT") names nothing; with none read, it is all we have
+    ours = picked[0][1] if picked else []
+    row = proposed if not ours or any(r.label == proposed for r in ours) else ours[-1].label
+    parts = {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", row)) if len(squash(w)) >= _MIN_NAME_CHARS}
     words = anchor_words | (parts - {"none"})
     for option in all_options:
         if len(picked) >= max_tables:

@@ -319,3 +319,16 @@ def test_an_ablation_printing_changes_to_the_model_compares_each_change_with_the
     rivals = ablation.model_copy(update={"rows": [ablation.rows[0], TableRow(label="Rival-A", cells=["50.5", "40.5"])]})
     lead, _ = results.table_numbers(rivals, results.our_rows(rivals, words), words)
     assert [(k.value, k.baseline) for k in lead] == [("62.5", "50.5")]
+
+
+def test_a_rivals_row_the_model_names_in_another_table_does_not_become_ours_there() -> None:
+    main = _table("Table 4: Main results.", [("GPT-Base", ["44.5"]), ("Zephyr-Search", ["61.5"])], 9, ["Average"])
+    strategies = _table("Table 3: Pass rate of search strategies.",
+                        [("Greedy", ["29.5"]), ("Greedy@N", ["39.5"]), ("Search", ["48.5"])], 8, ["Average"])
+    words = results.anchors("Zephyr")
+    opts = results.options([main, strategies], words, limit=6)
+    chosen = next(o for o in opts if o.table is main)
+    # the model chose the main table but named "Greedy" (a rival in the other table) as the authors' row
+    found = results.collect(chosen, "Greedy", opts, words, max_rows=12)
+    assert ("48.5", "39.5") in {(k.value, k.baseline) for k in found.numbers}  # "Search", from "Zephyr-Search"
+    assert not any(k.setting.startswith("Greedy") for k in found.numbers)
