@@ -331,4 +331,4 @@ def test_a_rivals_row_the_model_names_in_another_table_does_not_become_ours_ther
     # the model chose the main table but named "Greedy" (a rival in the other table) as the authors' row
     found = results.collect(chosen, "Greedy", opts, words, max_rows=12)
     assert ("48.5", "39.5") in {(k.value, k.baseline) for k in found.numbers}  # "Search", from "Zephyr-Search"
-    assert not any(k.setting.startswith("Greedy") for k in found.numbers)
+    assert not any((k.setting or "").startswith("Greedy") for k in found.numbers)
