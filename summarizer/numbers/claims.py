@@ -32,6 +32,7 @@ _COMPOUND_BONUS = 1.5  # ranges, ratios and sizes ("2.6 to 5.8", "9/14"): rarely
 _LARGE_NUMBER_BONUS = 1  # "3,451", "16000": large numbers are rarely labels
 _CUE_BONUS = 1  # a sentence saying "outperforms", "improves", "accuracy" is about results
 _SMALL_NUMBER_PENALTY = 2  # "two stages", "3 epochs": a lone digit is rarely the point
+_OTHERS_DATA_PENALTY = 2  # "DPG-Bench is a dataset consisting of 1065 prompts": a description, not a finding
 _CHANGE_BONUS = 2  # "from 7:3:10 to 5:1:4": a change the authors made or measured, with its baseline
 _SETUP_PENALTY = 3  # "1,000K training steps", "a batch size of 1,152": how it was trained, not what it found
 _LARGE_NUMBER = 1000  # from here on a plain integer counts as large (written "1,000" or "1000")
@@ -177,7 +178,8 @@ _CUE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # a training setting: a count of optimisation steps right after the value, or a hyperparameter's name right
-# before it ("500K steps", "5,000 steps of warm-up", "a total batch size of 1,152"); "256 sampling steps"
+# before it ("500K steps", "5,000 steps of warm-up", "a total batch size of 1,152", "a maximum sequence length
+# of 4096"); "256 sampling steps"
 # counts what inference costs and is not one
 _SETUP_AFTER = re.compile(
     r"""
@@ -188,12 +190,16 @@ _SETUP_AFTER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _SETUP_BEFORE = re.compile(
-    r"\b(?:batch\ size|learning\ rate|weight\ decay|warm-?up|dropout|momentum)[^.;]{0,15}$",
+    r"\b(?:batch\ size|learning\ rate|weight\ decay|warm-?up|dropout|momentum|sequence\ length)[^.;]{0,15}$",
     re.IGNORECASE | re.VERBOSE,
 )
 # a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's
 # baseline); the two values in the same form, so "from 2019 to 64 samples" is no change
 _CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?=(?:{_N})(?::(?:{_N}))*)")
+# a sentence describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances");
+# without "we" or "our" it describes someone else's data: an evaluation set, a corpus the model was fed
+_DESCRIBES_DATA = re.compile(r"\b(?:compris(?:es|ing)|consist(?:s|ing)\s+of|contain(?:s|ing))\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us|ours)\b", re.IGNORECASE)
 # a year of the 20th or 21st century: dates a thing, is not a claim
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # a sentence boundary: end punctuation, space, then a capital or an opening bracket
@@ -276,6 +282,8 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         score -= _SMALL_NUMBER_PENALTY  # "two stages", "3 epochs": rarely the point
     if _SETUP_AFTER.match(after) or _SETUP_BEFORE.search(before):
         score -= _SETUP_PENALTY
+    if _DESCRIBES_DATA.search(sentence) and not _FIRST_PERSON.search(sentence):
+        score -= _OTHERS_DATA_PENALTY
     return score
 
 

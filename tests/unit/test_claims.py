@@ -223,3 +223,16 @@ def test_a_change_from_one_value_to_another_is_a_claim_with_the_old_value_as_its
     assert found["68.9%"] == ("61.4%", "Recall")
     assert "6:2:9" not in found and "61.4%" not in found  # each is the other's baseline, not a claim of its own
     assert claims.in_text(text)[0].key_number().baseline == "6:2:9"
+
+
+def test_what_someone_elses_dataset_holds_ranks_below_the_papers_own_data() -> None:
+    text = ("The public corpus comprises approximately 3 billion documents from the web. "
+            "We add approximately 40 million samples of our own, and our set contains 7,215 scans.")
+    scores = {c.value: c.score for c in claims.in_text(text, weight=1.0)}
+    assert scores["3 billion"] < claims.MIN_SCORE <= min(scores["40 million"], scores["7,215"])
+
+
+def test_a_maximum_sequence_length_is_a_setting() -> None:
+    text = "We use the base model with a maximum supported sequence length of 6144 and reach 3,512 tokens per second."
+    scores = {c.value: c.score for c in claims.in_text(text, weight=1.0)}
+    assert scores.get("6144", 0.0) < claims.MIN_SCORE <= scores["3,512"]
