@@ -25,6 +25,9 @@ LEADING_TABLE_NUMBERS = 6
 LEADING_PROSE_NUMBERS = 4
 # a title whose part before the colon has at most this many words names the method ("ToolLLM: ...")
 SHORT_NAME_MAX_WORDS = 4
+# a title that is a model's report: its name, a few words ending in a coined one, then the kind of report
+_REPORT_TITLE = re.compile(
+    r"((?:\S+\s){0,2}\S*(?:[A-Z]\S*[A-Z0-9]|\d)\S*)\s+(?:Technical|Tech\.?|System|Model)\s+(?:Report|Card)\s*$")
 # the longest headline the model may give (drafting/extract.py): an answer this long was cut there
 HEADLINE_CUT_CHARS = 90
 # the passages shown beside a written field in the editor, and their length
@@ -249,12 +252,16 @@ def _value_key(number: KeyNumber) -> tuple[str, ...]:
 
 
 def short_name(title: str, text: str = "") -> str | None:
-    """The method's name when the title leads with one ("ToolLLM: Facilitating ..."), else None.
+    """The method's name when the title leads with one ("ToolLLM: Facilitating ...") or is its report
+    ("DeepSeek-V3 Technical Report"), else None.
 
     A title set in capitals ("TOOLLLM: ...") gives the name as the paper's text spells it most often
     ("ToolLLM"), when the text has it in mixed case.
     """
     head = title.split(":", 1)[0].strip()
+    report = _REPORT_TITLE.match(head)
+    if report is not None:  # "Zephyr-V3 Technical Report": the report names the model
+        return report.group(1)
     if ":" not in title or len(head.split()) > SHORT_NAME_MAX_WORDS:
         return None
     return (_printed_spelling(head, text) or head) if head.isupper() and text else head

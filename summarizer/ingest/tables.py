@@ -411,10 +411,29 @@ def _header(
         tokens = header_tokens(lines[i]) + tokens  # a two-line header (groups over sub-columns)
         return i, align_header(tokens, width, _elsewhere(lines, i, i + 2))
     columns = align_header(tokens, width, _elsewhere(lines, i, i + 1))
+    if len(set(columns)) < len(columns) and (above := _names_above(lines, i - 1, width, caption_line)) is not None:
+        return above  # "Architecture MoE MoE Dense" repeats itself: a row of properties under the names
     groups = _group_header(lines, i - 1, width, caption_line)
     if columns and groups:  # benchmarks above, metrics below: "MMBench SEED" over "Acc F1 Acc F1"
         return i - 1, [f"{groups[j * len(groups) // width]} {name}" for j, name in enumerate(columns)]
     return i, columns
+
+
+def _names_above(lines: list[str], i: int, width: int, caption_line: int | None) -> tuple[int, list[str]] | None:
+    """(header line, column names) from line `i` up, when it names `width` distinct columns: on one line, or
+    wrapped over two lines of `width` words each ("DeepSeek Qwen2.5" over "V2.5-0905 72B-Inst." ->
+    "DeepSeek V2.5-0905", "Qwen2.5 72B-Inst."); None when it does not."""
+    if i < 0 or i == caption_line or split_row(lines[i]) is not None:
+        return None
+    lower = header_tokens(lines[i])
+    if len(lower) == width and i - 1 >= 0 and i - 1 != caption_line and split_row(lines[i - 1]) is None:
+        upper = header_tokens(lines[i - 1])
+        if len(upper) >= width:
+            names = [f"{a}{b}" if a.endswith("-") else f"{a} {b}" for a, b in zip(upper[-width:], lower, strict=True)]
+            if len(set(names)) == width:
+                return i - 1, names
+    names = align_header(lower, width)
+    return (i, names) if names and len(set(names)) == width else None
 
 
 def _elsewhere(lines: list[str], start: int, stop: int) -> str:

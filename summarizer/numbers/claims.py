@@ -189,13 +189,15 @@ _SETUP_AFTER = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_SETUP_BEFORE = re.compile(
-    r"\b(?:batch\ size|learning\ rate|weight\ decay|warm-?up|dropout|momentum|sequence\ length)[^.;]{0,15}$",
-    re.IGNORECASE | re.VERBOSE,
-)
+_SETTING = r"\b(?:batch\ size|learning\ rate|weight\ decay|warm-?up|dropout|momentum|sequence\ length)"
+_SETUP_BEFORE = re.compile(_SETTING + r"[^.;]{0,15}$", re.IGNORECASE | re.VERBOSE)
+# a setting changed: "the batch size is gradually increased from 3072 to 15360" (its name further back)
+_SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VERBOSE)
+# "ranges from 10 to 20", "varying from 3 to 9": a span of values, not a change
+_NOT_A_SPAN = "".join(rf"(?<!{verb}\s)" for verb in ("range", "ranges", "ranging", "vary", "varies", "varying"))
 # a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's
 # baseline); the two values in the same form, so "from 2019 to 64 samples" is no change
-_CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?=(?:{_N})(?::(?:{_N}))*)")
+_CHANGE = re.compile(rf"{_NOT_A_SPAN}\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?=(?:{_N})(?::(?:{_N}))*)")
 # a sentence describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances");
 # without "we" or "our" it describes someone else's data: an evaluation set, a corpus the model was fed
 _DESCRIBES_DATA = re.compile(r"\b(?:compris(?:es|ing)|consist(?:s|ing)\s+of|contain(?:s|ing))\b", re.IGNORECASE)
@@ -311,20 +313,24 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
         changes = {m.start("old"): m for m in _CHANGE.finditer(sentence)}  # "from 71.2% to 75.8%"
         for match in _VALUE.finditer(sentence):
             start, end = match.span()
-            if start in changes:
+            change = changes.get(start)
+            if change is not None and end <= change.end():
                 continue  # the value changed from: the next value's baseline
+            if change is not None:
+                start = change.end()  # "from 2048 to 12288 tokens" read as a range: its new value alone
+            else:
+                change = next((m for m in changes.values() if m.end() == start), None)
             before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
-            change = next((m for m in changes.values() if m.end() == start), None)
             if change is not None:
                 before = sentence[max(0, change.start() - _BEFORE_CHARS):change.start()]
-            score = _score(match.group(), before, after, sentence)
+            score = _score(sentence[start:end], before, after, sentence)
             if score is None:
                 continue
-            if change is not None:
-                score += _CHANGE_BONUS
+            if change is not None:  # a change found, but a batch size raised is still a setting
+                score += -_SETUP_PENALTY if _SETTING_CHANGED.search(before) else _CHANGE_BONUS
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
             unit = _RELATIVE.match(after) or _SCALE.match(after)
-            value = match.group() + unit.group(0).rstrip() if unit else match.group()
+            value = sentence[start:end] + unit.group(0).rstrip() if unit else sentence[start:end]
             metric = label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value,
                            changed=change is not None)
             if (p_value := _P_VALUE.search(before)) is not None:

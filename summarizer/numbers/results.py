@@ -58,8 +58,10 @@ _RESULTS = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# the headline comparison says so: "Main results", "Comparison with state-of-the-art methods"
-_HEADLINE = re.compile(r"\bmain\b|state[-\ ]of[-\ ]the[-\ ]art|\bsota\b|compar\w*\ with", re.IGNORECASE)
+# the headline comparison says so: "Main results", "Comparison with state-of-the-art methods", "Comparison
+# between X and other models"
+_HEADLINE = re.compile(r"\bmain\b|state[-\ ]of[-\ ]the[-\ ]art|\bsota\b|compar\w*\ (?:with|between|among|against)",
+                       re.IGNORECASE)
 # side tables: results, but rarely the headline ones (ablations, analyses, distillation or continual-learning
 # set-ups, supplementary and per-class breakdowns)
 _SIDE = re.compile(
@@ -527,8 +529,8 @@ def collect(
             mine = by_name  # the paper's name points elsewhere: the model took a rival or a predecessor
         elif named is not None:
             mine = family(chosen.table, named)  # the model's row and its other sizes ("-7B" -> "-1B")
-        else:
-            mine = our_rows(chosen.table, anchor_words)
+        else:  # the model's row is not in its table: the paper's own name, else every distinctive word
+            mine = by_name or our_rows(chosen.table, anchor_words)
         picked.append((chosen.table, mine, False))  # the model's choice is the headline table
     cited = bool(picked) and cites_rivals(picked[0][0], picked[0][1])
     # the parts of our row in the chosen table name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT";
@@ -545,7 +547,7 @@ def collect(
             continue
         if results_score(option.table, words) < _OTHER_TABLE_MIN_SCORE:
             continue
-        mine = our_rows(option.table, words)
+        mine = our_rows(option.table, set(name_words)) or our_rows(option.table, words)  # the paper's name first
         if mine:
             # where the headline table cites the rivals it compares with, a table of uncited rows compares
             # the authors' own variants: an ablation, whatever its caption says

@@ -223,6 +223,9 @@ def test_a_change_from_one_value_to_another_is_a_claim_with_the_old_value_as_its
     assert found["68.9%"] == ("61.4%", "Recall")
     assert "6:2:9" not in found and "61.4%" not in found  # each is the other's baseline, not a claim of its own
     assert claims.in_text(text)[0].key_number().baseline == "6:2:9"
+    # a span of values is no change
+    spans = claims.in_text("The sizes of our sets range from 2,048 to 12,288 images.")
+    assert [(c.value, c.baseline) for c in spans] == [("2,048 to 12,288", None)]
 
 
 def test_what_someone_elses_dataset_holds_ranks_below_the_papers_own_data() -> None:
@@ -236,3 +239,11 @@ def test_a_maximum_sequence_length_is_a_setting() -> None:
     text = "We use the base model with a maximum supported sequence length of 6144 and reach 3,512 tokens per second."
     scores = {c.value: c.score for c in claims.in_text(text, weight=1.0)}
     assert scores.get("6144", 0.0) < claims.MIN_SCORE <= scores["3,512"]
+
+
+def test_a_setting_changed_during_training_is_still_a_setting() -> None:
+    text = "The batch size is gradually increased from 2048 to 12288 over the first 300B tokens of training."
+    assert all(c.score < claims.MIN_SCORE for c in claims.in_text(text, weight=1.0) if c.value == "12288")
+    measured = "Our decoder's throughput is raised from 2048 to 12288 tokens per second on one GPU."
+    assert any(c.value == "12288" and c.baseline == "2048" and c.score >= claims.MIN_SCORE
+               for c in claims.in_text(measured, weight=1.0))

@@ -14,6 +14,14 @@ def test_the_short_name_is_the_title_head_spelled_as_the_paper_spells_it() -> No
     assert short_name("ZEPHYR: FAST WIDGETS FOR EVERYONE", "ZEPHYR only in capitals") == "ZEPHYR"
 
 
+def test_a_models_report_is_named_by_the_model() -> None:
+    assert short_name("Zephyr-X2 Technical Report") == "Zephyr-X2"
+    assert short_name("Widgetron 4 Model Card") == "Widgetron 4"
+    assert short_name("Zephyr-X2 Technical Report: Small Widgets at Scale") == "Zephyr-X2"
+    assert short_name("Our Technical Report") is None  # no coined name in front
+    assert short_name("A Technical Report on Widgets") is None
+
+
 def test_the_tagline_drops_a_repeated_name_or_title_and_ends_at_a_whole_word() -> None:
     title = "Zephyr: Fast Widgets for Everyone"
     assert tagline("Widgets at the speed of light", "Zephyr", title) == "Widgets at the speed of light"

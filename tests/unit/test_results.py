@@ -332,3 +332,17 @@ def test_a_rivals_row_the_model_names_in_another_table_does_not_become_ours_ther
     found = results.collect(chosen, "Greedy", opts, words, max_rows=12)
     assert ("48.5", "39.5") in {(k.value, k.baseline) for k in found.numbers}  # "Search", from "Zephyr-Search"
     assert not any((k.setting or "").startswith("Greedy") for k in found.numbers)
+
+
+def test_the_papers_own_name_finds_its_row_where_other_distinctive_words_name_earlier_versions_too() -> None:
+    chat = _table("Table 6: Comparison between Zephyr-V3 and other chat models.", [
+        ("Zephyr V2-0506", ["78.5"]), ("Zephyr V2.5-0905", ["80.5"]), ("Rival-72B", ["85.5"]), ("Zephyr V3", ["88.5"]),
+    ], 9, ["MMLU"])
+    arena = _table("Table 7: Open-ended evaluations.", [("Zephyr-V2.5-0905", ["76.5"]), ("Zephyr-V3", ["85.5"])],
+                   10, ["Arena-Hard"])
+    words = results.anchors("Zephyr-V3", None, "Zephyr-V3 builds on Zephyr-V2 and ZephyrMoE.")
+    opts = results.options([arena, chat], words, limit=6)
+    chosen = next(o for o in opts if o.table is arena)
+    # the model named a row of another table: the paper's name finds ours here and in the other table
+    found = results.collect(chosen, "Rival-72B", opts, words, max_rows=12, name_words=results.anchors("Zephyr-V3"))
+    assert {k.setting for k in found.numbers} == {"Zephyr-V3", "Zephyr V3"}

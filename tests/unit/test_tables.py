@@ -210,3 +210,13 @@ def test_group_names_of_several_words_are_split_as_the_rest_of_the_page_prints_t
     # names the page never prints cannot be told apart: the sub-columns alone, as before
     unnamed = _table_on(["Table 4: Retrieval on short and long queries.", lines[1], *rows])
     assert unnamed.columns == ["MRR", "R@5", "R@10", "MRR", "R@5", "R@10"]
+
+
+def test_a_row_of_properties_under_names_wrapped_over_two_lines_is_not_the_header() -> None:
+    lines = ["Benchmark (Metric)", "Zephyr Zephyr Widget-7B Gizmo- Zephyr", "V1-0101 V2-0202 Inst. Pro-33 Z3",
+             "Architecture MoE MoE Dense Dense MoE", "# Params 21B 21B 7B 33B 37B",
+             "AlphaQA (EM) 78.2 80.6 85.3 88.6 88.5", "BetaQA (F1) 77.9 80.3 85.6 86.2 89.1",
+             "Table 6 | Comparison between Zephyr-Z3 and other models."]
+    table = _table_on(lines)
+    assert table.columns == ["Zephyr V1-0101", "Zephyr V2-0202", "Widget-7B Inst.", "Gizmo-Pro-33", "Zephyr Z3"]
+    assert [r.label for r in table.rows] == ["# Params", "AlphaQA (EM)", "BetaQA (F1)"]
