@@ -474,13 +474,13 @@ def predecessor(row: TableRow, rivals: list[TableRow]) -> TableRow | None:
 
 def comparable(row: TableRow, rivals: list[TableRow], sizes: dict[int, float]) -> list[TableRow]:
     """The rivals a fair comparison uses: those at most `_COMPARABLE_SIZE` times our row's size, when the
-    table gives sizes and at least one rival is that small ("1.3B" against "1.3B" and "1.8B", not "7B");
-    else all of them."""
+    table gives sizes and at least one rival is that small ("1.3B" against "1.3B" and "1.8B", not "7B"), and
+    those whose size it does not give (a closed model's "-" is not known to be larger); else all of them."""
     ours = sizes.get(id(row))
     if ours is None:
         return rivals
     fair = [r for r in rivals if id(r) in sizes and sizes[id(r)] <= _COMPARABLE_SIZE * ours]
-    return fair or rivals
+    return fair + [r for r in rivals if id(r) not in sizes] if fair else rivals
 
 
 def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str] | None:

@@ -228,6 +228,12 @@ def test_the_baseline_is_the_strongest_rival_of_comparable_size_when_the_table_g
     opts = results.options([alone], set(), limit=6)
     numbers = results.collect(opts[0], "Zeta (ours)", opts, results.anchors("Zeta", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("77.4", "88.0")]
+    # a closed model of undisclosed size ("-") is not known to be larger: it stays in the fair comparison
+    closed = table.model_copy(update={"rows": [*table.rows[:-1], TableRow(label="Closed-VL", cells=["-", "82.5"]),
+                                               table.rows[-1]]})
+    opts = results.options([closed], set(), limit=6)
+    numbers = results.collect(opts[0], "Zeta (ours)", opts, results.anchors("Zeta", "x"), max_rows=12).numbers
+    assert [(k.value, k.baseline) for k in numbers] == [("77.4", "82.5")]
 
 
 def test_the_baseline_is_the_authors_earlier_model_when_the_table_has_it() -> None:
