@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from summarizer.card import KeyNumber
 from summarizer.card import Section as CardSection
 from summarizer.document import Document, SectionKind
-from summarizer.numbers.normalise import PaperNumbers, canonical, normalize_text, paper_numbers
+from summarizer.numbers.normalise import PaperNumbers, canonical, magnitude, normalize_text, paper_numbers
 
 __all__ = ["Claim", "find", "from_abstract", "in_text", "key_numbers"]
 
@@ -461,7 +461,9 @@ def _best(candidates: list[Claim], min_score: float = MIN_SCORE) -> list[Claim]:
     """Claims scoring at least `min_score`, each value once (its best-scoring mention), best first."""
     best: dict[str, Claim] = {}
     for claim in candidates:
-        key = "|".join(canonical(n) for n in _numbers(claim.value)) or claim.value.casefold()
+        scaled = magnitude(claim.value)  # "2664K" and "2.664M" are one value
+        key = (f"{scaled:g}" if scaled is not None
+               else "|".join(canonical(n) for n in _numbers(claim.value)) or claim.value.casefold())
         if claim.score >= min_score and (key not in best or claim.score > best[key].score):
             best[key] = claim
     return sorted(best.values(), key=lambda c: (-c.score, c.position))

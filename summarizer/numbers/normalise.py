@@ -83,6 +83,14 @@ def _canonical_normalized(number: str) -> str:
     return n
 
 
+def magnitude(value: str) -> float | None:
+    """The number a scaled value stands for ("2664K" and "2.664M" -> 2664000.0), else None."""
+    found = _ROUNDED.match(normalize_text(value).strip())
+    if found is None or (found.group("scale") or "%") == "%":
+        return None
+    return float(found.group("digits").replace(",", "")) * _ROUNDING_SCALES[found.group("scale")[0].lower()]
+
+
 def restates(value: str, precise: Sequence[str]) -> bool:
     """Whether a value repeats one of the `precise` numbers in a rounder form: as a share of the same
     fraction ("80%" for "0.80") or rounded to its scale ("16k+" or "16 thousand" for "16,464", "1.5M" for

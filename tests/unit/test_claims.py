@@ -247,3 +247,10 @@ def test_a_setting_changed_during_training_is_still_a_setting() -> None:
     measured = "Our decoder's throughput is raised from 2048 to 12288 tokens per second on one GPU."
     assert any(c.value == "12288" and c.baseline == "2048" and c.score >= claims.MIN_SCORE
                for c in claims.in_text(measured, weight=1.0))
+
+
+def test_one_value_in_two_scales_is_kept_once() -> None:
+    doc = _doc(("abstract", 1, "Training costs only 3.125M GPU hours and beats every rival by 12.5%."),
+               ("introduction", 1, "Our pre-training stage is completed in 3125K GPU hours on our cluster."))
+    values = _values(claims.find(doc))
+    assert "3.125M" in values and "3125K" not in values  # the abstract's mention scores best
