@@ -90,6 +90,10 @@ _LOWER_BETTER = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# a measure a caption names: what a summary column of its table averages ("Pass rate of ...")
+_CAPTION_MEASURE = re.compile(
+    r"\b(?:pass|win|success|error)\ rate|\baccuracy\b|\bF1\b|\bFID\b|\bBLEU\b|\bROUGE(?:-\w+)?|\bNDCG\b|\bmAP\b"
+    r"|\bIoU\b|\bPSNR\b|\bSSIM\b|\bperplexity\b|\bAUC\b|\blatency\b|\bthroughput\b", re.IGNORECASE)
 # a column summing up the others: the figure a reader quotes first ("Overall", "Average", "Avg.", "Mean")
 _SUMMARY_COLUMN = re.compile(r"\b(?:overall|average|avg|mean|total|all)\b", re.IGNORECASE)
 # a column describing the compared systems rather than measuring them: their size, data, date or kind
@@ -364,9 +368,15 @@ def benchmark(caption: str, exclude: Collection[str] = ()) -> str | None:
     return None
 
 
-def metric_label(column: str, bench: str | None) -> str:
-    """A key number's label: the column's name under the benchmark the caption names ("DPG-Bench Overall")."""
+def metric_label(column: str, bench: str | None, caption: str = "") -> str:
+    """A key number's label: the column's name under the benchmark the caption names ("DPG-Bench Overall"); a
+    column that only sums up ("Average") says what it averages when the caption names a measure ("Pass rate
+    of reasoning strategies" -> "Pass rate average")."""
     name = column.strip(_ARROW_MARKS) or column
+    measure = _CAPTION_MEASURE.search(caption)
+    if measure is not None and _SUMMARY_COLUMN.fullmatch(name.strip(" .")):
+        name = f"{measure.group(0)} {name.lower()}"
+        name = name[:1].upper() + name[1:]
     return f"{bench} {name}" if bench and squash(bench) not in squash(name) else name
 
 
@@ -418,7 +428,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
                     else _best([(r.label, r.cells[i]) for r in fair], lower_better=lower_better))
         versus = f"{row.label} vs {baseline[0]}" if baseline else row.label
         numbers.append(KeyNumber(
-            metric=metric_label(columns[i], bench), setting=row.label, value=row.cells[i],
+            metric=metric_label(columns[i], bench, table.caption), setting=row.label, value=row.cells[i],
             baseline=baseline[1] if baseline else None,
             context=f"{versus}; {table.caption}"[:_CONTEXT_CHARS] if table.caption else versus,
             section="table", page=table.page,
@@ -450,7 +460,8 @@ def _variant_numbers(table: Table, ours: TableRow, changes: list[TableRow], colu
             full = ours.cells[i] if i < len(ours.cells) and numbers_in(ours.cells[i]) else None
             versus = f"{row.label} vs {ours.label}" if full else row.label
             numbers.append(KeyNumber(
-                metric=metric_label(names[i], bench), setting=row.label, value=row.cells[i], baseline=full,
+                metric=metric_label(names[i], bench, table.caption), setting=row.label, value=row.cells[i],
+                baseline=full,
                 context=f"{versus}; {table.caption}"[:_CONTEXT_CHARS] if table.caption else versus,
                 section="table", page=table.page,
             ))

@@ -148,6 +148,9 @@ def test_a_caption_names_its_benchmark_but_not_the_authors_method() -> None:
     assert results.benchmark("Table 8: Scores of GPT-4o and Zeta-Gen.", ["GPT-4o-0513", "Zeta-Gen"]) is None
     assert results.metric_label("Overall\u2191", "OmniBench") == "OmniBench Overall"
     assert results.metric_label("OmniBench Acc", "OmniBench") == "OmniBench Acc"
+    # a column that only sums up says what it averages when the caption names a measure
+    assert results.metric_label("Average", None, "Table 3: Pass rate of three search strategies.") == "Pass rate average"
+    assert results.metric_label("Average", None, "Table 3: Three search strategies.") == "Average"
 
 
 def test_a_table_printing_methods_as_columns_is_read_with_methods_as_rows() -> None:
