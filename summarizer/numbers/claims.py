@@ -47,6 +47,7 @@ _WORD_COUNT_MIN_SCORE = 1.0  # its counted bonus less the small number's penalty
 _BEFORE_CHARS = 80  # enough for "the size of the codebook is" and a pointer or "p <" right before
 _AFTER_CHARS = 60  # enough for a unit and the few words naming what was measured
 _SIZE_BEFORE_CHARS = 60  # the quantity's name must be close: farther words belong to another clause
+_ASIDE_TOKENS = 4  # an aside in brackets inside a noun phrase: "A100 (80GB) GPUs"
 _METRIC_WORDS = 6  # the words after (or before) a value that name its metric: more is a whole clause
 _CONTEXT_CHARS = 240  # the sentence quoted with a key number, cut to a card's line
 
@@ -410,6 +411,11 @@ def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:
             phrase += [word, tokens[i + 1]]
             i += 2
             continue
+        if phrase and word == "(" and ")" in tokens[i + 1:i + 1 + _ASIDE_TOKENS]:
+            close = tokens.index(")", i + 1)
+            if close + 1 < len(tokens) and re.match(r"[A-Za-z]", tokens[close + 1]):
+                i = close + 1  # an aside inside the phrase: "48 A100 (80GB) GPUs" -> "A100 GPUs"
+                continue
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         if (word.lower() in ("and", "or") and len(phrase) == 1 and phrase[0].islower() and not phrase[0].endswith("s")
                 and re.match(r"[a-z]", following) and not _PHRASE_STOP.fullmatch(following)):

@@ -144,6 +144,8 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
      "samples of curated aerial imagery"),
     ("Our forecast lands 3.1 to 4.4× closer to the true trend than every baseline does.", "3.1 to 4.4×",
      "closer to the true trend"),
+    # an aside in brackets inside the phrase is left out
+    ("The large model is trained on 24 H100 (94GB) GPUs for a week.", "24", "H100 GPUs"),
 ])
 def test_a_claim_is_labelled_with_a_short_noun_phrase_not_a_window_of_words(text: str, value: str, label: str) -> None:
     found = {c.value: c.metric for c in claims.in_text(text)}
