@@ -17,7 +17,7 @@ from typing import Any
 
 from summarizer.card import Card
 from summarizer.numbers.grounding import PROSE_FIELDS
-from summarizer.numbers.normalise import PaperNumbers, canonical, normalize_text, numbers_in
+from summarizer.numbers.normalise import NUMBER_WORDS, PaperNumbers, canonical, normalize_text, numbers_in
 
 Score = float | bool | None
 CardLike = Card | Mapping[str, Any]
@@ -160,9 +160,7 @@ _HEDGES = frozenset({
     "about", "approximately", "around", "roughly", "nearly", "almost", "over", "under", "above", "below",
     "up", "to", "more", "less", "than", "fewer", "at", "least", "most", "by", "only",
 })
-_NUMBER_WORDS = {word: str(n) for n, word in enumerate((
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-))}
+_NUMBER_WORDS = {word: str(n) for n, word in enumerate(NUMBER_WORDS)}
 _PERCENT = re.compile(r"%|\bper ?cent\b")
 _FACTOR = re.compile(r"\d\s*(?:×|x\b)|\btimes\b|\bfold\b")
 _POINTS = re.compile(r"\bpp\b|\bpercentage points?\b|\bpoints?\b")

@@ -495,7 +495,7 @@ def align_header(tokens: list[str], width: int, elsewhere: str = "") -> list[str
         if all(tail[i] == tail[i % k] for i in range(width)):
             # group names over repeated sub-columns ("I1-Inst." over "Pass Win"), perhaps after one label
             # header; names of several words ("API Retriever (ours)") are split as the page's text says them
-            groups = group_names(tokens[:-width], repeats, elsewhere)
+            groups = _group_names(tokens[:-width], repeats, elsewhere)
             return [f"{groups[i // k]} {tail[i]}" for i in range(width)] if groups else tail
     if width > 1 and len(set(tail)) == 1:
         return []  # "Constant Constant Constant": a row of words, not a header
@@ -504,14 +504,14 @@ def align_header(tokens: list[str], width: int, elsewhere: str = "") -> list[str
     return tail if extra <= MAX_EXTRA_HEADER_TOKENS or names_look_like_columns else []
 
 
-def group_names(tokens: list[str], repeats: int, elsewhere: str = "") -> list[str] | None:
+def _group_names(tokens: list[str], repeats: int, elsewhere: str = "") -> list[str] | None:
     """The `repeats` names of column groups in the header tokens before the sub-columns, perhaps after the
     label column's own header ("Model I1-Inst. I2-Cat. ..."), or None when they cannot be told apart.
 
     With more tokens than groups, a name has several words ("Instruction API Retriever (ours) BM25 Ada
-    Embedding"): of the ways to join the tokens into names, the one whose names the rest of the page prints
-    (`elsewhere`) covers most words, with the label's header first when that ties ("API Retriever", "BM25",
-    "Ada Embedding").
+    Embedding"): the tokens are joined into names the way every name is one the rest of the page prints
+    (`elsewhere`, a plural counting: "Ada Embeddings"), trying first the ways that leave the label column's
+    header out ("API Retriever", "BM25", "Ada Embedding"); None when no way does.
     """
     if len(tokens) in (repeats, repeats + 1):
         return tokens[-repeats:]
@@ -519,18 +519,14 @@ def group_names(tokens: list[str], repeats: int, elsewhere: str = "") -> list[st
         return None
     page = " ".join(elsewhere.split()).casefold()
 
-    def printed(name: str) -> int:
+    def printed(name: str) -> bool:
         words = _OURS_MARK.sub("", name).split()
-        return len(words) if words and re.search(r"(?<!\w)" + re.escape(" ".join(words).casefold()), page) else 0
+        return bool(words) and re.search(rf"(?<!\w){re.escape(' '.join(words).casefold())}s?(?!\w)", page) is not None
 
-    best: tuple[int, int] | None = None
-    found: list[str] | None = None
     for skip in (1, 0):  # the label column's header, then none
         names = tokens[skip:]
         for cuts in combinations(range(1, len(names)), repeats - 1):
-            bounds = (0, *cuts, len(names))
-            joined = [" ".join(names[a:b]) for a, b in pairwise(bounds)]
-            key = (sum(printed(name) for name in joined), skip)
-            if all(printed(name) for name in joined) and (best is None or key > best):
-                best, found = key, joined
-    return found
+            joined = [" ".join(names[a:b]) for a, b in pairwise((0, *cuts, len(names)))]
+            if all(printed(name) for name in joined):
+                return joined
+    return None

@@ -16,7 +16,14 @@ from dataclasses import dataclass, replace
 from summarizer.card import KeyNumber
 from summarizer.card import Section as CardSection
 from summarizer.document import Document, SectionKind
-from summarizer.numbers.normalise import PaperNumbers, canonical, magnitude, normalize_text, paper_numbers
+from summarizer.numbers.normalise import (
+    NUMBER_WORDS,
+    PaperNumbers,
+    canonical,
+    magnitude,
+    normalize_text,
+    paper_numbers,
+)
 
 __all__ = ["Claim", "find", "from_abstract", "in_text", "key_numbers"]
 
@@ -63,8 +70,7 @@ _ABSTRACT_LIMIT = 8  # an abstract alone quotes fewer numbers
 # one number: with thousands separators ("16,384", "1,234.5") or without ("75.8", "2019")
 _N = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # a count written as a word (what a short paper quotes: "the three most popular packages", "Two papers")
-_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-_NUMBER_WORD = r"\b(?i:" + "|".join(_NUMBER_WORDS) + r")\b"
+_NUMBER_WORD = r"\b(?i:" + "|".join(NUMBER_WORDS[1:]) + r")\b"  # not "zero", as in "zero-shot"
 # one value as a reader quotes it: an interval, a size, a ratio, a range or a fraction, or a number
 _VALUE = re.compile(
     rf"""
@@ -194,13 +200,13 @@ _SETTING = r"\b(?:batch\ size|learning\ rate|weight\ decay|warm-?up|dropout|mome
 _SETUP_BEFORE = re.compile(_SETTING + r"[^.;]{0,15}$", re.IGNORECASE | re.VERBOSE)
 # a setting changed: "the batch size is gradually increased from 3072 to 15360" (its name further back)
 _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VERBOSE)
-# "ranges from 10 to 20", "varying from 3 to 9": a span of values, not a change
-_NOT_A_SPAN = "".join(rf"(?<!{verb}\s)" for verb in ("range", "ranges", "ranging", "vary", "varies", "varying"))
 # a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's
-# baseline); the two values in the same form, so "from 2019 to 64 samples" is no change
-_CHANGE = re.compile(rf"{_NOT_A_SPAN}\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?=(?:{_N})(?::(?:{_N}))*)")
-# a sentence describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances");
-# without "we" or "our" it describes someone else's data: an evaluation set, a corpus the model was fed
+# baseline): both values in one form, a ratio to a ratio, a share to a share (`_changes`)
+_CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?P<new>(?:{_N})(?::(?:{_N}))*%?)")
+# "ranges from 10 to 20", "varying from 3 to 9", "a scale from 1 to 5": a span of values, not a change
+_SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
+# a clause describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances"); in a
+# sentence without "we" or "our" it describes someone else's data: an evaluation set, a corpus the model was fed
 _DESCRIBES_DATA = re.compile(r"\b(?:compris(?:es|ing)|consist(?:s|ing)\s+of|contain(?:s|ing))\b", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|ours)\b", re.IGNORECASE)
 # a year of the 20th or 21st century: dates a thing, is not a claim
@@ -258,7 +264,8 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     if before[-1:].isalpha() or re.search(r"\w-$", before) or glued_after:
         return None  # part of a name: GPT-4, A100, 3D
     if value.isalpha():  # a count in words, of counted things ("three packages", not "one of"): see `find`
-        return _COUNTED_BONUS - _SMALL_NUMBER_PENALTY if _COUNTED.match(after) else None
+        counted = _COUNTED.match(after) and not re.match(r"\s?of\b", after)
+        return _COUNTED_BONUS - _SMALL_NUMBER_PENALTY if counted else None
     if re.fullmatch(r"\d", value) and before.endswith("(") and after.startswith(")"):
         return None  # an enumeration: "(1) learn a shared representation"
     compound = value.startswith("[") or not re.fullmatch(_N, value)
@@ -285,7 +292,7 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         score -= _SMALL_NUMBER_PENALTY  # "two stages", "3 epochs": rarely the point
     if _SETUP_AFTER.match(after) or _SETUP_BEFORE.search(before):
         score -= _SETUP_PENALTY
-    if _DESCRIBES_DATA.search(sentence) and not _FIRST_PERSON.search(sentence):
+    if _DESCRIBES_DATA.search(before) and not _FIRST_PERSON.search(sentence):
         score -= _OTHERS_DATA_PENALTY
     return score
 
@@ -311,16 +318,16 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
     for sentence in _SENTENCE.split(normalize_text(text)):
         if not _prose(sentence):
             continue
-        changes = {m.start("old"): m for m in _CHANGE.finditer(sentence)}  # "from 71.2% to 75.8%"
+        changes = _changes(sentence)
         for match in _VALUE.finditer(sentence):
             start, end = match.span()
             change = changes.get(start)
-            if change is not None and end <= change.end():
+            if change is not None and end <= change.start("new"):
                 continue  # the value changed from: the next value's baseline
             if change is not None:
-                start = change.end()  # "from 2048 to 12288 tokens" read as a range: its new value alone
+                start = change.start("new")  # "from 2048 to 12288 tokens" read as a range: its new value alone
             else:
-                change = next((m for m in changes.values() if m.end() == start), None)
+                change = next((m for m in changes.values() if m.start("new") == start), None)
             before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
             if change is not None:
                 before = sentence[max(0, change.start() - _BEFORE_CHARS):change.start()]
@@ -342,6 +349,19 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
                                page=page, section=section, score=score + weight,
                                position=position + len(found),
                                baseline=change.group("old") if change is not None else None))
+    return found
+
+
+def _changes(sentence: str) -> dict[int, re.Match[str]]:
+    """The changes "from X to Y" of a sentence by where X starts: both values in one form (a ratio, a share or a
+    number), and no span of values ("ranges from 10 to 20"). A year changed to a year is a period, which
+    `_score` skips ("from 2019 to 2021")."""
+    found: dict[int, re.Match[str]] = {}
+    for match in _CHANGE.finditer(sentence):
+        old, new = match.group("old"), match.group("new")
+        same_form = (":" in old) == (":" in new) and old.endswith("%") == new.endswith("%")
+        if same_form and not _SPAN_BEFORE.search(sentence[:match.start()]):
+            found[match.start("old")] = match
     return found
 
 
@@ -468,7 +488,7 @@ def _best(candidates: list[Claim], min_score: float = MIN_SCORE) -> list[Claim]:
     best: dict[str, Claim] = {}
     for claim in candidates:
         scaled = magnitude(claim.value)  # "2664K" and "2.664M" are one value
-        key = (f"{scaled:g}" if scaled is not None
+        key = (f"{scaled:.3f}" if scaled is not None
                else "|".join(canonical(n) for n in _numbers(claim.value)) or claim.value.casefold())
         if claim.score >= min_score and (key not in best or claim.score > best[key].score):
             best[key] = claim
@@ -483,7 +503,8 @@ def key_numbers(doc: Document, abstract: str | None = None,
 
 def from_abstract(abstract: str, limit: int = _ABSTRACT_LIMIT) -> list[KeyNumber]:
     """The best `limit` claims of an abstract alone (no pages: what a listing gives before the PDF)."""
-    found = _selected(in_text(abstract, weight=_SECTION_WEIGHT["abstract"]))
+    found = _best([claim for claim in in_text(abstract, weight=_SECTION_WEIGHT["abstract"])
+                   if not claim.value.isalpha()])  # an abstract is no short paper: no counts in words
     return [claim.key_number() for claim in found[:limit]]
 
 

@@ -31,7 +31,11 @@ NUMBER = re.compile(r"""
 # a value with its scale: "80%", "16k+", "16 thousand", "1.5M", "90 million" (what `restates` compares)
 _ROUNDED = re.compile(r"(?P<digits>\d[\d,]*(?:\.\d+)?)\s?(?P<scale>%|k\b|K\b|M\b|B\b|thousand|million|billion)?",
                       re.IGNORECASE)
-_ROUNDING_SCALES = {"k": 1e3, "t": 1e3, "m": 1e6, "b": 1e9}  # by the scale's first letter ("thousand": t)
+# what a scale multiplies by, by its first letter: "7B", "35M", "16k", "thousand", "million", "billion"
+SCALES = {"k": 1e3, "t": 1e3, "m": 1e6, "b": 1e9}
+# counts written as words, by their value
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve")
 _SAME_SHARE = 1e-6  # "80%" and "0.80" are one share: equal up to float rounding
 # a "-" after a number and a space joins two numbers ("10 - 20"), it does not sign the second
 _OPERAND_BEFORE = re.compile(r"[\d%] $")
@@ -88,7 +92,7 @@ def magnitude(value: str) -> float | None:
     found = _ROUNDED.match(normalize_text(value).strip())
     if found is None or (found.group("scale") or "%") == "%":
         return None
-    return float(found.group("digits").replace(",", "")) * _ROUNDING_SCALES[found.group("scale")[0].lower()]
+    return float(found.group("digits").replace(",", "")) * SCALES[found.group("scale")[0].lower()]
 
 
 def restates(value: str, precise: Sequence[str]) -> bool:
@@ -100,12 +104,12 @@ def restates(value: str, precise: Sequence[str]) -> bool:
         return False
     digits, scale = found.group("digits").replace(",", ""), found.group("scale").lower()
     shown = float(digits)
-    factor = _ROUNDING_SCALES.get(scale[0], 1.0)
+    factor = SCALES.get(scale[0], 1.0)
     unit = factor * 10 ** -len(digits.partition(".")[2])  # "16k": a thousand; "1.5M": a hundred thousand
     for number in precise:
         other = float(canonical(number))
-        if scale == "%" and abs(shown - 100 * other) < _SAME_SHARE:
-            return True
+        if scale == "%" and "." in number and other <= 1 and abs(shown - 100 * other) < _SAME_SHARE:
+            return True  # a fraction printed as a decimal: "0.80"
         if scale != "%" and shown * factor - unit / 2 <= other < shown * factor + unit:
             return True
     return False

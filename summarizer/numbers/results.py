@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from summarizer.card import KeyNumber, ResultsTable
 from summarizer.document import Table, TableRow
-from summarizer.numbers.normalise import numbers_in
+from summarizer.numbers.normalise import SCALES, numbers_in
 
 # How much a table looks like a results table (added to the share of its cells that hold numbers)
 _RESULTS_CAPTION_BONUS = 2  # a caption saying results, comparison, a metric: what the card wants most
@@ -59,9 +59,11 @@ _RESULTS = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # the headline comparison says so: "Main results", "Comparison with state-of-the-art methods", "Comparison
-# between X and other models"
-_HEADLINE = re.compile(r"\bmain\b|state[-\ ]of[-\ ]the[-\ ]art|\bsota\b|compar\w*\ (?:with|between|among|against)",
-                       re.IGNORECASE)
+# between X and other representative models" (not "Comparison between loss functions": an ablation)
+_HEADLINE = re.compile(
+    r"\bmain\b|state[-\ ]of[-\ ]the[-\ ]art|\bsota\b|compar\w*\ with"
+    r"|compar\w*\ (?:between|among)\ .+\ and\ (?:other|existing|prior|previous|representative|leading)",
+    re.IGNORECASE)
 # side tables: results, but rarely the headline ones (ablations, analyses, distillation or continual-learning
 # set-ups, supplementary and per-class breakdowns)
 _SIDE = re.compile(
@@ -116,6 +118,8 @@ _ARROW_MARKS = "↑↓⇑⇓▲▼ "
 # a row printing our model with one thing changed: replaced ("→ReACT", "-> LoRA"), removed ("w/o X",
 # "without X", "- X") or added ("w/ X", "+ X")
 _VARIANT = re.compile(r"\s*(?:→|->|⇒|w/o\b|w/\s|without\b|\+\s?[A-Za-z]|[-−]\s?[A-Za-z])", re.IGNORECASE)
+# a row that is no competitor: people, an oracle, an upper bound, the ground truth
+_NOT_A_RIVAL = re.compile(r"\bhumans?\b|\boracle\b|upper[-\ ]bound|ground[-\ ]truth|\bgold\b", re.IGNORECASE)
 # the authors marking their own row
 _OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.IGNORECASE)
 # a plural acronym: "APIs", "LLMs" (vocabulary of the field, not a coined name)
@@ -124,7 +128,6 @@ _PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
 _SIZE = re.compile(r"[-\s]*\(?\d+(?:\.\d+)?\s?[BMK]\)?\s*$", re.IGNORECASE)
 # a model's parameter count in a size column or a label: "1.3B", "7 B", "350M"
 _PARAMETERS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([BMK])(?![\w+])", re.IGNORECASE)
-_SCALES = {"k": 1e3, "m": 1e6, "b": 1e9}
 # a column giving the systems' parameter counts: "# Params", "Params", "Model size"
 _PARAMETERS_COLUMN = re.compile(r"\bparam(?:eter)?s?\b|\bmodel\s+size\b|^\s*size\s*$", re.IGNORECASE)
 # a citation in a row label: "Janus [46]"
@@ -190,11 +193,11 @@ def options(tables: list[Table], anchors: set[str], limit: int,
 def oriented(table: Table, anchor_words: set[str]) -> Table:
     """The table with methods as rows: a table printing them as columns ("Metric | SDXL | Ours") is
     transposed, and one printing them as groups of columns ("Ours: NDCG1 NDCG5 | BM25: NDCG1 NDCG5", settings
-    as rows) is regrouped (`by_group`), when a column or a group names the authors' method and no row does."""
+    as rows) is regrouped (`_by_group`), when a column or a group names the authors' method and no row does."""
     width = max((len(r.cells) for r in table.rows), default=0)
     if len(table.columns) != width or width < _MIN_ROWS or our_row(table, anchor_words) is not None:
         return table
-    grouped = by_group(table)
+    grouped = _by_group(table)
     if grouped is not None and our_row(grouped, anchor_words) is not None:
         return grouped
     as_rows = [TableRow(label=name, cells=[]) for name in table.columns]
@@ -205,7 +208,7 @@ def oriented(table: Table, anchor_words: set[str]) -> Table:
                        for j, name in enumerate(table.columns)])
 
 
-def column_groups(columns: list[str]) -> tuple[list[str], list[str]] | None:
+def _column_groups(columns: list[str]) -> tuple[list[str], list[str]] | None:
     """(group names, sub-column names) of columns printed as groups over the same sub-columns ("Ours NDCG1",
     "Ours NDCG5", "BM25 NDCG1", "BM25 NDCG5" -> ["Ours", "BM25"], ["NDCG1", "NDCG5"]), else None."""
     for size in _SUB_COLUMNS:
@@ -221,11 +224,11 @@ def column_groups(columns: list[str]) -> tuple[list[str], list[str]] | None:
     return None
 
 
-def by_group(table: Table) -> Table | None:
+def _by_group(table: Table) -> Table | None:
     """A table of column groups turned so that each group is a row: its cells are the old rows' cells under
     that group, each column named by the old row and the sub-column ("All NDCG1"); None when the columns are
-    not groups (`column_groups`)."""
-    found = column_groups(table.columns)
+    not groups (`_column_groups`)."""
+    found = _column_groups(table.columns)
     if found is None:
         return None
     groups, subs = found
@@ -303,7 +306,7 @@ def main_first(rows: list[TableRow]) -> list[TableRow]:
 def parameters(text: str) -> float | None:
     """The parameter count a cell or a label gives ("1.3B" -> 1.3e9), else None ("-", "5000M+" is data)."""
     found = _PARAMETERS.search(text)
-    return float(found.group(1)) * _SCALES[found.group(2).lower()] if found else None
+    return float(found.group(1)) * SCALES[found.group(2).lower()] if found else None
 
 
 def row_sizes(table: Table) -> dict[int, float]:
@@ -399,14 +402,16 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     row come before the next one's. Each cell's baseline is the authors' earlier model when the table has
     it (`predecessor`, whatever its size), else the strongest other row in its column (never another size
     of ours), among the rows of comparable size when the table gives sizes (`comparable`); at most `limit`
-    cells of one row.
+    cells of one row. A row of a human, an oracle or an upper bound is no rival (`_NOT_A_RIVAL`). A table whose
+    other rows are all changes to ours ("→ReACT", "w/o X") compares each change with our full model instead
+    (`_variants`).
 
     `mine`: our rows, the main one first (`main_first`); the first `rows` of them give key numbers.
     """
     columns = _columns(table)
     bench = benchmark(table.caption, [*anchor_words, *(r.label for r in table.rows)])
     summary, others = _cells_in_order(columns)
-    if mine and (changes := variants(table, mine)):
+    if mine and (changes := _variants(table, mine)):
         return _variant_numbers(table, mine[0], changes, summary or others, bench, limit)
     shown = mine[:rows]
     cells = [(row, i) for i in summary for row in shown] + [(row, i) for row in shown for i in others]
@@ -419,8 +424,8 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
         if i >= len(row.cells) or not numbers_in(row.cells[i]) or taken.get(id(row), 0) >= limit:
             continue
         taken[id(row)] = taken.get(id(row), 0) + 1
-        rivals = [r for r in table.rows
-                  if all(r is not m for m in mine) and i < len(r.cells) and numbers_in(r.cells[i])]
+        rivals = [r for r in table.rows if all(r is not m for m in mine) and not _NOT_A_RIVAL.search(r.label)
+                  and i < len(r.cells) and numbers_in(r.cells[i])]
         lower_better = bool(_LOWER_BETTER.search(columns[i] + table.caption))
         earlier = predecessor(row, rivals)  # whatever its size
         fair = comparable(row, rivals, sizes)
@@ -439,7 +444,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     return numbers[:lead], numbers[lead:]
 
 
-def variants(table: Table, mine: list[TableRow]) -> list[TableRow]:
+def _variants(table: Table, mine: list[TableRow]) -> list[TableRow]:
     """The rows other than ours when each is ours with one thing changed ("→ReACT", "w/o stage 2", "+ LoRA"):
     an ablation read the way its rows are printed, each change against the full model; else []."""
     others = [r for r in table.rows if all(r is not m for m in mine)]
@@ -528,9 +533,10 @@ def collect(
     In each table the rows naming the authors' method (up to `rows_per_table`, the last ones: usually the
     largest model) give key numbers; the other rows give the baselines. The model's row is taken unless the
     paper's own name (`name_words`) names another row more surely ("Janus" chosen where "Janus-Pro-7B" is
-    printed). Key numbers are ranked across tables: two from the chosen table, then one from each other
-    table in turn, so the first few cover every headline comparison; details and side tables (`is_side`)
-    come after.
+    printed) or the row is not in the model's table; in the other tables the paper's name finds our rows
+    first. Key numbers are ranked across tables: two from the chosen table, then one from each other table
+    in turn, so the first few cover every headline comparison; the side tables' (`is_side`) first few are
+    kept apart (`Collected.side`), and the details come after.
     """
     picked: list[tuple[Table, list[TableRow], bool]] = []  # table, our rows, side table
     if chosen is not None:

@@ -63,3 +63,9 @@ def test_a_claim_quoting_a_decimal_of_a_results_table_is_not_listed_again() -> N
     shown, _ = assemble.rank_numbers(table, prose, [])
     # the rival's 71.35 is its row's result; "36" is a whole number that agrees with a cell by chance
     assert [k.value for k in shown] == ["77.10", "36", "0.8125"]
+
+
+def test_a_share_repeats_only_a_fraction_printed_as_a_decimal() -> None:
+    table = Collected(tables=[], headline=_numbers("table", ["1", "0.45"]), detail=[])
+    shown, _ = assemble.rank_numbers(table, _numbers("results", ["100%", "45%"], page=1), [])
+    assert [k.value for k in shown] == ["1", "0.45", "100%"]  # "45%" is the cell's 0.45; "1" is no fraction

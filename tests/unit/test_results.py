@@ -355,3 +355,14 @@ def test_the_papers_own_name_finds_its_row_where_other_distinctive_words_name_ea
     # the model named a row of another table: the paper's name finds ours here and in the other table
     found = results.collect(chosen, "Rival-72B", opts, words, max_rows=12, name_words=results.anchors("Zephyr-V3"))
     assert {k.setting for k in found.numbers} == {"Zephyr-V3", "Zephyr V3"}
+
+
+def test_a_human_or_an_upper_bound_is_no_rival_and_only_a_comparison_with_others_is_a_headline_caption() -> None:
+    table = _table("Table 2: Results on OmniBench.", [("Human", ["95.5"]), ("Rival-A", ["70.5"]), ("Zeta-Gen", ["75.5"])],
+                   6, ["Score"])
+    words = results.anchors("Zeta-Gen")
+    opts = results.options([table], words, limit=6)
+    numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
+    assert [(k.value, k.baseline) for k in numbers] == [("75.5", "70.5")]
+    assert not results.is_side(_table("Table 3: Comparison between Zeta and other leading models.", []))
+    assert results.is_side(_table("Table 3: Comparison between loss functions (ablation).", []))
