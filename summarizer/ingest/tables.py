@@ -413,27 +413,29 @@ def _header(
     columns = align_header(tokens, width, _elsewhere(lines, i, i + 1))
     if len(set(columns)) < len(columns) and (above := _names_above(lines, i - 1, width, caption_line)) is not None:
         return above  # "Architecture MoE MoE Dense" repeats itself: a row of properties under the names
-    groups = _group_header(lines, i - 1, width, caption_line)
-    if columns and groups:  # benchmarks above, metrics below: "MMBench SEED" over "Acc F1 Acc F1"
-        return i - 1, [f"{groups[j * len(groups) // width]} {name}" for j, name in enumerate(columns)]
-    return i, columns
+    return _with_groups(lines, i, columns, caption_line)
+
+
+def _with_groups(lines: list[str], i: int, columns: list[str], caption_line: int | None) -> tuple[int, list[str]]:
+    """(header line, column names): the names of line `i` under the groups of the line above when it has them
+    (`_group_header`), else as they are."""
+    groups = _group_header(lines, i - 1, len(columns), caption_line) if columns else None
+    if groups is None:
+        return i, columns
+    # benchmarks above, metrics below: "MMBench SEED" over "Acc F1 Acc F1"; or a name wrapped over both lines:
+    # "Qwen2.5" over "72B-Inst.", "Claude-3.5-" over "Sonnet"
+    spans = [groups[j * len(groups) // len(columns)] for j in range(len(columns))]
+    return i - 1, [f"{group}{name}" if group.endswith("-") else f"{group} {name}" for group, name in zip(spans, columns,
+                                                                                                         strict=True)]
 
 
 def _names_above(lines: list[str], i: int, width: int, caption_line: int | None) -> tuple[int, list[str]] | None:
-    """(header line, column names) from line `i` up, when it names `width` distinct columns: on one line, or
-    wrapped over two lines of `width` words each ("DeepSeek Qwen2.5" over "V2.5-0905 72B-Inst." ->
-    "DeepSeek V2.5-0905", "Qwen2.5 72B-Inst."); None when it does not."""
+    """(header line, column names) from line `i` up, when it names `width` distinct columns, perhaps under
+    or wrapped onto the line above (`_with_groups`); None when it does not."""
     if i < 0 or i == caption_line or split_row(lines[i]) is not None:
         return None
-    lower = header_tokens(lines[i])
-    if len(lower) == width and i - 1 >= 0 and i - 1 != caption_line and split_row(lines[i - 1]) is None:
-        upper = header_tokens(lines[i - 1])
-        if len(upper) >= width:
-            names = [f"{a}{b}" if a.endswith("-") else f"{a} {b}" for a, b in zip(upper[-width:], lower, strict=True)]
-            if len(set(names)) == width:
-                return i - 1, names
-    names = align_header(lower, width)
-    return (i, names) if names and len(set(names)) == width else None
+    line, names = _with_groups(lines, i, align_header(header_tokens(lines[i]), width), caption_line)
+    return (line, names) if names and len(set(names)) == width else None
 
 
 def _elsewhere(lines: list[str], start: int, stop: int) -> str:
@@ -442,8 +444,9 @@ def _elsewhere(lines: list[str], start: int, stop: int) -> str:
 
 
 def _group_header(lines: list[str], i: int, width: int, caption_line: int | None) -> list[str] | None:
-    """The upper row of a two-row header: names each spanning an equal share of the columns, on the line
-    above the lower row (not a row, not the caption or its unfinished sentence); None when there is none."""
+    """The upper row of a two-row header: names each spanning an equal share of the columns (one each: a name
+    wrapped onto the lower row), on the line above the lower row (not a row, not the caption or its
+    unfinished sentence); None when there is none."""
     if i < 0 or i == caption_line or split_row(lines[i]) is not None or lines[i].rstrip().endswith("."):
         return None
     if caption_line is not None and caption_line < i and not _SENTENCE_END.search(" ".join(lines[caption_line:i])):
@@ -451,7 +454,7 @@ def _group_header(lines: list[str], i: int, width: int, caption_line: int | None
     names = header_tokens(lines[i])
     if len(names) > MIN_GROUP_REPEATS and width % (len(names) - 1) == 0 and width % len(names):
         names = names[1:]  # the label column's own header ("Method") heads the line
-    if not MIN_GROUP_REPEATS <= len(names) < width or width % len(names):
+    if not MIN_GROUP_REPEATS <= len(names) <= width or width % len(names):
         return None
     # names, not a sentence or a numbered section heading ("4 Experiments")
     return names if all(n[:1].isupper() for n in names) else None

@@ -220,3 +220,9 @@ def test_a_row_of_properties_under_names_wrapped_over_two_lines_is_not_the_heade
     table = _table_on(lines)
     assert table.columns == ["Zephyr V1-0101", "Zephyr V2-0202", "Widget-7B Inst.", "Gizmo-Pro-33", "Zephyr Z3"]
     assert [r.label for r in table.rows] == ["# Params", "AlphaQA (EM)", "BetaQA (F1)"]
+
+
+def test_names_wrapped_over_two_header_lines_are_joined_column_by_column() -> None:
+    lines = ["Table 5: Comparison between Zephyr-Z3 and other models.", "Benchmark Zephyr Widget-7B Gizmo- Zephyr",
+             "V1-0101 Inst. Pro-33 Z3", "AlphaQA (EM) 78.2 85.3 88.6 88.5", "BetaQA (F1) 77.9 85.6 86.2 89.1"]
+    assert _table_on(lines).columns == ["Zephyr V1-0101", "Widget-7B Inst.", "Gizmo-Pro-33", "Zephyr Z3"]
