@@ -16,6 +16,7 @@ from summarizer.numbers.normalise import SCALES, numbers_in
 
 # How much a table looks like a results table (added to the share of its cells that hold numbers)
 _RESULTS_CAPTION_BONUS = 2  # a caption saying results, comparison, a metric: what the card wants most
+_HEADLINE_CAPTION_BONUS = 2.5  # "Main results", "Comparison with state-of-the-art": the headline, surer still
 _SIDE_CAPTION_BONUS = 1  # an ablation or an appendix table holds results, but rarely the headline ones
 _OTHER_CAPTION_PENALTY = 1  # a configuration or prompt table, or no caption at all: rarely results
 _OUR_ROW_BONUS = 1  # a row naming the authors' method: their results are in this table
@@ -158,7 +159,9 @@ def results_score(table: Table, anchors: set[str], appendix_from: int | None = N
     `appendix_from`, the page the references or appendix start on) ranks below a results table."""
     score = _numeric_share(table)
     side = is_side(table, appendix_from)
-    if not side and (_HEADLINE.search(table.caption) or _RESULTS.search(table.caption)):
+    if not side and _HEADLINE.search(table.caption):
+        score += _HEADLINE_CAPTION_BONUS
+    elif not side and _RESULTS.search(table.caption):
         score += _RESULTS_CAPTION_BONUS
     elif side:
         score += _SIDE_CAPTION_BONUS

@@ -366,3 +366,13 @@ def test_a_human_or_an_upper_bound_is_no_rival_and_only_a_comparison_with_others
     assert [(k.value, k.baseline) for k in numbers] == [("75.5", "70.5")]
     assert not results.is_side(_table("Table 3: Comparison between Zeta and other leading models.", []))
     assert results.is_side(_table("Table 3: Comparison between loss functions (ablation).", []))
+
+
+def test_the_headline_comparison_is_offered_before_other_results_tables() -> None:
+    words = results.anchors("Zeta-Gen")
+    other = _table("Table 7: Open-ended evaluations.", [("Rival-A", ["70.5", "50.5"]), ("Zeta-Gen", ["75.5", "60.5"])],
+                   12, ["Arena", "Alpaca"])
+    headline = _table("Table 6: Comparison with state-of-the-art models.",
+                      [("Rival-A", ["70.5", "50.5"]), ("Zeta-Gen", ["75.5", "60.5"])], 13, ["MMLU", "GSM8K"])
+    # first, though printed after the other one
+    assert [o.table for o in results.options([other, headline], words, limit=6)] == [headline, other]
