@@ -433,7 +433,7 @@ def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:
             continue
         if phrase and word == "(" and ")" in tokens[i + 1:i + 1 + _ASIDE_TOKENS]:
             close = tokens.index(")", i + 1)
-            if close + 1 < len(tokens) and re.match(r"[A-Za-z]", tokens[close + 1]):
+            if "(" not in tokens[i + 1:close] and close + 1 < len(tokens) and re.match(r"[A-Za-z]", tokens[close + 1]):
                 i = close + 1  # an aside inside the phrase: "48 A100 (80GB) GPUs" -> "A100 GPUs"
                 continue
         following = tokens[i + 1] if i + 1 < len(tokens) else ""

@@ -146,6 +146,7 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
      "closer to the true trend"),
     # an aside in brackets inside the phrase is left out
     ("The large model is trained on 24 H100 (94GB) GPUs for a week.", "24", "H100 GPUs"),
+    ("It turns each clip into 12×12 latent tokens (variant (b) in Fig. 3) at once.", "12×12", "latent tokens"),
 ])
 def test_a_claim_is_labelled_with_a_short_noun_phrase_not_a_window_of_words(text: str, value: str, label: str) -> None:
     found = {c.value: c.metric for c in claims.in_text(text)}
