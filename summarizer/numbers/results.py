@@ -405,9 +405,9 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     row come before the next one's. Each cell's baseline is the authors' earlier model when the table has
     it (`predecessor`, whatever its size), else the strongest other row in its column (never another size
     of ours), among the rows of comparable size when the table gives sizes (`comparable`); at most `limit`
-    cells of one row. A row of a human, an oracle or an upper bound is no rival (`_NOT_A_RIVAL`). A table whose
-    other rows are all changes to ours ("→ReACT", "w/o X") compares each change with our full model instead
-    (`_variants`).
+    cells of one row rank with the others, the rest come last. A row of a human, an oracle or an upper
+    bound is no rival (`_NOT_A_RIVAL`). A table whose other rows are all changes to ours ("→ReACT", "w/o X")
+    compares each change with our full model instead (`_variants`).
 
     `mine`: our rows, the main one first (`main_first`); the first `rows` of them give key numbers.
     """
@@ -423,8 +423,9 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     numbers: list[KeyNumber] = []
     lead = 0  # how many of the numbers are the table's headline
     main_cells = 0  # how many are our main row's: the headline of a table without summary columns
+    overflow: list[KeyNumber] = []  # cells of a row past `limit`: kept last, for the editor to draw from
     for row, i in cells:
-        if i >= len(row.cells) or not numbers_in(row.cells[i]) or taken.get(id(row), 0) >= limit:
+        if i >= len(row.cells) or not numbers_in(row.cells[i]):
             continue
         taken[id(row)] = taken.get(id(row), 0) + 1
         rivals = [r for r in table.rows if all(r is not m for m in mine) and not _NOT_A_RIVAL.search(r.label)
@@ -435,16 +436,20 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
         baseline = ((earlier.label, earlier.cells[i]) if earlier is not None
                     else _best([(r.label, r.cells[i]) for r in fair], lower_better=lower_better))
         versus = f"{row.label} vs {baseline[0]}" if baseline else row.label
-        numbers.append(KeyNumber(
+        number = KeyNumber(
             metric=metric_label(columns[i], bench, table.caption), setting=row.label, value=row.cells[i],
             baseline=baseline[1] if baseline else None,
             context=f"{versus}; {table.caption}"[:_CONTEXT_CHARS] if table.caption else versus,
             section="table", page=table.page,
-        ))
+        )
+        if taken[id(row)] > limit:
+            overflow.append(number)
+            continue
+        numbers.append(number)
         lead += i in summary
         main_cells += row is shown[0]
     lead = lead or main_cells or len(numbers)
-    return numbers[:lead], numbers[lead:]
+    return numbers[:lead], numbers[lead:] + overflow
 
 
 def _variants(table: Table, mine: list[TableRow]) -> list[TableRow]:

@@ -376,3 +376,13 @@ def test_the_headline_comparison_is_offered_before_other_results_tables() -> Non
                       [("Rival-A", ["70.5", "50.5"]), ("Zeta-Gen", ["75.5", "60.5"])], 13, ["MMLU", "GSM8K"])
     # first, though printed after the other one
     assert [o.table for o in results.options([other, headline], words, limit=6)] == [headline, other]
+
+
+def test_cells_of_a_wide_row_past_the_limit_come_last_not_never() -> None:
+    wide = _table("Table 2: Results on ten benchmarks.", [("Rival-A", [f"{n}.25" for n in range(10)]),
+                                                          ("Zeta-Gen", [f"{n}.75" for n in range(10)])],
+                  6, [f"B{n}" for n in range(10)])
+    words = results.anchors("Zeta-Gen")
+    lead, rest = results.table_numbers(wide, results.our_rows(wide, words), words, limit=8)
+    assert [k.value for k in lead] == [f"{n}.75" for n in range(8)]
+    assert [k.value for k in rest] == ["8.75", "9.75"]
