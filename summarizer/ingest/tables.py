@@ -334,13 +334,15 @@ def _keep(block: _Block) -> bool:
 
 
 def _fit_width(block: _Block, lines: list[str], width: int) -> None:
-    """Move leading integer cells of over-long rows back into the label ("DALL·E 2", "LLaMA-3.1 405B")."""
+    """Move leading integer cells of over-long rows back into the label ("DALL·E 2", "LLaMA-3.1 405B"), and a
+    leading "-": the empty cell of a column the other rows print inside their label ("BBH 3-shot" beside
+    "Pile-test -" under "# Shots")."""
     for row in block.rows:
         extra = len(row.cells) - width
         if extra <= 0 or not row.label or row.label_line != row.line:
             continue
         # a version number or a model size: "2", "405B"
-        if all(re.fullmatch(r"\d+[KMBT]?", c) for c in row.cells[:extra]):
+        if all(re.fullmatch(r"\d+[KMBT]?|-", c) for c in row.cells[:extra]):
             end = row.spans[extra - 1][1]
             row.label = lines[row.line][:end].strip()
             row.cells, row.spans = row.cells[extra:], row.spans[extra:]
@@ -434,8 +436,33 @@ def _names_above(lines: list[str], i: int, width: int, caption_line: int | None)
     or wrapped onto the line above (`_with_groups`); None when it does not."""
     if i < 0 or i == caption_line or split_row(lines[i]) is not None:
         return None
-    line, names = _with_groups(lines, i, align_header(header_tokens(lines[i]), width), caption_line)
+    tokens = header_tokens(lines[i])
+    line, names = _with_groups(lines, i, align_header(tokens, width), caption_line)
+    if not names or len(set(names)) < width:
+        line, names = i, _two_rows_in_one_line(tokens, width, _elsewhere(lines, i, i + 1)) or []
     return (line, names) if names and len(set(names)) == width else None
+
+
+def _two_rows_in_one_line(tokens: list[str], width: int, elsewhere: str) -> list[str] | None:
+    """Names wrapped over two header rows that the text extraction printed as one line: after the label
+    column's header, the `width` first parts, then the second parts in order ("DeepSeek-V2 Qwen2.5 Base 72B
+    Base" -> "DeepSeek-V2 Base", "Qwen2.5 72B Base"). The second parts are split the way every whole name is
+    one the rest of the page prints (a hyphen or a space between its words); None when no way is."""
+    page = " ".join(elsewhere.split())
+
+    def printed(name: str) -> bool:
+        return re.search(r"(?<!\w)" + r"[\s-]".join(map(re.escape, name.split())) + r"(?!\w)", page) is not None
+
+    for skip in range(min(MAX_EXTRA_HEADER_TOKENS, len(tokens) - 2 * width) + 1):
+        first, rest = tokens[skip:skip + width], tokens[skip + width:]
+        if len(rest) > MAX_GROUP_HEADER_TOKENS:
+            continue
+        for cuts in combinations(range(1, len(rest)), width - 1):
+            names = [f"{head} {' '.join(rest[a:b])}" for head, (a, b) in zip(first, pairwise((0, *cuts, len(rest))),
+                                                                              strict=True)]
+            if all(printed(name) for name in names):
+                return names
+    return None
 
 
 def _elsewhere(lines: list[str], start: int, stop: int) -> str:

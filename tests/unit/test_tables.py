@@ -226,3 +226,16 @@ def test_names_wrapped_over_two_header_lines_are_joined_column_by_column() -> No
     lines = ["Table 5: Comparison between Zephyr-Z3 and other models.", "Benchmark Zephyr Widget-7B Gizmo- Zephyr",
              "V1-0101 Inst. Pro-33 Z3", "AlphaQA (EM) 78.2 85.3 88.6 88.5", "BetaQA (F1) 77.9 85.6 86.2 89.1"]
     assert _table_on(lines).columns == ["Zephyr V1-0101", "Widget-7B Inst.", "Gizmo-Pro-33", "Zephyr Z3"]
+
+
+def test_two_header_rows_printed_as_one_line_are_split_as_the_page_names_the_models() -> None:
+    lines = ["We compare Zephyr-X2 Base with Widget-7 Base and Gizmo-3 40B Base, all trained on the same data.",
+             "Benchmark (Metric) # Shots Widget-7 Gizmo-3 Zephyr-X2 Base 40B Base Base",
+             "Architecture - Dense Dense MoE", "# Params - 7B 40B 31B",
+             "AlphaQA (EM) 3-shot 61.2 64.8 70.3", "BetaQA (F1) 5-shot 55.1 58.6 63.9",
+             "Table 3 | Comparison among Zephyr-X2 Base and other open models."]
+    table = _table_on(lines)
+    assert table.columns == ["Widget-7 Base", "Gizmo-3 40B Base", "Zephyr-X2 Base"]
+    # the "-" under "# Shots" goes back into its label: every row has one cell per model
+    assert [(r.label, len(r.cells)) for r in table.rows] == [("# Params -", 3), ("AlphaQA (EM) 3-shot", 3),
+                                                             ("BetaQA (F1) 5-shot", 3)]
