@@ -88,7 +88,8 @@ _NOT_RESULTS = re.compile(
 _LOWER_BETTER = re.compile(
     r"""
     FID|error|loss|latency|time                # errors, losses and costs
-    |ppl|perplexity|WER|CER|MAE|MSE|RMSE       # error rates and error measures
+    |ppl|perplexity|BPB|bits\ per             # error rates and error measures, bits per byte
+    |WER|CER|MAE|MSE|RMSE
     |↓|distance|LPIPS                          # a down arrow, distances
     """,
     re.IGNORECASE | re.VERBOSE,

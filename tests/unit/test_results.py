@@ -386,3 +386,12 @@ def test_cells_of_a_wide_row_past_the_limit_come_last_not_never() -> None:
     lead, rest = results.table_numbers(wide, results.our_rows(wide, words), words, limit=8)
     assert [k.value for k in lead] == [f"{n}.75" for n in range(8)]
     assert [k.value for k in rest] == ["8.75", "9.75"]
+
+
+def test_bits_per_byte_is_lower_is_better() -> None:
+    table = _table("Table 2: Language modelling on PileLike.", [("Rival-A", ["0.612"]), ("Rival-B", ["0.655"]),
+                                                               ("Zeta-Gen", ["0.581"])], 6, ["Pile-test (BPB)"])
+    words = results.anchors("Zeta-Gen")
+    opts = results.options([table], words, limit=6)
+    numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
+    assert [(k.value, k.baseline) for k in numbers] == [("0.581", "0.612")]  # the best rival has the fewest bits
