@@ -145,7 +145,7 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
     ("Our forecast lands 3.1 to 4.4× closer to the true trend than every baseline does.", "3.1 to 4.4×",
      "closer to the true trend"),
     # an aside in brackets inside the phrase is left out
-    ("The large model is trained on 24 H100 (94GB) GPUs for a week.", "24", "H100 GPUs"),
+    ("The large model is trained on 24 H200 (141GB) GPUs for a week.", "24", "H200 GPUs"),
     ("It turns each clip into 12×12 latent tokens (variant (b) in Fig. 3) at once.", "12×12", "latent tokens"),
 ])
 def test_a_claim_is_labelled_with_a_short_noun_phrase_not_a_window_of_words(text: str, value: str, label: str) -> None:

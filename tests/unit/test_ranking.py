@@ -66,6 +66,6 @@ def test_a_claim_quoting_a_decimal_of_a_results_table_is_not_listed_again() -> N
 
 
 def test_a_share_repeats_only_a_fraction_printed_as_a_decimal() -> None:
-    table = Collected(tables=[], headline=_numbers("table", ["1", "0.45"]), detail=[])
-    shown, _ = assemble.rank_numbers(table, _numbers("results", ["100%", "45%"], page=1), [])
-    assert [k.value for k in shown] == ["1", "0.45", "100%"]  # "45%" is the cell's 0.45; "1" is no fraction
+    table = Collected(tables=[], headline=_numbers("table", ["3", "0.45"]), detail=[])
+    shown, _ = assemble.rank_numbers(table, _numbers("results", ["300%", "45%"], page=1), [])
+    assert [k.value for k in shown] == ["3", "0.45", "300%"]  # "45%" is the cell's 0.45; "3" is no fraction

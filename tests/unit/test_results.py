@@ -279,7 +279,7 @@ def test_a_table_of_uncited_variants_ranks_as_an_ablation_where_the_headline_tab
 
 def test_the_earlier_model_is_the_baseline_whatever_its_size_and_a_batch_size_column_gives_no_sizes() -> None:
     table = _table("Table 1: Comparison on understanding benchmarks.", [
-        ("Orion", ["7B", "256", "70.5"]), ("Small-VL", ["1.3B", "64", "74.0"]), ("Orion-Lite", ["1.3B", "32", "72.2"]),
+        ("Orion", ["7B", "128", "70.5"]), ("Small-VL", ["1.3B", "64", "74.0"]), ("Orion-Lite", ["1.3B", "32", "72.2"]),
     ], columns=["# Params", "Batch size", "Score"])
     opts = results.options([table], set(), limit=6)
     numbers = results.collect(opts[0], "Orion-Lite", opts, results.anchors("Orion-Lite", "x"), max_rows=12).numbers
