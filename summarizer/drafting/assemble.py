@@ -93,7 +93,8 @@ def card(
     main = next((o for o in options if o.id == answers.main_table), None)
     anchor_words = results.anchors(name, title, answers.method)
     found = results.collect(main, answers.proposed_row, options, anchor_words, max_rows=settings.max_table_rows,
-                            name_words=results.anchors(name) if name else set())
+                            name_words=results.anchors(name) if name else set(),
+                            text=" ".join(p.text for p in doc.pages))
     tables = found.tables
     prose_numbers = claims.key_numbers(doc, record.abstract if record else None, limit=settings.max_prose_numbers)
     key_numbers, more_numbers = rank_numbers(found, prose_numbers, publication.facts(doc))

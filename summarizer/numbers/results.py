@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from summarizer.card import KeyNumber, ResultsTable
 from summarizer.document import Table, TableRow
+from summarizer.numbers import comparisons
 from summarizer.numbers.normalise import SCALES, numbers_in
 
 # How much a table looks like a results table (added to the share of its cells that hold numbers)
@@ -398,8 +399,8 @@ def _cells_in_order(columns: list[str]) -> tuple[list[int], list[int]]:
 
 
 def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[str] = (),
-                  limit: int = _TABLE_KEY_NUMBERS,
-                  rows: int = _ROWS_PER_TABLE) -> tuple[list[KeyNumber], list[KeyNumber]]:
+                  limit: int = _TABLE_KEY_NUMBERS, rows: int = _ROWS_PER_TABLE,
+                  text: str = "") -> tuple[list[KeyNumber], list[KeyNumber]]:
     """Key numbers of one table as (headline, detail), each ranked. A table with summary columns (Overall,
     Average) has our rows' summary cells as its headline and the other measured cells as detail; a table
     without has our main row's cells as its headline and the other rows' as detail. Cells of our largest
@@ -408,7 +409,9 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     of ours), among the rows of comparable size when the table gives sizes (`comparable`); at most `limit`
     cells of one row rank with the others, the rest come last. A row of a human, an oracle or an upper
     bound is no rival (`_NOT_A_RIVAL`). A table whose other rows are all changes to ours ("→ReACT", "w/o X")
-    compares each change with our full model instead (`_variants`).
+    compares each change with our full model instead (`_variants`). Where the paper's `text` names the rivals
+    it compares our main row with (`comparisons.named_rivals`), those are the cell's baseline instead, one key
+    number for each comparison it writes out.
 
     `mine`: our rows, the main one first (`main_first`); the first `rows` of them give key numbers.
     """
@@ -418,7 +421,15 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     if mine and (changes := _variants(table, mine)):
         return _variant_numbers(table, mine[0], changes, summary or others, bench, limit)
     shown = mine[:rows]
-    cells = [(row, i) for i in summary for row in shown] + [(row, i) for row in shown for i in others]
+    lower_better = [bool(_LOWER_BETTER.search(name + table.caption)) for name in columns]
+    not_ours = [r for r in table.rows if all(r is not m for m in mine) and not _NOT_A_RIVAL.search(r.label)]
+    lead_column = summary[0] if summary else others[0] if len(others) == 1 else None
+    written = comparisons.named_rivals(text, table, shown[0], not_ours, [*summary, *others], lead_column,
+                                       lower_better) if text and shown else []
+    # our main row's cell the authors' text compares is a headline one, whatever its column's name
+    called_out = [(shown[0], i) for i in dict.fromkeys(w.column for w in written) if i not in summary]
+    cells = [(row, i) for i in summary for row in shown] + called_out
+    cells += [(row, i) for row in shown for i in others if (row, i) not in called_out]
     sizes = row_sizes(table)
     taken: dict[int, int] = {}
     numbers: list[KeyNumber] = []
@@ -429,26 +440,26 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
         if i >= len(row.cells) or not numbers_in(row.cells[i]):
             continue
         taken[id(row)] = taken.get(id(row), 0) + 1
-        rivals = [r for r in table.rows if all(r is not m for m in mine) and not _NOT_A_RIVAL.search(r.label)
-                  and i < len(r.cells) and numbers_in(r.cells[i])]
-        lower_better = bool(_LOWER_BETTER.search(columns[i] + table.caption))
+        rivals = [r for r in not_ours if i < len(r.cells) and numbers_in(r.cells[i])]
         earlier = predecessor(row, rivals)  # whatever its size
         fair = comparable(row, rivals, sizes)
         baseline = ((earlier.label, earlier.cells[i]) if earlier is not None
-                    else _best([(r.label, r.cells[i]) for r in fair], lower_better=lower_better))
-        versus = f"{row.label} vs {baseline[0]}" if baseline else row.label
-        number = KeyNumber(
-            metric=metric_label(columns[i], bench, table.caption), setting=row.label, value=row.cells[i],
-            baseline=baseline[1] if baseline else None,
-            context=f"{versus}; {table.caption}"[:_CONTEXT_CHARS] if table.caption else versus,
-            section="table", page=table.page,
-        )
-        if taken[id(row)] > limit:
-            overflow.append(number)
-            continue
-        numbers.append(number)
-        lead += i in summary
-        main_cells += row is shown[0]
+                    else _best([(r.label, r.cells[i]) for r in fair], lower_better=lower_better[i]))
+        groups = [[(r.label, r.cells[i]) for r in w.rivals] for w in written if w.column == i and row is shown[0]]
+        for group in groups or [[baseline] if baseline else []]:
+            versus = f"{row.label} vs {', '.join(name for name, _ in group)}" if group else row.label
+            number = KeyNumber(
+                metric=metric_label(columns[i], bench, table.caption), setting=row.label, value=row.cells[i],
+                baseline="; ".join(cell for _, cell in group) or None,
+                context=f"{versus}; {table.caption}"[:_CONTEXT_CHARS] if table.caption else versus,
+                section="table", page=table.page,
+            )
+            if taken[id(row)] > limit:
+                overflow.append(number)
+                continue
+            numbers.append(number)
+            lead += i in summary or (row, i) in called_out
+            main_cells += row is shown[0]
     lead = lead or main_cells or len(numbers)
     return numbers[:lead], numbers[lead:] + overflow
 
@@ -535,7 +546,7 @@ class Collected:
 def collect(
     chosen: TableOption | None, proposed: str, all_options: list[TableOption], anchor_words: set[str], *,
     max_rows: int, name_words: Collection[str] = (), max_tables: int = _MAX_TABLES,
-    max_numbers: int = _MAX_NUMBERS, rows_per_table: int = _ROWS_PER_TABLE,
+    max_numbers: int = _MAX_NUMBERS, rows_per_table: int = _ROWS_PER_TABLE, text: str = "",
 ) -> Collected:
     """The model's table first, then other results tables where our row is found, with their key numbers.
 
@@ -579,7 +590,8 @@ def collect(
             # the authors' own variants: an ablation, whatever its caption says
             own_variants = cited and not cites_rivals(option.table, mine)
             picked.append((option.table, mine, option.side or own_variants))
-    found = [(table_numbers(table, main_first(rows), words, rows=rows_per_table), side) for table, rows, side in picked]
+    found = [(table_numbers(table, main_first(rows), words, rows=rows_per_table, text=text), side)
+             for table, rows, side in picked]
     headline = _interleave([lead for (lead, _), side in found if not side])[:max_numbers]
     # a side table's first numbers rank before the headline tables' detail; its others after
     side_lead = _interleave([lead[:_SIDE_LEAD] for (lead, _), side in found if side],

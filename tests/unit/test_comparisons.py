@@ -1,0 +1,82 @@
+"""The rivals the paper's own text compares a result with, and the key numbers that carry them."""
+
+from __future__ import annotations
+
+from summarizer.document import Table, TableRow
+from summarizer.numbers import comparisons, results
+
+# synthetic: a lower-is-better score, rivals above and below ours, and one name that begins another's
+TABLE = Table(
+    caption="Table 2: Zero-shot DQS on the Quux set.", page=4, columns=["# Params", "DQS↓"],
+    rows=[TableRow(label=label, cells=cells) for label, cells in [
+        ("Alpha", ["4B", "21.5"]), ("Alpha 2", ["6B", "13.7"]), ("Borealis [12]", ["8B", "15.9"]),
+        ("Cirrus", ["0.5B", "6.3"]), ("Delphine-XL", ["9B", "5.8"]), ("Zeta (Ours)", ["1.1B", "11.4"]),
+    ]],
+)
+TEXT = (
+    "We report DQS in Table 2. Compared to larger models such as Alpha 2 and Borealis, Zeta reaches a better "
+    "DQS of 11.4. Though Cirrus and Delphine-XL obtain a better score than Zeta, they see far more data. "
+    "Zeta is a single model. In Figure 3 we show samples compared with Alpha 2."
+)
+
+
+def _rivals(text: str, table: Table = TABLE) -> list[list[str]]:
+    ours = table.rows[-1]
+    found = comparisons.named_rivals(text, table, ours, table.rows[:-1], measured=[1], lead=1,
+                                     lower_better=[False, True])
+    return [[r.label for r in named.rivals] for named in found]
+
+
+def test_each_written_comparison_names_its_rivals() -> None:
+    # "Alpha" inside "Alpha 2" is not named; the figure's sentence discusses the figure
+    assert _rivals(TEXT) == [["Alpha 2", "Borealis [12]"], ["Cirrus", "Delphine-XL"]]
+
+
+def test_names_are_found_as_the_text_prints_them() -> None:
+    # a line-break hyphen inside a name, a size after it, other punctuation between its words
+    text = "Table 2 lists them. Zeta trails Cir- rus and Delphine-XL-9B on DQS."
+    assert _rivals(text) == [["Cirrus", "Delphine-XL"]]
+    assert _rivals("Table 2 lists them. Zeta beats Alpha-2 on DQS.") == [["Alpha 2"]]
+    assert _rivals("Table 2 lists them. Zeta beats Delphine-XLarge on DQS.") == []
+
+
+def test_a_sentence_without_our_name_or_a_comparison_names_nothing() -> None:
+    assert _rivals("Table 2 lists them. Alpha 2 is better than Borealis on DQS.") == []
+    assert _rivals("Table 2 lists them. Zeta and Alpha 2 were trained on the Quux set.") == []
+    assert _rivals("Alpha 2 is worse than Zeta.") == []  # no pointer to the table: not its discussion
+
+
+def test_rivals_on_both_sides_of_ours_are_no_one_comparison() -> None:
+    assert _rivals("Table 2 lists them. Zeta is better than Alpha 2 and worse than Cirrus.") == []
+
+
+def test_consecutive_sentences_with_rivals_on_one_side_are_one_comparison() -> None:
+    text = "In Table 2, Zeta beats Alpha 2. Zeta also beats Borealis, which is larger. Cirrus beats Zeta."
+    assert _rivals(text) == [["Alpha 2", "Borealis [12]"], ["Cirrus"]]
+
+
+def test_the_column_is_the_one_the_sentence_quotes_or_names() -> None:
+    table = Table(caption="Table 5: Scores.", page=4, columns=["Tasks Win", "Tasks Pass", "Mean Pass"],
+                  rows=[TableRow(label="Rho", cells=["40.5", "33.1", "30.2"]),
+                        TableRow(label="Zeta", cells=["44.4", "31.9", "35.6"])])
+    def column(text: str) -> list[int]:
+        found = comparisons.named_rivals(text, table, table.rows[1], table.rows[:1], measured=[2, 0, 1], lead=2,
+                                         lower_better=[False] * 3)
+        return [named.column for named in found]
+    assert column("Table 5 shows it. Zeta outperforms Rho with 44.4.") == [0]
+    assert column("Table 5 shows it. Zeta trails Rho on the tasks pass rate.") == [1]
+    assert column("Table 5 shows it. Zeta outperforms Rho overall.") == [2]
+    assert column("Table 5 shows it. Zeta trails Rho on the tasks and on the mean.") == []  # several columns
+    found = comparisons.named_rivals("Table 5 shows it. Zeta outperforms Rho.", table, table.rows[1],
+                                     table.rows[:1], measured=[0, 1], lead=None, lower_better=[False] * 3)
+    assert found == []  # no summary column to stand for the whole table
+
+
+def test_key_numbers_carry_the_written_comparisons_one_each() -> None:
+    ours = TABLE.rows[-1]
+    lead, _ = results.table_numbers(TABLE, [ours], text=TEXT)
+    assert [(n.value, n.baseline) for n in lead] == [("11.4", "13.7; 15.9"), ("11.4", "6.3; 5.8")]
+    assert "Alpha 2, Borealis [12]" in (lead[0].context or "")
+    # without the text, the strongest rival of comparable size (at most twice ours) is the baseline
+    lead, _ = results.table_numbers(TABLE, [ours])
+    assert [(n.value, n.baseline) for n in lead] == [("11.4", "6.3")]
