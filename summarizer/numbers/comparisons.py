@@ -35,11 +35,10 @@ _BRACKETED = re.compile(r"\s*\[[^\]]*\]|\s*\([^)]*\)")  # a citation or an aside
 
 @dataclass(frozen=True)
 class Named:
-    """Rivals one passage of the text names against our row, in the column it is about."""
+    """Rivals one passage of the text compares our row with, in the column it is about."""
 
     column: int
     rivals: tuple[TableRow, ...]
-    sentence: str
 
 
 def name_pattern(label: str) -> re.Pattern[str] | None:
@@ -103,11 +102,10 @@ def named_rivals(text: str, table: Table, ours: TableRow, rivals: Sequence[Table
             continue  # "better than X, worse than Y": no one side to quote
         if found and found[-1][0] == n - 1 and found[-1][1].column == column and found[-1][2] == ahead[0]:
             previous = found.pop()[1]
-            merged = Named(column, previous.rivals + tuple(r for r in named if r not in previous.rivals),
-                           f"{previous.sentence} {sentence}")
+            merged = Named(column, previous.rivals + tuple(r for r in named if all(r is not p for p in previous.rivals)))
             found.append((n, merged, ahead[0]))
         else:
-            found.append((n, Named(column, named, sentence), ahead[0]))
+            found.append((n, Named(column, named), ahead[0]))
     return [named for _, named, _ in found]
 
 

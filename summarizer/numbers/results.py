@@ -427,9 +427,9 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     written = comparisons.named_rivals(text, table, shown[0], not_ours, [*summary, *others], lead_column,
                                        lower_better) if text and shown else []
     # our main row's cell the authors' text compares is a headline one, whatever its column's name
-    called_out = [(shown[0], i) for i in dict.fromkeys(w.column for w in written) if i not in summary]
-    cells = [(row, i) for i in summary for row in shown] + called_out
-    cells += [(row, i) for row in shown for i in others if (row, i) not in called_out]
+    called_out = [i for i in dict.fromkeys(w.column for w in written) if i not in summary]  # our main row's
+    cells = [(row, i) for i in summary for row in shown] + [(shown[0], i) for i in called_out]
+    cells += [(row, i) for row in shown for i in others if row is not shown[0] or i not in called_out]
     sizes = row_sizes(table)
     taken: dict[int, int] = {}
     numbers: list[KeyNumber] = []
@@ -458,7 +458,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
                 overflow.append(number)
                 continue
             numbers.append(number)
-            lead += i in summary or (row, i) in called_out
+            lead += i in summary or (row is shown[0] and i in called_out)
             main_cells += row is shown[0]
     lead = lead or main_cells or len(numbers)
     return numbers[:lead], numbers[lead:] + overflow
