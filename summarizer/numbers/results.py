@@ -435,6 +435,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     numbers: list[KeyNumber] = []
     lead = 0  # how many of the numbers are the table's headline
     main_cells = 0  # how many are our main row's: the headline of a table without summary columns
+    called = 0  # how many are the cells the text compares (`called_out`): headline too
     overflow: list[KeyNumber] = []  # cells of a row past `limit`: kept last, for the editor to draw from
     for row, i in cells:
         if i >= len(row.cells) or not numbers_in(row.cells[i]):
@@ -458,9 +459,10 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
                 overflow.append(number)
                 continue
             numbers.append(number)
-            lead += i in summary or (row is shown[0] and i in called_out)
+            lead += i in summary
+            called += row is shown[0] and i in called_out
             main_cells += row is shown[0]
-    lead = lead or main_cells or len(numbers)
+    lead = (lead + called if lead else 0) or main_cells or len(numbers)  # called-out cells follow the summary
     return numbers[:lead], numbers[lead:] + overflow
 
 

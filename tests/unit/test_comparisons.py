@@ -80,3 +80,13 @@ def test_key_numbers_carry_the_written_comparisons_one_each() -> None:
     # without the text, the strongest rival of comparable size (at most twice ours) is the baseline
     lead, _ = results.table_numbers(TABLE, [ours])
     assert [(n.value, n.baseline) for n in lead] == [("11.4", "6.3")]
+
+
+def test_a_called_out_cell_leads_without_demoting_the_rest_of_our_row() -> None:
+    table = Table(caption="Table 3: Scores on three suites.", page=6, columns=["Quux", "Corge", "Grault"],
+                  rows=[TableRow(label="Rho", cells=["50.5", "41.5", "62.5"]),
+                        TableRow(label="Zeta", cells=["55.5", "40.5", "66.5"])])
+    text = "Table 3 shows it. Zeta outperforms Rho on all suites except Corge."
+    lead, detail = results.table_numbers(table, [table.rows[1]], text=text)
+    assert [(n.metric, n.baseline) for n in lead] == [("Corge", "41.5"), ("Quux", "50.5"), ("Grault", "62.5")]
+    assert detail == []
