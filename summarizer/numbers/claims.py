@@ -297,7 +297,7 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     return score
 
 
-def _prose(sentence: str) -> bool:
+def is_prose(sentence: str) -> bool:
     """A sentence, not a table row or a figure's axis labels run together by the text extraction."""
     tokens = re.sub(r"\[[\d.,\s]+\]|\s×\s", " ", sentence).split()  # "[8, 8, 5]", "93 × 112": one value
     # a number token: "75.8%", "(0.93", "3:1", "93×112", "35M"
@@ -316,7 +316,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
     """Every candidate claim in a piece of prose, scored (unfiltered)."""
     found: list[Claim] = []
     for sentence in _SENTENCE.split(normalize_text(text)):
-        if not _prose(sentence):
+        if not is_prose(sentence):
             continue
         changes = _changes(sentence)
         for match in _VALUE.finditer(sentence):

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer.document import Table, TableRow
+from summarizer.numbers.claims import is_prose
 from summarizer.numbers.normalise import normalize_text, numbers_in
 
 _DISCUSSION_CHARS = 2500  # how far after a "Table N" mention the text still discusses that table
 _MIN_NAME_CHARS = 3  # shorter names ("a", "7B") would be found in any sentence
+_MIN_QUOTED_DIGITS = 3  # a quoted whole number this long is the cell's, not a count that happens to match
 _MIN_FAMILY_CHARS = 5  # a shorter family name ("Show" of "Show-o") is a word of any sentence
 # a sentence boundary: end punctuation, space, then a capital, a bracket, a digit (a page number, a heading) or
 # an item of a list ("ii)")
@@ -55,7 +57,8 @@ def name_pattern(label: str) -> re.Pattern[str] | None:
 
 def discussion(text: str, table: Table) -> list[str]:
     """The sentences of the text that discuss `table`: from each "Table N" mention outside its caption to the
-    sentence pointing to another table or figure, at most `_DISCUSSION_CHARS` on."""
+    sentence pointing to another table or figure, at most `_DISCUSSION_CHARS` on; prose only (`is_prose`), not
+    the table's own rows that the text extraction ran into it."""
     number = _TABLE_NUMBER.match(table.caption)
     if number is None:
         return []
@@ -69,7 +72,7 @@ def discussion(text: str, table: Table) -> list[str]:
                       if m.group(1) != number.group(1) or not m.group(0).lower().startswith("tab")), None)
         # the sentence pointing elsewhere, and what follows, discuss that table or figure
         sentences += _SENTENCE.split(window[: other.start()])[:-1] if other else _SENTENCE.split(window)
-    return list(dict.fromkeys(sentences))
+    return [s for s in dict.fromkeys(sentences) if is_prose(s)]
 
 
 def named_rivals(text: str, table: Table, ours: TableRow, rivals: Sequence[TableRow], measured: Sequence[int],
@@ -107,6 +110,15 @@ def named_rivals(text: str, table: Table, ours: TableRow, rivals: Sequence[Table
         else:
             found.append((n, Named(column, named), ahead[0]))
     return [named for _, named, _ in found]
+
+
+def quoted(text: str, table: Table, ours: TableRow, measured: Sequence[int]) -> set[int]:
+    """The columns whose cell of ours the text discussing the table quotes ("leads on F1 (87.51)"): the
+    results the authors point out. Only a value with a decimal point or of `_MIN_QUOTED_DIGITS` digits counts;
+    a small whole number ("2") is found in any text."""
+    said = {n for sentence in discussion(normalize_text(text), table) for n in numbers_in(sentence)}
+    return {i for i in measured if i < len(ours.cells) and (value := numbers_in(ours.cells[i]))
+            and value[0] in said and ("." in value[0] or sum(c.isdigit() for c in value[0]) >= _MIN_QUOTED_DIGITS)}
 
 
 def _our_names(label: str) -> list[str]:

@@ -411,7 +411,8 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     bound is no rival (`_NOT_A_RIVAL`). A table whose other rows are all changes to ours ("→ReACT", "w/o X")
     compares each change with our full model instead (`_variants`). Where the paper's `text` names the rivals
     it compares our main row with (`comparisons.named_rivals`), those are the cell's baseline instead, one key
-    number for each comparison it writes out.
+    number for each comparison it writes out. A cell of our main row that the text quotes
+    (`comparisons.quoted`) is kept whatever the limit.
 
     `mine`: our rows, the main one first (`main_first`); the first `rows` of them give key numbers.
     """
@@ -426,6 +427,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     lead_column = summary[0] if summary else others[0] if len(others) == 1 else None
     written = comparisons.named_rivals(text, table, shown[0], not_ours, [*summary, *others], lead_column,
                                        lower_better) if text and shown else []
+    pointed_out = comparisons.quoted(text, table, shown[0], others) if text and shown else set()
     # our main row's cell the authors' text compares is a headline one, whatever its column's name
     called_out = [i for i in dict.fromkeys(w.column for w in written) if i not in summary]  # our main row's
     cells = [(row, i) for i in summary for row in shown] + [(shown[0], i) for i in called_out]
@@ -440,7 +442,8 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     for row, i in cells:
         if i >= len(row.cells) or not numbers_in(row.cells[i]):
             continue
-        taken[id(row)] = taken.get(id(row), 0) + 1
+        kept = row is shown[0] and i in pointed_out  # a cell the authors quote is never past the limit
+        taken[id(row)] = taken.get(id(row), 0) + (not kept)
         rivals = [r for r in not_ours if i < len(r.cells) and numbers_in(r.cells[i])]
         earlier = predecessor(row, rivals)  # whatever its size
         fair = comparable(row, rivals, sizes)
@@ -455,7 +458,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
                 context=f"{versus}; {table.caption}"[:_CONTEXT_CHARS] if table.caption else versus,
                 section="table", page=table.page,
             )
-            if taken[id(row)] > limit:
+            if taken[id(row)] > limit and not kept:
                 overflow.append(number)
                 continue
             numbers.append(number)

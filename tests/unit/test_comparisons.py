@@ -51,7 +51,8 @@ def test_rivals_on_both_sides_of_ours_are_no_one_comparison() -> None:
 
 
 def test_consecutive_sentences_with_rivals_on_one_side_are_one_comparison() -> None:
-    text = "In Table 2, Zeta beats Alpha 2. Zeta also beats Borealis, which is larger. Cirrus beats Zeta."
+    text = ("In Table 2, Zeta beats Alpha 2 on the set. Zeta also beats Borealis, which is larger. "
+            "Cirrus beats Zeta on the set.")
     assert _rivals(text) == [["Alpha 2", "Borealis [12]"], ["Cirrus"]]
 
 
@@ -65,7 +66,7 @@ def test_the_column_is_the_one_the_sentence_quotes_or_names() -> None:
         return [named.column for named in found]
     assert column("Table 5 shows it. Zeta outperforms Rho with 44.4.") == [0]
     assert column("Table 5 shows it. Zeta trails Rho on the tasks pass rate.") == [1]
-    assert column("Table 5 shows it. Zeta outperforms Rho overall.") == [2]
+    assert column("Table 5 shows it. Zeta outperforms Rho on the whole.") == [2]
     assert column("Table 5 shows it. Zeta trails Rho on the tasks and on the mean.") == []  # several columns
     found = comparisons.named_rivals("Table 5 shows it. Zeta outperforms Rho.", table, table.rows[1],
                                      table.rows[:1], measured=[0, 1], lead=None, lower_better=[False] * 3)
@@ -90,3 +91,23 @@ def test_a_called_out_cell_leads_without_demoting_the_rest_of_our_row() -> None:
     lead, detail = results.table_numbers(table, [table.rows[1]], text=text)
     assert [(n.metric, n.baseline) for n in lead] == [("Corge", "41.5"), ("Quux", "50.5"), ("Grault", "62.5")]
     assert detail == []
+
+
+WIDE = Table(caption="Table 4: Scores on the Quux suite.", page=7, columns=[f"M{n}" for n in range(1, 11)],
+             rows=[TableRow(label="Rho [3]", cells=[f"{40 + n}.25" for n in range(10)]),
+                   TableRow(label="Zeta (ours)", cells=[f"{50 + n}.75" for n in range(10)])])
+
+
+def test_a_cell_the_text_quotes_is_kept_past_the_per_row_limit() -> None:
+    text = ("Table 4 lists the suite. Our method leads on M10 (59.75), a clear margin. "
+            "The table reports 2 runs and 100 seeds.")
+    assert comparisons.quoted(text, WIDE, WIDE.rows[1], range(10)) == {9}
+    lead, detail = results.table_numbers(WIDE, [WIDE.rows[1]], limit=3, text=text)
+    assert [n.metric for n in lead] == ["M1", "M2", "M3", "M10"]
+    lead, detail = results.table_numbers(WIDE, [WIDE.rows[1]], limit=3)
+    assert [n.metric for n in lead] == ["M1", "M2", "M3"] and detail[-1].metric == "M10"
+
+
+def test_the_tables_own_rows_run_into_the_text_are_not_its_discussion() -> None:
+    text = "Table 4 lists the suite. Zeta (ours) 50.75 51.75 52.75 53.75 54.75 55.75 56.75 57.75 58.75 59.75."
+    assert comparisons.quoted(text, WIDE, WIDE.rows[1], range(10)) == set()
