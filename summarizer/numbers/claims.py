@@ -203,6 +203,8 @@ _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VER
 # a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's
 # baseline): both values in one form, a ratio to a ratio, a share to a share (`_changes`)
 _CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?P<new>(?:{_N})(?::(?:{_N}))*%?)")
+# a value set against another's in brackets: "lower variance (3.47%) than humans (3.97%)"
+_THAN = re.compile(rf"\((?P<new>(?:{_N})%?)\)\s+than\s+[^()\d]{{1,40}}?\s?\((?P<old>(?:{_N})%?)\)")
 # "ranges from 10 to 20", "varying from 3 to 9", "a scale from 1 to 5": a span of values, not a change
 _SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
 # a clause describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances"); in a
@@ -319,9 +321,13 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
         if not is_prose(sentence):
             continue
         changes = _changes(sentence)
+        thans = {m.start("new"): m for m in _THAN.finditer(sentence)
+                 if m.group("new").endswith("%") == m.group("old").endswith("%")}  # one form
         for match in _VALUE.finditer(sentence):
             start, end = match.span()
-            change = changes.get(start)
+            if any(start == m.start("old") for m in thans.values()):
+                continue  # the rival's value: the one before it's baseline
+            change = changes.get(start) or thans.get(start)
             if change is not None and end <= change.start("new"):
                 continue  # the value changed from: the next value's baseline
             if change is not None:

@@ -266,3 +266,12 @@ def test_one_value_in_two_scales_is_kept_once() -> None:
                ("introduction", 1, "Our pre-training stage is completed in 3125K GPU hours on our cluster."))
     values = _values(claims.find(doc))
     assert "3.125M" in values and "3125K" not in values  # the abstract's mention scores best
+
+
+def test_a_value_set_against_a_rivals_in_brackets_has_it_as_baseline() -> None:
+    found = claims.in_text("Our sampler reaches a higher recall (81.5%) than the original sampler (77.25%) on the "
+                           "held-out split.")
+    assert [(c.value, c.baseline, c.metric) for c in found] == [("81.5%", "77.25%", "higher recall")]
+    # two forms (a share against a count) are no comparison of one measure
+    found = claims.in_text("Our sampler reaches a higher recall (81.5%) than the original sampler (772) on the split.")
+    assert all(c.baseline is None for c in found)
