@@ -209,7 +209,13 @@ _THAN = re.compile(rf"\((?P<new>(?:{_N})%?)\)\s+than\s+[^()\d]{{1,40}}?\s?\((?P<
 _SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
 # a clause describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances"); in a
 # sentence without "we" or "our" it describes someone else's data: an evaluation set, a corpus the model was fed
-_DESCRIBES_DATA = re.compile(r"\b(?:compris(?:es|ing)|consist(?:s|ing)\s+of|contain(?:s|ing))\b", re.IGNORECASE)
+_DESCRIBES_DATA = re.compile(r"\b(?:compris(?:es|ing)|consist(?:s|ing)\s+of|contain(?:s|ing)|totals)\b", re.IGNORECASE)
+# a value of a list that the sentence pairs item by item with another ("87413, 84815 and 25251 instances for I1, I2
+# and I3, respectively"; "12 / 36 examples for the single-tool / multi-tool setting"): the words after it name the
+# last item's, not its own
+_LIST_BEFORE = re.compile(r"(?:\d\s?,|\d,?\s+and|\d\s/)\s*$")
+_LIST_AFTER = re.compile(r"\s?(?:,\s?(?:and\s)?\d|and\s\d|/\s\d)")
+_RESPECTIVELY = re.compile(r"\brespectively\b|\s/\s[a-z]", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|ours)\b", re.IGNORECASE)
 # a year of the 20th or 21st century: dates a thing, is not a claim
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -268,6 +274,8 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     if value.isalpha():  # a count in words, of counted things ("three packages", not "one of"): see `find`
         counted = _COUNTED.match(after) and not re.match(r"\s?of\b", after)
         return _COUNTED_BONUS - _SMALL_NUMBER_PENALTY if counted else None
+    if _RESPECTIVELY.search(sentence) and (_LIST_BEFORE.search(before) or _LIST_AFTER.match(after)):
+        return None  # one value of a list paired item by item with names: its label would be another's
     if re.fullmatch(r"\d", value) and before.endswith("(") and after.startswith(")"):
         return None  # an enumeration: "(1) learn a shared representation"
     compound = value.startswith("[") or not re.fullmatch(_N, value)

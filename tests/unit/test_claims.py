@@ -275,3 +275,19 @@ def test_a_value_set_against_a_rivals_in_brackets_has_it_as_baseline() -> None:
     # two forms (a share against a count) are no comparison of one measure
     found = claims.in_text("Our sampler reaches a higher recall (81.5%) than the original sampler (772) on the split.")
     assert all(c.baseline is None for c in found)
+
+
+def test_values_paired_item_by_item_with_names_are_not_labelled_by_the_last_name() -> None:
+    text = "Finally, we keep 71234, 65432, and 23456 samples for T1, T2, and T3, respectively, after filtering them."
+    assert [c.value for c in claims.in_text(text)] == []
+    text = "In total, we wrote 14 / 42 seed prompts for the short-form / long-form setting of our benchmark."
+    assert [c.value for c in claims.in_text(text)] == []
+    # a list of values that the sentence does not pair with names is still a list of claims
+    text = "We keep 71234 samples and discard 65432 noisy ones, which leaves a cleaner set for training."
+    assert [c.value for c in claims.in_text(text)] == ["71234", "65432"]
+
+
+def test_what_someone_elses_corpus_totals_is_ranked_below_our_claims() -> None:
+    theirs = claims.in_text("The public corpus holds many web pages and totals 3.7 terabytes of curated text.")
+    ours = claims.in_text("Our model holds many web pages and reaches 3.7 terabytes of curated text.")
+    assert theirs and ours and theirs[0].score < ours[0].score
