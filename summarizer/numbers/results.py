@@ -429,7 +429,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
                                        lower_better) if text and shown else []
     pointed_out = comparisons.quoted(text, table, shown[0], others) if text and shown else set()
     # our main row's cell the authors' text compares is a headline one, whatever its column's name
-    called_out = [i for i in dict.fromkeys(w.column for w in written) if i not in summary]  # our main row's
+    called_out = [i for i in dict.fromkeys(w.column for w in written) if i not in summary]
     cells = [(row, i) for i in summary for row in shown] + [(shown[0], i) for i in called_out]
     cells += [(row, i) for row in shown for i in others if row is not shown[0] or i not in called_out]
     sizes = row_sizes(table)
@@ -561,7 +561,8 @@ def collect(
     printed) or the row is not in the model's table; in the other tables the paper's name finds our rows
     first. Key numbers are ranked across tables: two from the chosen table, then one from each other table
     in turn, so the first few cover every headline comparison; the side tables' (`is_side`) first few are
-    kept apart (`Collected.side`), and the details come after.
+    kept apart (`Collected.side`), and the details come after. `text`: the paper's, for the comparisons it
+    writes out (`table_numbers`).
     """
     picked: list[tuple[Table, list[TableRow], bool]] = []  # table, our rows, side table
     if chosen is not None:
