@@ -23,6 +23,8 @@ from summarizer.numbers.normalise import (
     magnitude,
     normalize_text,
     paper_numbers,
+    rejoin_words,
+    words_of,
 )
 
 __all__ = ["Claim", "find", "from_abstract", "in_text", "key_numbers"]
@@ -469,9 +471,11 @@ def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:
 def find(doc: Document, abstract: str | None = None) -> list[Claim]:
     """Claims of the paper's prose, best first; each one printed on its page, each value once."""
     paper = paper_numbers(tuple(p.text for p in doc.pages))  # the grounding check reuses it
+    vocabulary = words_of(normalize_text(" ".join(p.text for p in doc.pages)))
     candidates: list[Claim] = []
     if abstract and not any(s.kind == "abstract" for s in doc.sections):
-        for claim in in_text(abstract, weight=_SECTION_WEIGHT["abstract"], section="results"):
+        for claim in in_text(rejoin_words(normalize_text(abstract), vocabulary), weight=_SECTION_WEIGHT["abstract"],
+                             section="results"):
             page = paper.page_of(*_numbers(claim.value))
             if page is not None:
                 candidates.append(replace(claim, page=page))
@@ -480,8 +484,8 @@ def find(doc: Document, abstract: str | None = None) -> list[Claim]:
         if weight is None:
             continue
         for part in section.parts:
-            for claim in in_text(part.text, weight=weight, page=part.page, section=_SECTION_OF[section.kind],
-                                 position=len(candidates)):
+            for claim in in_text(rejoin_words(normalize_text(part.text), vocabulary), weight=weight, page=part.page,
+                                 section=_SECTION_OF[section.kind], position=len(candidates)):
                 if _printed_on(claim.value, part.page, paper):
                     candidates.append(claim)
     return _selected(candidates)

@@ -10,7 +10,7 @@ import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from summarizer.numbers import pointers
 from summarizer.text import INVISIBLE, SPACES
@@ -39,6 +39,9 @@ NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "
 _SAME_SHARE = 1e-6  # "80%" and "0.80" are one share: equal up to float rounding
 # a "-" after a number and a space joins two numbers ("10 - 20"), it does not sign the second
 _OPERAND_BEFORE = re.compile(r"[\d%] $")
+# a word broken at a line end: its head, a hyphen and a space, then the rest of it ("instruc- tions")
+_BROKEN_WORD = re.compile(r"\b([A-Za-z]+)- ([a-z]+(?:-[A-Za-z]+)*)\b")
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 # numbers glued to letters are parts of names (GPT-4, Qwen2.5, L2), not claims; units are allowed
 _UNIT_AFTER = re.compile(r"^(?:%|×|x\b|k\b|K\b|M\b|B\b|G\b|s\b|ms\b)")
 
@@ -46,6 +49,26 @@ _UNIT_AFTER = re.compile(r"^(?:%|×|x\b|k\b|K\b|M\b|B\b|G\b|s\b|ms\b)")
 def normalize_text(text: str) -> str:
     """NFKC, one kind of minus and space, joined split decimals and thousands: how numbers are compared."""
     return re.sub(r"\s+", " ", _normalize_chars(text))
+
+
+def rejoin_words(text: str, vocabulary: Collection[str]) -> str:
+    """Words the PDF broke at a line end ("instruc- tions", "text- to-image") joined the way the paper prints
+    them elsewhere (`vocabulary`: its words, lower-case, hyphenated ones whole): without the hyphen
+    ("instructions"), or with it ("instruction-relevant"; always when the rest is hyphenated itself:
+    "text-to-image"). A break the paper gives no spelling for is left as it is ("pre- and post-training")."""
+    def joined(match: re.Match[str]) -> str:
+        head, tail = match.group(1), match.group(2)
+        if (head + tail).lower() in vocabulary:
+            return head + tail
+        if f"{head}-{tail}".lower() in vocabulary or "-" in tail:
+            return f"{head}-{tail}"
+        return match.group(0)
+    return _BROKEN_WORD.sub(joined, text)
+
+
+def words_of(text: str) -> set[str]:
+    """The vocabulary `rejoin_words` reads: every word of the text, lower-case, hyphenated ones whole."""
+    return set(_WORD.findall(text.lower()))
 
 
 def _normalize_lines(text: str) -> str:

@@ -12,6 +12,7 @@ from summarizer.document import Document, Page, PageText, Section, SectionKind
 from summarizer.ingest import pdf
 from summarizer.numbers import claims, publication
 from summarizer.numbers.grounding import check
+from summarizer.numbers.normalise import rejoin_words, words_of
 from summarizer.settings import PdfSettings
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
@@ -291,3 +292,10 @@ def test_what_someone_elses_corpus_totals_is_ranked_below_our_claims() -> None:
     theirs = claims.in_text("The public corpus holds many web pages and totals 3.7 terabytes of curated text.")
     ours = claims.in_text("Our model holds many web pages and reaches 3.7 terabytes of curated text.")
     assert theirs and ours and theirs[0].score < ours[0].score
+
+
+def test_words_broken_at_a_line_end_are_joined_the_way_the_paper_prints_them() -> None:
+    vocabulary = words_of("All submissions are image-to-video; each is item-level. Some are pre-trained.")
+    text = "We keep 412 submis- sions of image- to-video, 5 item- level, pre- and post-training runs."
+    assert rejoin_words(text, vocabulary) == (
+        "We keep 412 submissions of image-to-video, 5 item-level, pre- and post-training runs.")
