@@ -66,7 +66,7 @@ def discussion(text: str, table: Table) -> list[str]:
     mention = re.compile(rf"\bTab(?:le|\.)\s*{number.group(1)}\b")
     for match in mention.finditer(text):
         window = text[match.start(): match.start() + _DISCUSSION_CHARS]
-        if window.startswith(table.caption[:40]):
+        if window.startswith(normalize_text(table.caption)[:40]):
             continue  # the caption itself
         other = next((m for m in _ANY_POINTER.finditer(window, match.end() - match.start())
                       if m.group(1) != number.group(1) or not m.group(0).lower().startswith("tab")), None)

@@ -111,3 +111,9 @@ def test_a_cell_the_text_quotes_is_kept_past_the_per_row_limit() -> None:
 def test_the_tables_own_rows_run_into_the_text_are_not_its_discussion() -> None:
     text = "Table 4 lists the suite. Zeta (ours) 50.75 51.75 52.75 53.75 54.75 55.75 56.75 57.75 58.75 59.75."
     assert comparisons.quoted(text, WIDE, WIDE.rows[1], range(10)) == set()
+
+
+def test_the_tables_caption_is_not_its_discussion() -> None:
+    caption = "Table 2 – Comparison of Zeta with Alpha 2 and Borealis: zero-shot DQS on the Quux set."
+    table = TABLE.model_copy(update={"caption": caption})
+    assert _rivals(f"{caption} Alpha 21.5 more text follows here.", table) == []
