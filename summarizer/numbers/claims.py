@@ -460,6 +460,8 @@ def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:
             continue
         if not re.match(r"[\w%×]", word) or _PHRASE_STOP.fullmatch(word):
             break
+        if phrase and (word.lower() in NUMBER_WORDS or re.fullmatch(r"[\d.,]+", word)):
+            break  # another count: "includes two model sizes: 1B" is named "model sizes"
         modifier = following.endswith("s") and following[:1].isalpha() and not _PHRASE_STOP.fullmatch(following)
         if phrase and _CLAUSE_VERB.fullmatch(word) and not modifier:
             break  # "APIs spanning 49 categories"; but "fewer sampling steps", "more labelled examples" go on

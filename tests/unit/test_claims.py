@@ -299,3 +299,8 @@ def test_words_broken_at_a_line_end_are_joined_the_way_the_paper_prints_them() -
     text = "We keep 412 submis- sions of image- to-video, 5 item- level, pre- and post-training runs."
     assert rejoin_words(text, vocabulary) == (
         "We keep 412 submissions of image-to-video, 5 item-level, pre- and post-training runs.")
+
+
+def test_a_label_read_backwards_stops_at_another_count() -> None:
+    found = claims.in_text("The Zeta family includes three model sizes: 3B and 9B, which shows that the method scales.")
+    assert ("3B", "model sizes") in [(c.value, c.metric) for c in found]
