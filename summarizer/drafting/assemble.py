@@ -15,7 +15,7 @@ from summarizer.card import MAX_KEY_NUMBERS, Card, Evidence, KeyNumber, Passage,
 from summarizer.document import ArxivRecord, Chunk, Document, Link
 from summarizer.drafting import venue
 from summarizer.ingest import links
-from summarizer.numbers import claims, publication, results
+from summarizer.numbers import claims, publication, results, row_roles
 from summarizer.numbers.normalise import canonical, normalize_text, numbers_in, restates
 from summarizer.settings import ExtractSettings
 
@@ -91,9 +91,9 @@ def card(
     title = record.title if record else (doc.title or "Untitled")
     name = short_name(title, doc.text)
     main = next((o for o in options if o.id == answers.main_table), None)
-    anchor_words = results.anchors(name, title, answers.method)
+    anchor_words = row_roles.anchors(name, title, answers.method)
     found = results.collect(main, answers.proposed_row, options, anchor_words, max_rows=settings.max_table_rows,
-                            name_words=results.anchors(name) if name else set(),
+                            name_words=row_roles.anchors(name) if name else set(),
                             text=" ".join(p.text for p in doc.pages))
     tables = found.tables
     prose_numbers = claims.key_numbers(doc, record.abstract if record else None, limit=settings.max_prose_numbers)

@@ -26,7 +26,7 @@ from summarizer.document import ArxivRecord, Chunk, Document
 from summarizer.drafting import assemble
 from summarizer.errors import ModelOutputInvalid
 from summarizer.model import prompts
-from summarizer.numbers import results
+from summarizer.numbers import results, row_roles
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ def fill(
     context = _context_chunks(retriever, doc, chunks, settings)
     title = record.title if record else (doc.title or "Untitled")
     back_matter = [s.pages[0] for s in doc.sections if s.kind in ("references", "appendix") and s.pages]
-    options = results.options(doc.tables, results.anchors(assemble.short_name(title), title),
+    options = results.options(doc.tables, row_roles.anchors(assemble.short_name(title), title),
                               limit=_MAX_TABLE_OPTIONS, appendix_from=min(back_matter, default=None))
     paper = prompts.render(
         settings.prompts_dir, "paper_context", title=record.title if record else (doc.title or ""),

@@ -14,7 +14,7 @@ import re
 from summarizer.card import KeyNumber
 from summarizer.document import Document
 from summarizer.numbers.normalise import normalize_text
-from summarizer.numbers.results import squash
+from summarizer.numbers.row_roles import squash
 
 __all__ = ["facts"]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from summarizer.card import KeyNumber, ResultsTable
 from summarizer.document import Table, TableRow
-from summarizer.numbers import comparisons
-from summarizer.numbers.normalise import SCALES, numbers_in
+from summarizer.numbers import comparisons, row_roles
+from summarizer.numbers.normalise import numbers_in
 
 # How much a table looks like a results table (added to the share of its cells that hold numbers)
 _RESULTS_CAPTION_BONUS = 2  # a caption saying results, comparison, a metric: what the card wants most
@@ -24,14 +24,6 @@ _OUR_ROW_BONUS = 1  # a row naming the authors' method: their results are in thi
 _OTHER_TABLE_MIN_SCORE = 2  # a results caption's worth: a further table must clearly hold results
 _MIN_ROWS = 2  # a table of one row compares nothing
 
-# How a row is matched to the authors' method
-_WHOLE_NAME_STRENGTH = 2  # the row names an anchor word exactly: "DFSDT"
-_PREFIX_STRENGTH = 1  # the row shares a long prefix with an anchor: "ToolLLM" -> "ToolLLaMA"
-_OURS_STRENGTH = 3  # "(ours)" is the authors saying so: surer than any name
-_MIN_PREFIX_CHARS = 5  # a shorter common prefix ("Tool", "Show") is shared by unrelated names
-_MIN_NAME_CHARS = 3  # shorter names ("a", "of", "7B") would match rows of any method
-_MIN_STEM_CHARS = 3  # a label that is little more than a size ("T5-3B" -> "t5") has no family to find
-_CAPITALS_SHARE = 0.8  # more capitals than this: a title set in capitals, not a coined name
 
 # What the card shows
 _CONTEXT_CHARS = 240  # a key number's context: the comparison and the caption, cut to a card's line
@@ -46,8 +38,6 @@ _CHOSEN_TABLE_TURN = 2  # key numbers the chosen (headline) table gives per turn
 # each named by its last word or two
 _SUB_COLUMNS = (2, 3, 4)
 _SUB_COLUMN_WORDS = 2
-# a fair comparison is with a model of about our size: a rival at most this many times our parameter count
-_COMPARABLE_SIZE = 2.0
 
 # words of a results table's caption
 _RESULTS = re.compile(
@@ -121,22 +111,6 @@ _ARROW_MARKS = "↑↓⇑⇓▲▼ "
 # a row printing our model with one thing changed: replaced ("→ReACT", "-> LoRA"), removed ("w/o X",
 # "without X", "- X") or added ("w/ X", "+ X")
 _VARIANT = re.compile(r"\s*(?:→|->|⇒|w/o\b|w/\s|without\b|\+\s?[A-Za-z]|[-−]\s?[A-Za-z])", re.IGNORECASE)
-# a row that is no competitor: people, an oracle, an upper bound, the ground truth
-_NOT_A_RIVAL = re.compile(r"\bhumans?\b|\boracle\b|upper[-\ ]bound|ground[-\ ]truth|\bgold\b", re.IGNORECASE)
-# the authors marking their own row
-_OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.IGNORECASE)
-# a plural acronym: "APIs", "LLMs" (vocabulary of the field, not a coined name)
-_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
-# a model size at the end of a row label: "Janus-Pro-7B", "Show-o (1.3B)", "LLaMA 13B"
-_SIZE = re.compile(r"[-\s]*\(?\d+(?:\.\d+)?\s?[BMK]\)?\s*$", re.IGNORECASE)
-# a model's parameter count in a size column or a label: "1.3B", "7 B", "350M"
-_PARAMETERS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([BMK])(?![\w+])", re.IGNORECASE)
-# a column giving the systems' parameter counts: "# Params", "Params", "Model size"
-_PARAMETERS_COLUMN = re.compile(r"\bparam(?:eter)?s?\b|\bmodel\s+size\b|^\s*size\s*$", re.IGNORECASE)
-# a citation in a row label: "Janus [46]"
-_CITATION = re.compile(r"\s*\[[\d,\s–-]+\]")
-# a word, hyphens and dots inside it kept: "Show-o", "Janus-Pro", "v1.5"
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -169,7 +143,7 @@ def results_score(table: Table, anchors: set[str], appendix_from: int | None = N
         score += _SIDE_CAPTION_BONUS
     elif _NOT_RESULTS.search(table.caption) or not table.caption:
         score -= _OTHER_CAPTION_PENALTY
-    if our_row(table, anchors) is not None:
+    if row_roles.our_row(table, anchors) is not None:
         score += _OUR_ROW_BONUS
     return score
 
@@ -200,13 +174,13 @@ def oriented(table: Table, anchor_words: set[str]) -> Table:
     transposed, and one printing them as groups of columns ("Ours: NDCG1 NDCG5 | BM25: NDCG1 NDCG5", settings
     as rows) is regrouped (`_by_group`), when a column or a group names the authors' method and no row does."""
     width = max((len(r.cells) for r in table.rows), default=0)
-    if len(table.columns) != width or width < _MIN_ROWS or our_row(table, anchor_words) is not None:
+    if len(table.columns) != width or width < _MIN_ROWS or row_roles.our_row(table, anchor_words) is not None:
         return table
     grouped = _by_group(table)
-    if grouped is not None and our_row(grouped, anchor_words) is not None:
+    if grouped is not None and row_roles.our_row(grouped, anchor_words) is not None:
         return grouped
     as_rows = [TableRow(label=name, cells=[]) for name in table.columns]
-    if not any(_strength(row, anchor_words) for row in as_rows):
+    if not any(row_roles.strength(row, anchor_words) for row in as_rows):
         return table
     return Table(caption=table.caption, page=table.page, columns=[r.label for r in table.rows],
                  rows=[TableRow(label=name, cells=[r.cells[j] if j < len(r.cells) else "-" for r in table.rows])
@@ -245,105 +219,24 @@ def _by_group(table: Table) -> Table | None:
                        for g, group in enumerate(groups)])
 
 
-def anchors(*texts: str | None) -> set[str]:
-    """Distinctive names in the paper's short name, the chosen row and the method prose (DFSDT, Show-o)."""
-    found: set[str] = set()
-    for text in texts:
-        letters = [c for c in text or "" if c.isalpha()]
-        if (text is not texts[0] and letters
-                and sum(c.isupper() for c in letters) > _CAPITALS_SHARE * len(letters)):
-            continue  # a title set in capitals: every word would look coined
-        for word in _WORD.findall(text or ""):
-            # a coined name has an inner capital or a digit (DFSDT, ToolLLaMA, Show-o2); plural acronyms
-            # (APIs, LLMs) and hyphenated words (real-world) are everyday vocabulary of the field
-            distinctive = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
-            if _PLURAL_ACRONYM.fullmatch(word):
-                continue
-            if len(word) >= _MIN_NAME_CHARS and (distinctive or text is texts[0]):
-                found.add(squash(word))
-    return {a for a in found if len(a) >= _MIN_NAME_CHARS}
 
 
-def squash(text: str) -> str:
-    """Lower-case letters and digits only: "Janus-Pro 7B" -> "januspro7b" (names compared loosely)."""
-    # everything but lower-case letters and digits
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def _strength(row: TableRow, anchor_words: set[str]) -> int:
-    """How surely a row names the authors' method: whole anchor names 2, shared prefixes 1, "(ours)" 3."""
-    words = {squash(w) for w in _WORD.findall(row.label)}
-    label = squash(row.label)
-    strength = 0
-    for a in anchor_words:
-        if a in words or (len(a) >= _MIN_PREFIX_CHARS and label.startswith(a)):
-            strength += _WHOLE_NAME_STRENGTH
-        elif any(_shared_prefix(a, w) >= _MIN_PREFIX_CHARS for w in words):  # ToolLLM -> ToolLLaMA
-            strength += _PREFIX_STRENGTH
-    return strength + (_OURS_STRENGTH if _OURS.search(row.label) else 0)
 
 
-def our_rows(table: Table, anchor_words: set[str]) -> list[TableRow]:
-    """Every row naming the authors' method as surely as the best one does (model sizes, variants)."""
-    scored = [(_strength(row, anchor_words), row) for row in table.rows]
-    best = max((s for s, _ in scored), default=0)
-    return [row for s, row in scored if best and s == best]
 
 
-def family(table: Table, row: TableRow) -> list[TableRow]:
-    """The row and the other sizes of the same model in the table, in table order."""
-    stem = squash(_SIZE.sub("", row.label))
-    if len(stem) < _MIN_STEM_CHARS:
-        return [row]
-    return [r for r in table.rows
-            if r is row or (squash(_SIZE.sub("", r.label)) == stem and r.label != row.label)]
 
 
-def main_first(rows: list[TableRow]) -> list[TableRow]:
-    """Our rows, the main model first: the largest when their labels give sizes ("-7B" before "-1B"),
-    else in table order (the model, then its variants: "Show-o" before "Show-o†", "w/o X")."""
-    def size(row: TableRow) -> float:
-        found = _SIZE.search(row.label)
-        return (parameters(found.group(0)) or 0.0) if found else 0.0
-    return sorted(rows, key=size, reverse=True)  # stable: rows of one size keep the table's order
 
 
-def parameters(text: str) -> float | None:
-    """The parameter count a cell or a label gives ("1.3B" -> 1.3e9), else None ("-", "5000M+" is data)."""
-    found = _PARAMETERS.search(text)
-    return float(found.group(1)) * SCALES[found.group(2).lower()] if found else None
 
 
-def row_sizes(table: Table) -> dict[int, float]:
-    """Each row's parameter count (by the row's id), from the table's size column when it has one, else
-    from the size its label ends with ("Janus-Pro-7B"); rows without one are left out."""
-    columns = _columns(table)
-    column = next((i for i, name in enumerate(columns) if _PARAMETERS_COLUMN.search(name)), None)
-    sizes: dict[int, float] = {}
-    for row in table.rows:
-        if column is not None:
-            size = parameters(row.cells[column]) if column < len(row.cells) else None
-        else:
-            found = _SIZE.search(row.label)
-            size = parameters(found.group(0)) if found else None
-        if size:
-            sizes[id(row)] = size
-    return sizes
 
 
-def our_row(table: Table, anchor_words: set[str]) -> TableRow | None:
-    """The row naming the authors' method: an anchor word in its label, or an "(ours)" marker; ties go last."""
-    rows = our_rows(table, anchor_words)
-    return rows[-1] if rows else None
 
 
-def _shared_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _columns(table: Table) -> list[str]:
@@ -368,10 +261,7 @@ def benchmark(caption: str, exclude: Collection[str] = ()) -> str | None:
     for pattern in _CAPTION_BENCHMARK.values():
         for match in pattern.finditer(caption):
             word = match.group(1)
-            coined = any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
-            method = any(_shared_prefix(squash(word), squash(name)) >= min(len(squash(name)), _MIN_PREFIX_CHARS)
-                         for name in exclude if len(squash(name)) >= _MIN_NAME_CHARS)  # "ToolLLaMA" for "ToolLLM"
-            if coined and not _PLURAL_ACRONYM.fullmatch(word) and not method:
+            if row_roles.coined(word) and not row_roles.names_one_of(word, exclude):  # "ToolLLaMA" for "ToolLLM"
                 return word
     return None
 
@@ -385,7 +275,7 @@ def metric_label(column: str, bench: str | None, caption: str = "") -> str:
     if measure is not None and _SUMMARY_COLUMN.fullmatch(name.strip(" .")):
         name = f"{measure.group(0)} {name.lower()}"
         name = name[:1].upper() + name[1:]
-    return f"{bench} {name}" if bench and squash(bench) not in squash(name) else name
+    return f"{bench} {name}" if bench and row_roles.squash(bench) not in row_roles.squash(name) else name
 
 
 def _cells_in_order(columns: list[str]) -> tuple[list[int], list[int]]:
@@ -405,16 +295,16 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     Average) has our rows' summary cells as its headline and the other measured cells as detail; a table
     without has our main row's cells as its headline and the other rows' as detail. Cells of our largest
     row come before the next one's. Each cell's baseline is the authors' earlier model when the table has
-    it (`predecessor`, whatever its size), else the strongest other row in its column (never another size
-    of ours), among the rows of comparable size when the table gives sizes (`comparable`); at most `limit`
-    cells of one row rank with the others, the rest come last. A row of a human, an oracle or an upper
-    bound is no rival (`_NOT_A_RIVAL`). A table whose other rows are all changes to ours ("→ReACT", "w/o X")
-    compares each change with our full model instead (`_variants`). Where the paper's `text` names the rivals
+    it (`row_roles.predecessor`, whatever its size), else the strongest other row in its column (never another
+    size of ours), among the rows of comparable size when the table gives sizes (`row_roles.comparable`); at
+    most `limit` cells of one row rank with the others, the rest come last. A row of a human, an oracle or an
+    upper bound is no rival (`row_roles.competitors`). A table whose other rows are all changes to ours
+    ("→ReACT", "w/o X") compares each change with our full model instead (`_variants`). Where the paper's `text` names the rivals
     it compares our main row with (`comparisons.named_rivals`), those are the cell's baseline instead, one key
     number for each comparison it writes out. A cell of our main row that the text quotes
     (`comparisons.quoted`) is kept whatever the limit.
 
-    `mine`: our rows, the main one first (`main_first`); the first `rows` of them give key numbers.
+    `mine`: our rows, the main one first (`row_roles.main_first`); the first `rows` of them give key numbers.
     """
     columns = _columns(table)
     bench = benchmark(table.caption, [*anchor_words, *(r.label for r in table.rows)])
@@ -423,7 +313,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
         return _variant_numbers(table, mine[0], changes, summary or others, bench, limit)
     shown = mine[:rows]
     lower_better = [bool(_LOWER_BETTER.search(name + table.caption)) for name in columns]
-    not_ours = [r for r in table.rows if all(r is not m for m in mine) and not _NOT_A_RIVAL.search(r.label)]
+    not_ours = row_roles.competitors(table, mine)
     lead_column = summary[0] if summary else others[0] if len(others) == 1 else None
     written = comparisons.named_rivals(text, table, shown[0], not_ours, [*summary, *others], lead_column,
                                        lower_better) if text and shown else []
@@ -432,7 +322,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     called_out = [i for i in dict.fromkeys(w.column for w in written) if i not in summary]
     cells = [(row, i) for i in summary for row in shown] + [(shown[0], i) for i in called_out]
     cells += [(row, i) for row in shown for i in others if row is not shown[0] or i not in called_out]
-    sizes = row_sizes(table)
+    sizes = row_roles.row_sizes(table, columns)
     taken: dict[int, int] = {}
     numbers: list[KeyNumber] = []
     lead = 0  # how many of the numbers are the table's headline
@@ -445,8 +335,8 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
         kept = row is shown[0] and i in pointed_out  # a cell the authors quote is never past the limit
         taken[id(row)] = taken.get(id(row), 0) + (not kept)
         rivals = [r for r in not_ours if i < len(r.cells) and numbers_in(r.cells[i])]
-        earlier = predecessor(row, rivals)  # whatever its size
-        fair = comparable(row, rivals, sizes)
+        earlier = row_roles.predecessor(row, rivals)  # whatever its size
+        fair = row_roles.comparable(row, rivals, sizes)
         baseline = ((earlier.label, earlier.cells[i]) if earlier is not None
                     else _best([(r.label, r.cells[i]) for r in fair], lower_better=lower_better[i]))
         groups = [[(r.label, r.cells[i]) for r in w.rivals] for w in written if w.column == i and row is shown[0]]
@@ -499,29 +389,10 @@ def _variant_numbers(table: Table, ours: TableRow, changes: list[TableRow], colu
     return numbers[:lead], numbers[lead:]
 
 
-def _stem(label: str) -> str:
-    """A row's model name without its size and citation: "Janus-Pro-7B" -> "januspro", "Janus [46]" -> "janus"."""
-    return squash(_SIZE.sub("", _CITATION.sub("", label)))
 
 
-def predecessor(row: TableRow, rivals: list[TableRow]) -> TableRow | None:
-    """The authors' earlier model, when the table has it: a rival whose name begins ours ("Janus" for
-    "Janus-Pro-7B", "LLaVA" for "LLaVA-v1.5"). A paper improving its own model is read against it first."""
-    ours = _stem(row.label)
-    return next((r for r in rivals
-                 if len(_stem(r.label)) >= _MIN_PREFIX_CHARS and ours.startswith(_stem(r.label))
-                 and ours != _stem(r.label)), None)
 
 
-def comparable(row: TableRow, rivals: list[TableRow], sizes: dict[int, float]) -> list[TableRow]:
-    """The rivals a fair comparison uses: those at most `_COMPARABLE_SIZE` times our row's size, when the
-    table gives sizes and at least one rival is that small ("1.3B" against "1.3B" and "1.8B", not "7B"), and
-    those whose size it does not give (a closed model's "-" is not known to be larger); else all of them."""
-    ours = sizes.get(id(row))
-    if ours is None:
-        return rivals
-    fair = [r for r in rivals if id(r) in sizes and sizes[id(r)] <= _COMPARABLE_SIZE * ours]
-    return fair + [r for r in rivals if id(r) not in sizes] if fair else rivals
 
 
 def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str] | None:
@@ -567,21 +438,21 @@ def collect(
     picked: list[tuple[Table, list[TableRow], bool]] = []  # table, our rows, side table
     if chosen is not None:
         named = next((r for r in chosen.table.rows if r.label == proposed), None)
-        by_name = our_rows(chosen.table, set(name_words))
-        if named is not None and by_name and all(r is not named for r in family(chosen.table, by_name[-1])):
+        by_name = row_roles.our_rows(chosen.table, set(name_words))
+        if named is not None and by_name and all(r is not named for r in row_roles.family(chosen.table, by_name[-1])):
             mine = by_name  # the paper's name points elsewhere: the model took a rival or a predecessor
         elif named is not None:
-            mine = family(chosen.table, named)  # the model's row and its other sizes ("-7B" -> "-1B")
+            mine = row_roles.family(chosen.table, named)  # the model's row and its other sizes ("-7B" -> "-1B")
         else:  # the model's row is not in its table: the paper's own name, else every distinctive word
-            mine = by_name or our_rows(chosen.table, anchor_words)
+            mine = by_name or row_roles.our_rows(chosen.table, anchor_words)
         picked.append((chosen.table, mine, False))  # the model's choice is the headline table
-    cited = bool(picked) and cites_rivals(picked[0][0], picked[0][1])
+    cited = bool(picked) and row_roles.cites_rivals(picked[0][0], picked[0][1])
     # the parts of our row in the chosen table name the method in other tables: "ToolLLaMA-DFSDT" -> "DFSDT";
     # parts are split at hyphens, spaces, slashes and brackets. Where the chosen table's row read as ours is
     # not the model's, the model's (another table's "ReACT") names nothing; with none read, it is all we have
     ours = picked[0][1] if picked else []
     row = proposed if not ours or any(r.label == proposed for r in ours) else ours[-1].label
-    parts = {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", row)) if len(squash(w)) >= _MIN_NAME_CHARS}
+    parts = row_roles.name_parts(row)
     words = anchor_words | (parts - {"none"})
     for option in all_options:
         if len(picked) >= max_tables:
@@ -590,13 +461,13 @@ def collect(
             continue
         if results_score(option.table, words) < _OTHER_TABLE_MIN_SCORE:
             continue
-        mine = our_rows(option.table, set(name_words)) or our_rows(option.table, words)  # the paper's name first
+        mine = row_roles.our_rows(option.table, set(name_words)) or row_roles.our_rows(option.table, words)  # the paper's name first
         if mine:
             # where the headline table cites the rivals it compares with, a table of uncited rows compares
             # the authors' own variants: an ablation, whatever its caption says
-            own_variants = cited and not cites_rivals(option.table, mine)
+            own_variants = cited and not row_roles.cites_rivals(option.table, mine)
             picked.append((option.table, mine, option.side or own_variants))
-    found = [(table_numbers(table, main_first(rows), words, rows=rows_per_table, text=text), side)
+    found = [(table_numbers(table, row_roles.main_first(rows), words, rows=rows_per_table, text=text), side)
              for table, rows, side in picked]
     headline = _interleave([lead for (lead, _), side in found if not side])[:max_numbers]
     # a side table's first numbers rank before the headline tables' detail; its others after
@@ -608,10 +479,6 @@ def collect(
                      headline=headline, side=side_lead, detail=detail[:max_numbers - len(headline) - len(side_lead)])
 
 
-def cites_rivals(table: Table, mine: list[TableRow]) -> bool:
-    """Whether most rows other than ours cite a paper ("CycleGAN [58]"): a comparison with prior work."""
-    rivals = [r for r in table.rows if all(r is not m for m in mine)]
-    return bool(rivals) and sum(bool(_CITATION.search(r.label)) for r in rivals) * 2 >= len(rivals)
 
 
 def _interleave(per_table: list[list[KeyNumber]], first_turn: int = _CHOSEN_TABLE_TURN) -> list[KeyNumber]:

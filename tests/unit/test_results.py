@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer.document import Table, TableRow
-from summarizer.numbers import results
+from summarizer.numbers import results, row_roles
 
 
 def _table(caption: str, rows: list[tuple[str, list[str]]], page: int = 5, columns: list[str] | None = None) -> Table:
@@ -24,21 +24,21 @@ def _label(row: TableRow | None) -> str | None:
 
 
 def test_results_tables_are_offered_before_configuration_tables() -> None:
-    opts = results.options([CONFIG, MAIN, ABLATION], results.anchors("Zeta-Gen", "Zeta-Gen: a title"), limit=6)
+    opts = results.options([CONFIG, MAIN, ABLATION], row_roles.anchors("Zeta-Gen", "Zeta-Gen: a title"), limit=6)
     assert [o.table.page for o in opts][:2] == [6, 8] and opts[0].id == "T1"
 
 
 def test_our_row_is_found_by_name_or_ours_marker() -> None:
-    words = results.anchors("Zeta-Gen", "Zeta-Gen: a title")
-    assert _label(results.our_row(MAIN, words)) == "Zeta-Gen (ours)"
-    assert _label(results.our_row(ABLATION, words)) == "Zeta-Gen"
-    assert results.our_row(CONFIG, words) is None
+    words = row_roles.anchors("Zeta-Gen", "Zeta-Gen: a title")
+    assert _label(row_roles.our_row(MAIN, words)) == "Zeta-Gen (ours)"
+    assert _label(row_roles.our_row(ABLATION, words)) == "Zeta-Gen"
+    assert row_roles.our_row(CONFIG, words) is None
 
 
 def test_collect_takes_the_models_table_then_other_results_tables() -> None:
     opts = results.options([CONFIG, MAIN, ABLATION], set(), limit=6)
     main = next(o for o in opts if o.table is MAIN)
-    found = results.collect(main, "Zeta-Gen (ours)", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    found = results.collect(main, "Zeta-Gen (ours)", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12)
     tables, numbers = found.tables, found.numbers
     assert [t.page for t in tables] == [6, 8]
     values = {(k.value, k.page, k.baseline) for k in numbers}
@@ -53,19 +53,19 @@ def test_no_choice_and_no_recognisable_row_gives_no_numbers() -> None:
 
 
 def test_capitalised_titles_and_everyday_acronyms_are_not_method_names() -> None:
-    words = results.anchors("ZETA", "ZETA: FACILITATING LARGE MODELS WITH APIS", "We query real-world APIs with LLMs.")
+    words = row_roles.anchors("ZETA", "ZETA: FACILITATING LARGE MODELS WITH APIS", "We query real-world APIs with LLMs.")
     assert words == {"zeta"}
 
 
 def test_a_comparison_table_ranks_above_an_ablation() -> None:
     ablation = _table("Table 4: Ablation studies of encoders.", [("Zeta-Gen", ["1.0", "2.0"]), ("b", ["3.0", "4.0"])])
-    opts = results.options([ablation, MAIN], results.anchors("Zeta-Gen", "x"), limit=6)
+    opts = results.options([ablation, MAIN], row_roles.anchors("Zeta-Gen", "x"), limit=6)
     assert opts[0].table is MAIN
 
 
 def test_a_name_prefix_finds_the_models_row() -> None:
     table = _table("Table 4: Main experiments.", [("GPT-Base", ["41.5"]), ("ToolLLaMA-DFSDT", ["57.0"])])
-    assert _label(results.our_row(table, results.anchors("ToolLLM", "t"))) == "ToolLLaMA-DFSDT"
+    assert _label(row_roles.our_row(table, row_roles.anchors("ToolLLM", "t"))) == "ToolLLaMA-DFSDT"
 
 
 def test_every_size_of_the_model_gives_key_numbers_and_none_is_the_others_baseline() -> None:
@@ -73,20 +73,20 @@ def test_every_size_of_the_model_gives_key_numbers_and_none_is_the_others_baseli
         ("Zeta", ["0.52"]), ("SDXL", ["0.47"]), ("Zeta-Gen-1B", ["0.66"]), ("Zeta-Gen-7B", ["0.71"]),
     ], columns=["Overall"])
     opts = results.options([sizes], set(), limit=6)
-    numbers = results.collect(opts[0], "none", opts, results.anchors("Zeta-Gen", "x"), max_rows=12).numbers
+    numbers = results.collect(opts[0], "none", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12).numbers
     # the full name beats the predecessor sharing a prefix ("Zeta"); the largest size comes first
     assert [(k.value, k.baseline) for k in numbers] == [("0.71", "0.52"), ("0.66", "0.52")]
     # a third size of ours gives no key number and is never the others' baseline either
     three = sizes.model_copy(update={"rows": [*sizes.rows, TableRow(label="Zeta-Gen-500M", cells=["0.69"])]})
     opts = results.options([three], set(), limit=6)
-    numbers = results.collect(opts[0], "none", opts, results.anchors("Zeta-Gen", "x"), max_rows=12).numbers
+    numbers = results.collect(opts[0], "none", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("0.71", "0.52"), ("0.66", "0.52")]
 
 
 def test_the_authors_rows_are_kept_in_a_long_table_cut_to_its_first_rows() -> None:
     long = _table("Table 2: Comparison on GenEval.",
                   [(f"Baseline {i}", [f"0.{i}1"]) for i in range(1, 9)] + [("Zeta-Gen (ours)", ["0.95"])])
-    shown = results.as_card_table(long, max_rows=4, keep=results.our_rows(long, set()))
+    shown = results.as_card_table(long, max_rows=4, keep=row_roles.our_rows(long, set()))
     assert [row[0] for row in shown.rows] == ["Baseline 1", "Baseline 2", "Baseline 3", "Baseline 4",
                                               "Zeta-Gen (ours)"]
 
@@ -112,7 +112,7 @@ def test_a_caption_naming_only_a_metric_is_a_results_table() -> None:
                  [("DALL-E", ["-"]), ("GLIDE", ["11.58"]), ("Zeta-Gen (Ours)", ["8.37"])], 10)
     opts = results.options([CONFIG, MAIN, fid], set(), limit=6)
     main = next(o for o in opts if o.table is MAIN)
-    found = results.collect(main, "Zeta-Gen (ours)", opts, results.anchors("Zeta-Gen", "x"), max_rows=12)
+    found = results.collect(main, "Zeta-Gen (ours)", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12)
     tables, numbers = found.tables, found.numbers
     assert 10 in [t.page for t in tables] and ("8.37", "11.58") in {(k.value, k.baseline) for k in numbers}
 
@@ -127,7 +127,7 @@ WIDE = _table("Table 2: Results on OmniBench.", [
 
 
 def test_the_summary_cell_leads_size_columns_give_no_key_number_and_labels_name_the_benchmark() -> None:
-    headline, detail = results.table_numbers(WIDE, [WIDE.rows[-1]], results.anchors("Zeta-Gen"))
+    headline, detail = results.table_numbers(WIDE, [WIDE.rows[-1]], row_roles.anchors("Zeta-Gen"))
     assert [(k.metric, k.value, k.baseline) for k in headline] == [("OmniBench Overall", "48.2", "46.1")]
     assert [(k.metric, k.value, k.baseline) for k in detail] == [
         ("OmniBench Alpha", "44.0", "42.3"), ("OmniBench Beta", "52.5", "50.2"),
@@ -157,7 +157,7 @@ def test_a_table_printing_methods_as_columns_is_read_with_methods_as_rows() -> N
     transposed = _table("Table 2: Comparison with state-of-the-art methods.", [
         ("FID\u2193", ["12.1", "10.3", "9.2"]), ("IS", ["150.2", "160.4", "171.9"]),
     ], 6, ["Rival-A", "Rival-B", "Zeta-Gen"])
-    words = results.anchors("Zeta-Gen")
+    words = row_roles.anchors("Zeta-Gen")
     opts = results.options([transposed], words, limit=6)
     assert opts[0].rows == ["Rival-A", "Rival-B", "Zeta-Gen"]
     numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
@@ -173,14 +173,14 @@ def test_a_table_printing_methods_as_columns_is_read_with_methods_as_rows() -> N
 def test_side_tables_rank_below_the_headline_comparison(caption: str) -> None:
     side = _table(caption, [("Rival-A", ["0.00", "1.0"]), ("Zeta-Gen", ["0.00", "2.0"])], 4)
     headline = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 6)
-    opts = results.options([side, headline], results.anchors("Zeta-Gen"), limit=6)
+    opts = results.options([side, headline], row_roles.anchors("Zeta-Gen"), limit=6)
     assert opts[0].table is headline
 
 
 def test_a_results_table_past_the_references_ranks_below_one_in_the_body() -> None:
     appendix = _table("Table 12: Results on OmniBench.", [("Rival-A", ["40.1", "3"]), ("Zeta-Gen", ["44.0", "5"])], 15)
     body = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1", "-"]), ("Zeta-Gen", ["44.0", "5"])], 6)
-    words = results.anchors("Zeta-Gen")
+    words = row_roles.anchors("Zeta-Gen")
     assert results.options([appendix, body], words, limit=6, appendix_from=12)[0].table is body
     assert results.options([appendix, body], words, limit=6)[0].table is appendix  # more numeric cells
 
@@ -190,7 +190,7 @@ def test_the_papers_own_name_overrides_a_model_choosing_its_predecessors_row() -
         ("Zeta", ["40.1"]), ("Rival-A", ["41.6"]), ("Zeta-Gen-1B", ["43.0"]), ("Zeta-Gen-7B", ["44.0"]),
     ], 6, ["Overall"])
     opts = results.options([table], set(), limit=6)
-    numbers = results.collect(opts[0], "Zeta", opts, set(), max_rows=12, name_words=results.anchors("Zeta-Gen")).numbers
+    numbers = results.collect(opts[0], "Zeta", opts, set(), max_rows=12, name_words=row_roles.anchors("Zeta-Gen")).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("44.0", "41.6"), ("43.0", "41.6")]
 
 
@@ -199,7 +199,7 @@ def test_key_numbers_cover_every_results_table_before_going_deep_into_one_and_si
                    6, ["A", "B", "C"])
     second = _table("Table 3: Results on QuillBench.", [("Rival-A", ["10.0", "20.0"]), ("Zeta-Gen", ["15.5", "25.0"])],
                     7, ["D", "E"])
-    words = results.anchors("Zeta-Gen")
+    words = row_roles.anchors("Zeta-Gen")
     opts = results.options([first, second], words, limit=6)
     chosen = next(o for o in opts if o.table is first)
     numbers = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12).numbers
@@ -223,19 +223,19 @@ def test_the_baseline_is_the_strongest_rival_of_comparable_size_when_the_table_g
         ("Small-VL", ["1.3B", "81.2"]), ("Zeta (ours)", ["1.3B", "77.4"]),
     ], columns=["# Params", "Score"])
     opts = results.options([table], set(), limit=6)
-    numbers = results.collect(opts[0], "Zeta (ours)", opts, results.anchors("Zeta", "x"), max_rows=12).numbers
+    numbers = results.collect(opts[0], "Zeta (ours)", opts, row_roles.anchors("Zeta", "x"), max_rows=12).numbers
     # the 7B and 13B models are not a fair comparison for a 1.3B model: the best of those up to twice its size
     assert [(k.value, k.baseline) for k in numbers] == [("77.4", "81.2")]
     # no rival that small: the strongest of all
     alone = table.model_copy(update={"rows": [r for r in table.rows if r.label not in ("Tiny-VL", "Small-VL")]})
     opts = results.options([alone], set(), limit=6)
-    numbers = results.collect(opts[0], "Zeta (ours)", opts, results.anchors("Zeta", "x"), max_rows=12).numbers
+    numbers = results.collect(opts[0], "Zeta (ours)", opts, row_roles.anchors("Zeta", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("77.4", "88.0")]
     # a closed model of undisclosed size ("-") is not known to be larger: it stays in the fair comparison
     closed = table.model_copy(update={"rows": [*table.rows[:-1], TableRow(label="Closed-VL", cells=["-", "82.5"]),
                                                table.rows[-1]]})
     opts = results.options([closed], set(), limit=6)
-    numbers = results.collect(opts[0], "Zeta (ours)", opts, results.anchors("Zeta", "x"), max_rows=12).numbers
+    numbers = results.collect(opts[0], "Zeta (ours)", opts, row_roles.anchors("Zeta", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("77.4", "82.5")]
 
 
@@ -244,7 +244,7 @@ def test_the_baseline_is_the_authors_earlier_model_when_the_table_has_it() -> No
         ("Orion [12]", ["0.58"]), ("Rival-XL [3]", ["0.77"]), ("Orion-Plus-1B", ["0.69"]),
     ], columns=["Overall"])
     opts = results.options([table], set(), limit=6)
-    numbers = results.collect(opts[0], "Orion-Plus-1B", opts, results.anchors("Orion-Plus", "x"), max_rows=12).numbers
+    numbers = results.collect(opts[0], "Orion-Plus-1B", opts, row_roles.anchors("Orion-Plus", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("0.69", "0.58")]
     assert "Orion-Plus-1B vs Orion [12]" in (numbers[0].context or "")
 
@@ -254,7 +254,7 @@ def test_without_summary_columns_only_the_main_rows_cells_lead() -> None:
         ("Rival", ["80.1", "60.2", "40.3"]), ("Zeta-1B", ["81.0", "62.5", "42.5"]), ("Zeta-7B", ["85.0", "65.0", "45.0"]),
     ], columns=["POPE", "GQA", "MMMU"])
     opts = results.options([table], set(), limit=6)
-    found = results.collect(opts[0], "Zeta-7B", opts, results.anchors("Zeta", "x"), max_rows=12)
+    found = results.collect(opts[0], "Zeta-7B", opts, row_roles.anchors("Zeta", "x"), max_rows=12)
     assert [k.value for k in found.headline] == ["85.0", "65.0", "45.0"]
     assert [k.value for k in found.detail] == ["81.0", "62.5", "42.5"]
 
@@ -270,7 +270,7 @@ def test_a_table_of_uncited_variants_ranks_as_an_ablation_where_the_headline_tab
     ], page=9, columns=["rFID"])
     opts = results.options([main, variants], set(), limit=6)
     chosen = next(o for o in opts if o.table is main)
-    found = results.collect(chosen, "Zeta (ours)", opts, results.anchors("Zeta", "x"), max_rows=12)
+    found = results.collect(chosen, "Zeta (ours)", opts, row_roles.anchors("Zeta", "x"), max_rows=12)
     headline = [k.value for k in found.headline]
     # the paper cites the prior work it compares with: rows it does not cite are its own variants
     assert headline == (["10.2"] if cite else ["10.2", "13.9"])
@@ -282,12 +282,12 @@ def test_the_earlier_model_is_the_baseline_whatever_its_size_and_a_batch_size_co
         ("Orion", ["7B", "128", "70.5"]), ("Small-VL", ["1.3B", "64", "74.0"]), ("Orion-Lite", ["1.3B", "32", "72.2"]),
     ], columns=["# Params", "Batch size", "Score"])
     opts = results.options([table], set(), limit=6)
-    numbers = results.collect(opts[0], "Orion-Lite", opts, results.anchors("Orion-Lite", "x"), max_rows=12).numbers
+    numbers = results.collect(opts[0], "Orion-Lite", opts, row_roles.anchors("Orion-Lite", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("72.2", "70.5")]  # Orion, five times larger
     images = _table("Table 2: Resolution study.", [("Orion", ["4K", "70.5"]), ("Orion-Lite", ["2K", "72.2"])],
                     columns=["Image size", "Score"])
-    assert results.row_sizes(images) == {}  # "4K" pixels wide, not four thousand parameters
-    assert results.parameters("5000M+") is None and results.parameters("1.3B") == 1.3e9
+    assert row_roles.row_sizes(images, images.columns) == {}  # "4K" pixels wide, not four thousand parameters
+    assert row_roles.parameters("5000M+") is None and row_roles.parameters("1.3B") == 1.3e9
 
 
 def test_a_table_printing_methods_as_groups_of_columns_is_read_with_methods_as_rows() -> None:
@@ -297,7 +297,7 @@ def test_a_table_printing_methods_as_groups_of_columns_is_read_with_methods_as_r
         ("Short (S1)", ["71.20", "80.15", "11.40", "14.85", "55.10", "60.30"]),
         ("All", ["64.75", "72.80", "8.35", "12.60", "47.25", "49.90"]),
     ], 8, columns)
-    words = results.anchors("Dense Ranker")
+    words = row_roles.anchors("Dense Ranker")
     (option,) = results.options([grouped], words, limit=6)
     assert option.rows == ["Dense Ranker (ours)", "Term Match", "Neural-B"]
     assert option.table.columns == ["Short (S1) MRR", "Short (S1) R@5", "All MRR", "All R@5"]
@@ -317,16 +317,16 @@ def test_an_ablation_printing_changes_to_the_model_compares_each_change_with_the
         ("Zeta-Gen", ["62.5", "-"]), ("\u2192Retriever", ["55.5", "47.5"]), ("w/o stage 2", ["17.5", "12.5"]),
         ("+ LoRA", ["48.5", "40.5"]),
     ], 9, ["Average Pass", "Average Win"])
-    words = results.anchors("Zeta-Gen")
+    words = row_roles.anchors("Zeta-Gen")
     (option,) = results.options([ablation], words, limit=6)
-    lead, rest = results.table_numbers(option.table, results.our_rows(option.table, words), words)
+    lead, rest = results.table_numbers(option.table, row_roles.our_rows(option.table, words), words)
     # each change against the full model, column by column: the first column's comparisons lead
     assert [(k.setting, k.value, k.baseline) for k in lead] == [
         ("\u2192Retriever", "55.5", "62.5"), ("w/o stage 2", "17.5", "62.5"), ("+ LoRA", "48.5", "62.5")]
     assert [(k.value, k.baseline) for k in rest] == [("47.5", None), ("12.5", None), ("40.5", None)]
     # rows of other methods are no changes to ours: our cells against the strongest of them, as before
     rivals = ablation.model_copy(update={"rows": [ablation.rows[0], TableRow(label="Rival-A", cells=["50.5", "40.5"])]})
-    lead, _ = results.table_numbers(rivals, results.our_rows(rivals, words), words)
+    lead, _ = results.table_numbers(rivals, row_roles.our_rows(rivals, words), words)
     assert [(k.value, k.baseline) for k in lead] == [("62.5", "50.5")]
 
 
@@ -334,7 +334,7 @@ def test_a_rivals_row_the_model_names_in_another_table_does_not_become_ours_ther
     main = _table("Table 4: Main results.", [("GPT-Base", ["44.5"]), ("Zephyr-Search", ["61.5"])], 9, ["Average"])
     strategies = _table("Table 3: Pass rate of search strategies.",
                         [("Greedy", ["29.5"]), ("Greedy@N", ["39.5"]), ("Search", ["48.5"])], 8, ["Average"])
-    words = results.anchors("Zephyr")
+    words = row_roles.anchors("Zephyr")
     opts = results.options([main, strategies], words, limit=6)
     chosen = next(o for o in opts if o.table is main)
     # the model chose the main table but named "Greedy" (a rival in the other table) as the authors' row
@@ -349,18 +349,18 @@ def test_the_papers_own_name_finds_its_row_where_other_distinctive_words_name_ea
     ], 9, ["MMLU"])
     arena = _table("Table 7: Open-ended evaluations.", [("Zephyr-V2.5-0905", ["76.5"]), ("Zephyr-V3", ["85.5"])],
                    10, ["Arena-Hard"])
-    words = results.anchors("Zephyr-V3", None, "Zephyr-V3 builds on Zephyr-V2 and ZephyrMoE.")
+    words = row_roles.anchors("Zephyr-V3", None, "Zephyr-V3 builds on Zephyr-V2 and ZephyrMoE.")
     opts = results.options([arena, chat], words, limit=6)
     chosen = next(o for o in opts if o.table is arena)
     # the model named a row of another table: the paper's name finds ours here and in the other table
-    found = results.collect(chosen, "Rival-72B", opts, words, max_rows=12, name_words=results.anchors("Zephyr-V3"))
+    found = results.collect(chosen, "Rival-72B", opts, words, max_rows=12, name_words=row_roles.anchors("Zephyr-V3"))
     assert {k.setting for k in found.numbers} == {"Zephyr-V3", "Zephyr V3"}
 
 
 def test_a_human_or_an_upper_bound_is_no_rival_and_only_a_comparison_with_others_is_a_headline_caption() -> None:
     table = _table("Table 2: Results on OmniBench.", [("Human", ["95.5"]), ("Rival-A", ["70.5"]), ("Zeta-Gen", ["75.5"])],
                    6, ["Score"])
-    words = results.anchors("Zeta-Gen")
+    words = row_roles.anchors("Zeta-Gen")
     opts = results.options([table], words, limit=6)
     numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("75.5", "70.5")]
@@ -369,7 +369,7 @@ def test_a_human_or_an_upper_bound_is_no_rival_and_only_a_comparison_with_others
 
 
 def test_the_headline_comparison_is_offered_before_other_results_tables() -> None:
-    words = results.anchors("Zeta-Gen")
+    words = row_roles.anchors("Zeta-Gen")
     other = _table("Table 7: Open-ended evaluations.", [("Rival-A", ["70.5", "50.5"]), ("Zeta-Gen", ["75.5", "60.5"])],
                    12, ["Arena", "Alpaca"])
     headline = _table("Table 6: Comparison with state-of-the-art models.",
@@ -382,8 +382,8 @@ def test_cells_of_a_wide_row_past_the_limit_come_last_not_never() -> None:
     wide = _table("Table 2: Results on ten benchmarks.", [("Rival-A", [f"{n}.25" for n in range(10)]),
                                                           ("Zeta-Gen", [f"{n}.75" for n in range(10)])],
                   6, [f"B{n}" for n in range(10)])
-    words = results.anchors("Zeta-Gen")
-    lead, rest = results.table_numbers(wide, results.our_rows(wide, words), words, limit=8)
+    words = row_roles.anchors("Zeta-Gen")
+    lead, rest = results.table_numbers(wide, row_roles.our_rows(wide, words), words, limit=8)
     assert [k.value for k in lead] == [f"{n}.75" for n in range(8)]
     assert [k.value for k in rest] == ["8.75", "9.75"]
 
@@ -391,7 +391,7 @@ def test_cells_of_a_wide_row_past_the_limit_come_last_not_never() -> None:
 def test_bits_per_byte_is_lower_is_better() -> None:
     table = _table("Table 2: Language modelling on PileLike.", [("Rival-A", ["0.612"]), ("Rival-B", ["0.655"]),
                                                                ("Zeta-Gen", ["0.581"])], 6, ["Pile-test (BPB)"])
-    words = results.anchors("Zeta-Gen")
+    words = row_roles.anchors("Zeta-Gen")
     opts = results.options([table], words, limit=6)
     numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("0.581", "0.612")]  # the best rival has the fewest bits
