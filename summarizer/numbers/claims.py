@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from summarizer.card import KeyNumber
 from summarizer.card import Section as CardSection
 from summarizer.document import Document, SectionKind
+from summarizer.numbers import labels
 from summarizer.numbers.normalise import (
     NUMBER_WORDS,
     PaperNumbers,
@@ -55,9 +56,6 @@ _WORD_COUNT_MIN_SCORE = 1.0  # its counted bonus less the small number's penalty
 # How much text around a value is read
 _BEFORE_CHARS = 80  # enough for "the size of the codebook is" and a pointer or "p <" right before
 _AFTER_CHARS = 60  # enough for a unit and the few words naming what was measured
-_SIZE_BEFORE_CHARS = 60  # the quantity's name must be close: farther words belong to another clause
-_ASIDE_TOKENS = 4  # an aside in brackets inside a noun phrase: "A100 (80GB) GPUs"
-_METRIC_WORDS = 6  # the words after (or before) a value that name its metric: more is a whole clause
 _CONTEXT_CHARS = 240  # the sentence quoted with a key number, cut to a card's line
 
 # What counts as prose rather than a table row or a figure's axis labels run together
@@ -112,51 +110,6 @@ _RELATIVE = re.compile(
 )
 # a counted noun within the next few words: "3,451 high-quality tools", "48 A100 (80GB) GPUs"
 _COUNTED = re.compile(r"^\s?(?:[\w()-]+\s){0,2}?[A-Za-z][A-Za-z-]{1,}s\b")
-# a named quantity just before the number: "a codebook of 16,384", "context length: 4096"
-_QUANTITY = r"""(?:
-    size|number|total|count|length|dimension|resolution|budget   # what is measured
-    |vocabulary|codebook|context|capacity|coverage|window|corpus|dataset|score|ratio
-)s?"""
-_SIZE_BEFORE = re.compile(
-    rf"""
-    {_QUANTITY}\b                 # a quantity's name ...
-    [^.;]{{0,25}}?                  # ... then a few more characters of the same clause ...
-    (?:of|to|is|was|=|:|as)?\s?$  # ... and a word or sign linking it to the number
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
-# a phrase naming a quantity ends in one of these words: "codebook size", "context length"
-_QUANTITY_WORD = re.compile(_QUANTITY, re.IGNORECASE | re.VERBOSE)
-# words that end the noun phrase naming a value: function words, pronouns, auxiliaries, reporting verbs
-_PHRASE_STOP = re.compile(
-    r"""
-    and|or|but|nor|which|that|who|whom|where|while|when|than|as|so|if|then|thus   # conjunctions
-    |by|to|in|on|at|for|from|with|over|under|into|per|vs|via|across|between|of     # prepositions
-    |after|before|during|since|within|without|against|among|compared|respectively
-    |is|are|was|were|be|been|being|has|have|had|can|could|will|would|may|might|do|does|did
-    |we|it|this|these|those|our|their|its|they|he|she|a|an|the|such|each|both
-    |achieve[sd]?|reach(?:es|ed)?|obtain(?:s|ed)?|show(?:s|ed)?|outperform(?:s|ed)?|improve[sd]?
-    |means|indicates|denotes|implies|suggests     # a definition: "a win rate above 50% means ..."
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
-# a verb form or an adverb opening a clause after the noun: "tools retained after", "APIs spanning",
-# "model natively trained"
-_CLAUSE_VERB = re.compile(r"[a-z]{3,}(?:ing|ed)|[a-z]{4,}ly", re.IGNORECASE)
-# the link between a named quantity and its value: "size of 16,384", "accuracy is 91%", "reaches 57"
-_LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|lies?|reach(?:es|ed)?|achieve[sd]?|over|about|nearly"
-                   r"|approximately|around|only|up|than|more|less"
-                   r"|rises?|rose|falls?|fell|grows?|grew|increases?|decreases?|drops?|changes?|goes|went",  # a change
-                   re.IGNORECASE)
-# a word naming only that there is a quantity: "size", "number", "total"; the noun it belongs to says what
-_GENERIC_QUANTITY = re.compile(r"size|number|total|count|length|amount|dimension", re.IGNORECASE)
-_ARTICLES = frozenset({"the", "a", "an", "all"})
-# links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"
-_NOUN_LINKS = frozenset({"of", "is", "was", "are", "were", "=", ":", "by"})  # "by": "improves accuracy by 2%"
-# prepositions that carry a one-word name on to what it is of: "samples of synthetic data", "closer to the ideal"
-_QUALIFYING_PREPOSITIONS = frozenset({"of", "to", "for", "on", "in", "across", "per"})
-# prepositions that may join a name to the phrase: "accuracy on ImageNet", "the test set of ToolBench"
-_NAME_PREPOSITIONS = frozenset({"on", "of", "in"})
 # a DOI, a URL or an arXiv identifier the number is part of: "doi:10.1145/...", "https://...", "arXiv 2401.01234"
 _REFERENCE = re.compile(r"(?:\bdoi|\barxiv|https?://|www\.)[:\s]?\S*$", re.IGNORECASE)
 # a significance level: "p < 0.05", "p=0.3", "p ≤ 0.01"
@@ -290,7 +243,7 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         score += _COUNTED_BONUS
     if _P_VALUE.search(before):
         score += _P_VALUE_BONUS
-    if _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]):
+    if labels.names_a_quantity(before):
         score += _SIZE_BEFORE_BONUS
     if value.startswith("["):
         score += _INTERVAL_BONUS  # an interval: "within [0.93, 1.18]"
@@ -355,7 +308,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
             unit = _RELATIVE.match(after) or _SCALE.match(after)
             value = sentence[start:end] + unit.group(0).rstrip() if unit else sentence[start:end]
-            metric = label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value,
+            metric = labels.label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value,
                            changed=change is not None)
             if (p_value := _P_VALUE.search(before)) is not None:
                 value, metric = p_value.group(0) + value, "significance level"
@@ -381,93 +334,12 @@ def _changes(sentence: str) -> dict[int, re.Match[str]]:
     return found
 
 
-def label(before: str, after: str, *, share: bool = False, changed: bool = False) -> str:
-    """A short noun phrase for what a value measures, "" when nothing names it.
-
-    The words before the value name it when a noun link joins them to it ("Accuracy of 83.2%", "the input
-    resolution is limited to 384 × 384") or they name a quantity ("codebook size 8,192"); otherwise they
-    are the sentence's subject ("Zeta achieves 80% ...") and the words right after the value name it, up
-    to the end of the phrase ("3,451 high-quality tools retained" -> "high-quality tools"). A share is
-    named by its whole ("1% of the variance" -> "share of variance"). An aside in brackets after another
-    name ("LDM (1.4B)") has no name of its own.
-    """
-    before_words = _phrase_tokens(before)[::-1]  # nearest first
-    link: list[str] = []  # "is limited to", "of", "(": what joins the words before to the value
-    while before_words and (_LINK.fullmatch(before_words[0]) or _CLAUSE_VERB.fullmatch(before_words[0])
-                            or before_words[0] == "("):
-        link.append(before_words.pop(0).lower())
-    named_before = _noun_phrase(before_words)[::-1]
-    after_words = _phrase_tokens(after)
-    if after_words and after_words[0].startswith("-"):
-        after_words[0] = after_words[0].lstrip("-")  # "a 4B-parameter model": the value qualifies the noun
-    named_after = _noun_phrase(after_words, of_names=True)
-    if len(named_after) == 1:  # one word says little ("samples", "closer"): what follows it says what of
-        named_after += _qualifier(after_words[1:])
-    if not named_after and after_words[:1] == ["of"]:  # "under 1% of the variance": a share of a whole
-        rest = after_words[2:] if after_words[1:2] and after_words[1].lower() in _ARTICLES else after_words[1:]
-        whole = _noun_phrase(rest, of_names=True)
-        named_after = ["share", "of", *whole] if share and whole else whole
-    if len(named_before) == 1 and _GENERIC_QUANTITY.fullmatch(named_before[0]):
-        if named_after:
-            return " ".join(named_after)  # "a total of 3,981 scan pairs" -> "scan pairs"
-        if before_words[1:2] == ["of"] and len(before_words) > 2 and not _PHRASE_STOP.fullmatch(before_words[2]):
-            named_before = [before_words[2], named_before[0]]  # "a codebook of size 16,384" -> "codebook size"
-    quantity = bool(named_before) and _QUANTITY_WORD.fullmatch(named_before[-1]) is not None
-    if named_before and (changed or _NOUN_LINKS & set(link)
-                         or (quantity and _SIZE_BEFORE.search(before[-_SIZE_BEFORE_CHARS:]))):
-        return " ".join(named_before)
-    return " ".join(named_after)
 
 
-def _qualifier(tokens: list[str]) -> list[str]:
-    """A phrase that says what a one-word name is of: a preposition and its noun phrase ("of synthetic
-    aesthetic data", "to the ideal ratio"), or [] when the words go on another way."""
-    if not tokens or tokens[0].lower() not in _QUALIFYING_PREPOSITIONS:
-        return []
-    rest = tokens[1:]
-    article = rest[:1] if rest[:1] and rest[0].lower() in _ARTICLES else []
-    phrase = _noun_phrase(rest[len(article):])
-    return [tokens[0], *article, *phrase] if phrase else []
 
 
-def _phrase_tokens(text: str) -> list[str]:
-    """Words (hyphens, apostrophes, slashes, %, × kept inside) and the punctuation that ends a phrase."""
-    return re.findall(r"[\w%×'/-]+|[,;:.!?()\[\]=]", text)
 
 
-def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:
-    """The leading words up to a function word, a verb form starting a clause or punctuation, at most
-    _METRIC_WORDS; with `of_names`, "on ImageNet" and "of GenEval" (a preposition before a name) go on."""
-    phrase: list[str] = []
-    i = 0
-    while i < len(tokens) and len(phrase) < _METRIC_WORDS:
-        word = tokens[i]
-        if (of_names and phrase and word.lower() in _NAME_PREPOSITIONS and i + 1 < len(tokens)
-                and tokens[i + 1][:1].isupper()):
-            phrase += [word, tokens[i + 1]]
-            i += 2
-            continue
-        if phrase and word == "(" and ")" in tokens[i + 1:i + 1 + _ASIDE_TOKENS]:
-            close = tokens.index(")", i + 1)
-            if "(" not in tokens[i + 1:close] and close + 1 < len(tokens) and re.match(r"[A-Za-z]", tokens[close + 1]):
-                i = close + 1  # an aside inside the phrase: "48 A100 (80GB) GPUs" -> "A100 GPUs"
-                continue
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if (word.lower() in ("and", "or") and len(phrase) == 1 and phrase[0].islower() and not phrase[0].endswith("s")
-                and re.match(r"[a-z]", following) and not _PHRASE_STOP.fullmatch(following)):
-            phrase.append(word)  # "diverse and high-quality tokens": adjectives joined before their noun
-            i += 1
-            continue
-        if not re.match(r"[\w%×]", word) or _PHRASE_STOP.fullmatch(word):
-            break
-        if phrase and (word.lower() in NUMBER_WORDS or re.fullmatch(r"[\d.,]+", word)):
-            break  # another count: "includes two model sizes: 1B" is named "model sizes"
-        modifier = following.endswith("s") and following[:1].isalpha() and not _PHRASE_STOP.fullmatch(following)
-        if phrase and _CLAUSE_VERB.fullmatch(word) and not modifier:
-            break  # "APIs spanning 49 categories"; but "fewer sampling steps", "more labelled examples" go on
-        phrase.append(word)
-        i += 1
-    return phrase[:_METRIC_WORDS]
 
 
 def find(doc: Document, abstract: str | None = None) -> list[Claim]:
