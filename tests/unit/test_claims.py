@@ -281,7 +281,7 @@ def test_a_value_set_against_a_rivals_in_brackets_has_it_as_baseline() -> None:
 def test_values_paired_item_by_item_with_names_are_not_labelled_by_the_last_name() -> None:
     text = "Finally, we keep 71234, 65432, and 23456 samples for T1, T2, and T3, respectively, after filtering them."
     assert [c.value for c in claims.in_text(text)] == []
-    text = "In total, we wrote 14 / 42 seed prompts for the short-form / long-form setting of our benchmark."
+    text = "In total, we wrote 13 / 47 seed prompts for the short-form / long-form setting of our benchmark."
     assert [c.value for c in claims.in_text(text)] == []
     # a list of values that the sentence does not pair with names is still a list of claims
     text = "We keep 71234 samples and discard 65432 noisy ones, which leaves a cleaner set for training."
