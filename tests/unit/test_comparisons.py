@@ -100,7 +100,7 @@ WIDE = Table(caption="Table 4: Scores on the Quux suite.", page=7, columns=[f"M{
 
 def test_a_cell_the_text_quotes_is_kept_past_the_per_row_limit() -> None:
     text = ("Table 4 lists the suite. Our method leads on M10 (59.75), a clear margin. "
-            "The table reports 2 runs and 100 seeds.")
+            "The table reports 2 runs and 120 seeds.")
     assert comparisons.quoted(text, WIDE, WIDE.rows[1], range(10)) == {9}
     lead, detail = results.table_numbers(WIDE, [WIDE.rows[1]], limit=3, text=text)
     assert [n.metric for n in lead] == ["M1", "M2", "M3", "M10"]
