@@ -159,7 +159,8 @@ _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VER
 # baseline): both values in one form, a ratio to a ratio, a share to a share (`_changes`)
 _CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?P<new>(?:{_N})(?::(?:{_N}))*%?)")
 # a value set against another's in brackets: "lower variance (3.47%) than humans (3.97%)"
-_THAN = re.compile(rf"\((?P<new>(?:{_N})%?)\)\s+than\s+[^()\d]{{1,40}}?\s?\((?P<old>(?:{_N})%?)\)")
+# (the rival named by words, digits only inside them: "GPT-4", not "the method of Lee (2021)" or "in (12)")
+_THAN = re.compile(rf"\((?P<new>(?:{_N})%?)\)\s+than\s+(?:[A-Za-z][\w.+-]*\s){{0,5}}?[A-Za-z][\w.+-]*\s?\((?P<old>(?:{_N})%?)\)")
 # "ranges from 10 to 20", "varying from 3 to 9", "a scale from 1 to 5": a span of values, not a change
 _SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
 # a clause describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances"); in a
@@ -168,14 +169,18 @@ _DESCRIBES_DATA = re.compile(r"\b(?:compris(?:es|ing)|consist(?:s|ing)\s+of|cont
 # a value of a list that the sentence pairs item by item with another ("87413, 84815 and 25251 instances for I1, I2
 # and I3, respectively"; "12 / 36 examples for the single-tool / multi-tool setting"): the words after it name the
 # last item's, not its own
-_LIST_BEFORE = re.compile(r"(?:\d\s?,|\d,?\s+and|\d\s/)\s*$")
-_LIST_AFTER = re.compile(r"\s?(?:,\s?(?:and\s)?\d|and\s\d|/\s\d)")
+_LIST_BEFORE = re.compile(r"\d[%×]?(?:\s?,|,?\s+and|\s/)\s*$")
+_LIST_AFTER = re.compile(r"[%×]?\s?(?:,\s?(?:and\s)?\d|and\s\d|/\s\d)")
 _RESPECTIVELY = re.compile(r"\brespectively\b|\s/\s[a-z]", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|ours)\b", re.IGNORECASE)
 # a year of the 20th or 21st century: dates a thing, is not a claim
 _YEAR = re.compile(r"(?:19|20)\d\d")
-# a sentence boundary: end punctuation, space, then a capital or an opening bracket
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
+# a sentence boundary: end punctuation (not of an abbreviation: "Fig. 6", "e.g. GLIDE", "et al. (2021)"), space,
+# then a capital, a bracket, a digit (a page number or a heading run into the text) or an item of a list ("ii)")
+SENTENCE = re.compile(
+    r"(?<=[.!?])(?<!\bFig\.)(?<!\bTab\.)(?<!\bEq\.)(?<!\bSec\.)(?<!\bal\.)(?<!e\.g\.)(?<!i\.e\.)(?<!\bvs\.)"
+    r"\s+(?=[A-Z(\[\d]|[ivx]{1,4}\))"
+)
 
 # how much a claim in each kind of section is worth; kinds not here are not searched
 _SECTION_WEIGHT: dict[SectionKind, float] = {
@@ -280,12 +285,11 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             position: int = 0) -> list[Claim]:
     """Every candidate claim in a piece of prose, scored (unfiltered)."""
     found: list[Claim] = []
-    for sentence in _SENTENCE.split(normalize_text(text)):
+    for sentence in SENTENCE.split(normalize_text(text)):
         if not is_prose(sentence):
             continue
         changes = _changes(sentence)
-        thans = {m.start("new"): m for m in _THAN.finditer(sentence)
-                 if m.group("new").endswith("%") == m.group("old").endswith("%")}  # one form
+        thans = {m.start("new"): m for m in _THAN.finditer(sentence) if _one_form(m.group("new"), m.group("old"))}
         for match in _VALUE.finditer(sentence):
             start, end = match.span()
             if any(start == m.start("old") for m in thans.values()):
@@ -321,6 +325,13 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
     return found
 
 
+def _one_form(new: str, old: str) -> bool:
+    """Two values of one measure: both shares or neither, both with decimals or neither, and no year ("(72.5)
+    than Lee (2021)")."""
+    return (new.endswith("%") == old.endswith("%") and ("." in new) == ("." in old)
+            and not _YEAR.fullmatch(old.rstrip("%")))
+
+
 def _changes(sentence: str) -> dict[int, re.Match[str]]:
     """The changes "from X to Y" of a sentence by where X starts: both values in one form (a ratio, a share or a
     number), and no span of values ("ranges from 10 to 20"). A year changed to a year is a period, which
@@ -332,14 +343,6 @@ def _changes(sentence: str) -> dict[int, re.Match[str]]:
         if same_form and not _SPAN_BEFORE.search(sentence[:match.start()]):
             found[match.start("old")] = match
     return found
-
-
-
-
-
-
-
-
 
 
 def find(doc: Document, abstract: str | None = None) -> list[Claim]:

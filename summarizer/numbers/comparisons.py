@@ -1,28 +1,27 @@
-"""The comparisons the authors write out: which rivals the paper's text names beside a result of theirs.
+"""The comparisons the authors write out: which rivals the paper's text names beside a result of theirs, and
+which results of theirs it quotes.
 
 A results table lists many rivals; the text that discusses it names the few the authors compare with ("compared
 to GLIDE and DALL·E 2, Zeta achieves a better FID"; "Though Imagen obtains a better score than Zeta, it is much
 larger"). An editor quotes a result against those rivals. Pure: the paper's text and one table in, groups of its
-rows out.
+rows (`named_rivals`) or its columns (`quoted`) out.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer.document import Table, TableRow
-from summarizer.numbers.claims import is_prose
-from summarizer.numbers.normalise import normalize_text, numbers_in
+from summarizer.numbers import row_roles
+from summarizer.numbers.claims import SENTENCE, is_prose
+from summarizer.numbers.normalise import normalize_text, numbers_in, rejoin_words, words_of
 
 _DISCUSSION_CHARS = 2500  # how far after a "Table N" mention the text still discusses that table
-_MIN_NAME_CHARS = 3  # shorter names ("a", "7B") would be found in any sentence
+_CAPTION_CHARS = 30  # a sentence beginning with the caption's first letters is the caption itself
 _MIN_QUOTED_DIGITS = 3  # a quoted whole number this long is the cell's, not a count that happens to match
-_MIN_FAMILY_CHARS = 5  # a shorter family name ("Show" of "Show-o") is a word of any sentence
-# a sentence boundary: end punctuation, space, then a capital, a bracket, a digit (a page number, a heading) or
-# an item of a list ("ii)")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\d]|[ivx]{1,4}\))")
 # a sentence comparing things
 _COMPARES = re.compile(
     r"\b(?:outperform\w*|surpass\w*|better|worse|higher|lower|beat\w*|compar\w*|than|trail\w*|exceed\w*"
@@ -45,34 +44,39 @@ class Named:
 
 def name_pattern(label: str) -> re.Pattern[str] | None:
     """A row's name as the text may print it: without its citation or aside, punctuation between words free
-    ("DALL·E 2" = "DALL-E 2", "ChatGPT-DFSDT" = "ChatGPT+DFSDT"), a line-break hyphen inside a word allowed
-    ("Giga- GAN") and a size after it ("NExT-GPT-13B"), not part of a longer name ("Janus" is not "Janus-Pro")."""
+    ("DALL·E 2" = "DALL-E 2", "ChatGPT-DFSDT" = "ChatGPT+DFSDT"), a size after it ("NExT-GPT-13B"), not part
+    of a longer name ("Janus" is not "Janus-Pro"). A coined name is found in any case ("ReAct" for "ReACT");
+    a name of plain words only as printed ("Linear" is not "a linear schedule")."""
     words = re.findall(r"[A-Za-z0-9]+", _BRACKETED.sub("", label))
-    if len("".join(words)) < _MIN_NAME_CHARS:
+    if len("".join(words)) < row_roles.MIN_NAME_CHARS:
         return None
-    spelled = [r"(?:-\s)?".join(map(re.escape, word)) for word in words]
-    return re.compile(r"(?<![A-Za-z0-9])" + r"[^\w\s]?\s?".join(spelled) + r"(?![A-Za-z0-9]|-(?!\s?\d+(?:\.\d+)?[BM]\b)[A-Za-z0-9])",
-                      re.IGNORECASE)
+    flags = re.IGNORECASE if any(row_roles.coined(w) for w in label.split()) else 0
+    return re.compile(r"(?<![A-Za-z0-9])" + r"[^\w\s]?\s?".join(map(re.escape, words))
+                      + r"(?![A-Za-z0-9]|-(?!\s?\d+(?:\.\d+)?[BM]\b)[A-Za-z0-9])", flags)
 
 
-def discussion(text: str, table: Table) -> list[str]:
-    """The sentences of the text that discuss `table`: from each "Table N" mention outside its caption to the
-    sentence pointing to another table or figure, at most `_DISCUSSION_CHARS` on; prose only (`is_prose`), not
-    the table's own rows that the text extraction ran into it."""
+def discussion(text: str, table: Table) -> list[tuple[int, str]]:
+    """The sentences of the text that discuss `table`, each with its place in the text (its index among the
+    text's sentences): from each sentence mentioning "Table N" (not its caption) up to the next one pointing
+    to another table or figure, at most `_DISCUSSION_CHARS` on; prose only (`is_prose`), not the table's own
+    rows that the text extraction ran into it. Words broken at a line end are joined first (`rejoin_words`)."""
     number = _TABLE_NUMBER.match(table.caption)
     if number is None:
         return []
-    sentences: list[str] = []
+    sentences = _sentences(text)
     mention = re.compile(rf"\bTab(?:le|\.)\s*{number.group(1)}\b")
-    for match in mention.finditer(text):
-        window = text[match.start(): match.start() + _DISCUSSION_CHARS]
-        if window.startswith(normalize_text(table.caption)[:40]):
-            continue  # the caption itself
-        other = next((m for m in _ANY_POINTER.finditer(window, match.end() - match.start())
-                      if m.group(1) != number.group(1) or not m.group(0).lower().startswith("tab")), None)
-        # the sentence pointing elsewhere, and what follows, discuss that table or figure
-        sentences += _SENTENCE.split(window[: other.start()])[:-1] if other else _SENTENCE.split(window)
-    return [s for s in dict.fromkeys(sentences) if is_prose(s)]
+    caption = row_roles.squash(table.caption)[:_CAPTION_CHARS]
+    found: dict[int, str] = {}
+    for i, sentence in enumerate(sentences):
+        if not mention.search(sentence) or row_roles.squash(sentence).startswith(caption):
+            continue
+        read = 0
+        for j in range(i, len(sentences)):
+            if j > i and (read > _DISCUSSION_CHARS or _points_elsewhere(sentences[j], number.group(1))):
+                break  # this sentence and what follows discuss another table or figure
+            read += len(sentences[j])
+            found[j] = sentences[j]
+    return [(j, sentence) for j, sentence in sorted(found.items()) if is_prose(sentence)]
 
 
 def named_rivals(text: str, table: Table, ours: TableRow, rivals: Sequence[TableRow], measured: Sequence[int],
@@ -81,28 +85,32 @@ def named_rivals(text: str, table: Table, ours: TableRow, rivals: Sequence[Table
     (or "our method") and at least one of `rivals`, and compares. Its column is the one whose cell of ours
     the sentence quotes, else the one whose every word it names ("I2-Cat. Win"), else `lead` (a summary column,
     or the only one; None: a sentence about the whole table is about no one column, and is skipped). A sentence
-    naming several columns ("on POPE, MME and GQA") is about none of them. Sentences in a
-    row about one column whose rivals all fall on the same side of ours (all beaten, or all ahead) are one
-    comparison: "than LDM." "than DALL·E 2." -> LDM and DALL·E 2.
+    naming several columns ("on POPE, MME and GQA") is about none of them. Sentences in a row
+    of the text about one column whose rivals all fall on the same side of ours (all beaten, or all ahead) are
+    one comparison: "than LDM." "than DALL·E 2." -> LDM and DALL·E 2; a comparison written out again is not
+    one more.
 
     `measured`: the columns that measure (not a size or a date); `lower_better[i]`: column i's direction.
     """
-    own = [p for name in _our_names(ours.label) if (p := name_pattern(name)) is not None]
+    own = [p for name in _our_names(ours.label, rivals) if (p := name_pattern(name)) is not None]
     patterns = [(row, p) for row in rivals if (p := name_pattern(row.label)) is not None]
-    found: list[tuple[int, Named, bool]] = []  # sentence index, comparison, whether we are ahead of all
-    for n, sentence in enumerate(discussion(normalize_text(text), table)):
-        if not _COMPARES.search(sentence) or not (_OUR_METHOD.search(sentence) or any(p.search(sentence) for p in own)):
+    found: list[tuple[int, Named, bool]] = []  # sentence's place, comparison, whether we are ahead of all
+    for n, sentence in discussion(text, table):
+        ours_named = [m.span() for p in own for m in p.finditer(sentence)]
+        if not _COMPARES.search(sentence) or not (_OUR_METHOD.search(sentence) or ours_named):
             continue
         column = _column(sentence, ours, measured, lead, table.columns)
-        if column is None:
+        if column is None or column >= len(ours.cells) or not numbers_in(ours.cells[column]):
             continue
-        named = tuple(row for row in _named_in(sentence, patterns)
+        named = tuple(row for row in _named_in(sentence, patterns, ours_named)
                       if column < len(row.cells) and numbers_in(row.cells[column]))
-        if not named or column >= len(ours.cells) or not numbers_in(ours.cells[column]):
+        if not named:
             continue
         ahead = [_ahead(ours.cells[column], row.cells[column], lower_better[column]) for row in named]
         if len(set(ahead)) > 1:
             continue  # "better than X, worse than Y": no one side to quote
+        if any(w.column == column and set(map(id, named)) <= set(map(id, w.rivals)) for _, w, _ in found):
+            continue  # a comparison written out again
         if found and found[-1][0] == n - 1 and found[-1][1].column == column and found[-1][2] == ahead[0]:
             previous = found.pop()[1]
             merged = Named(column, previous.rivals + tuple(r for r in named if all(r is not p for p in previous.rivals)))
@@ -114,25 +122,47 @@ def named_rivals(text: str, table: Table, ours: TableRow, rivals: Sequence[Table
 
 def quoted(text: str, table: Table, ours: TableRow, measured: Sequence[int]) -> set[int]:
     """The columns whose cell of ours the text discussing the table quotes ("leads on F1 (87.51)"): the
-    results the authors point out. Only a value with a decimal point or of `_MIN_QUOTED_DIGITS` digits counts;
-    a small whole number ("2") is found in any text."""
-    said = {n for sentence in discussion(normalize_text(text), table) for n in numbers_in(sentence)}
+    results the authors point out (`_quotable` values only)."""
+    said = {n for _, sentence in discussion(text, table) for n in numbers_in(sentence)}
     return {i for i in measured if i < len(ours.cells) and (value := numbers_in(ours.cells[i]))
-            and value[0] in said and ("." in value[0] or sum(c.isdigit() for c in value[0]) >= _MIN_QUOTED_DIGITS)}
+            and _quotable(value[0]) and value[0] in said}
 
 
-def _our_names(label: str) -> list[str]:
+@functools.lru_cache(maxsize=2)
+def _sentences(text: str) -> list[str]:
+    """The paper's sentences, its words broken at line ends joined: read once per paper, for every table."""
+    text = normalize_text(text)
+    return SENTENCE.split(rejoin_words(text, words_of(text)))
+
+
+def _quotable(value: str) -> bool:
+    """A value the text can be said to quote: one with a decimal point or of `_MIN_QUOTED_DIGITS` digits; a
+    small whole number ("2") is found in any text ("Table 2", "Alpha 2")."""
+    return "." in value or sum(c.isdigit() for c in value) >= _MIN_QUOTED_DIGITS
+
+
+def _points_elsewhere(sentence: str, number: str) -> bool:
+    """Whether a sentence points to another table or to a figure."""
+    return any(m.group(1) != number or not m.group(0).lower().startswith("tab") for m in _ANY_POINTER.finditer(sentence))
+
+
+def _our_names(label: str, rivals: Sequence[TableRow]) -> list[str]:
     """Our row's name, and its family's when the row names a variant: "ToolLLaMA-DFSDT" is also "ToolLLaMA",
-    "Zeta-Pro-7B" also "Zeta-Pro"; a part shorter than `_MIN_FAMILY_CHARS` names nothing ("Show" of "Show-o")."""
+    "Zeta-Pro-7B" also "Zeta-Pro"; not a family name shorter than a distinctive prefix ("Show" of "Show-o")
+    or one a rival row is named by (our earlier model)."""
     core = _BRACKETED.sub("", label).strip()
     family = core.rsplit("-", 1)[0] if "-" in core else ""
-    return [core, family] if len(family) >= _MIN_FAMILY_CHARS else [core]
+    taken = {row_roles.squash(_BRACKETED.sub("", r.label)) for r in rivals}
+    keep = len(family) >= row_roles.MIN_PREFIX_CHARS and row_roles.squash(family) not in taken
+    return [core, family] if keep else [core]
 
 
-def _named_in(sentence: str, patterns: list[tuple[TableRow, re.Pattern[str]]]) -> list[TableRow]:
-    """The rows a sentence names; a name only found inside a longer one's ("DALL·E" in "DALL·E 2") is not."""
+def _named_in(sentence: str, patterns: list[tuple[TableRow, re.Pattern[str]]],
+              ours: list[tuple[int, int]]) -> list[TableRow]:
+    """The rows a sentence names; a name only found inside a longer one's ("DALL·E" in "DALL·E 2"), ours
+    included ("Zeta" in "Zeta XL", where `ours` are the places our name is found), is not."""
     spans = {id(row): [m.span() for m in p.finditer(sentence)] for row, p in patterns}
-    everywhere = [span for found in spans.values() for span in found]
+    everywhere = [span for found in spans.values() for span in found] + ours
     return [row for row, _ in patterns if any(
         not any(a <= start and end <= b and (a, b) != (start, end) for a, b in everywhere)
         for start, end in spans[id(row)])]
@@ -140,13 +170,14 @@ def _named_in(sentence: str, patterns: list[tuple[TableRow, re.Pattern[str]]]) -
 
 def _column(sentence: str, ours: TableRow, measured: Sequence[int], lead: int | None,
             columns: Sequence[str]) -> int | None:
-    quoted = set(numbers_in(sentence))
+    said = {n for n in numbers_in(sentence) if _quotable(n)}
     for i in measured:
-        if i < len(ours.cells) and quoted & set(numbers_in(ours.cells[i])):
+        if i < len(ours.cells) and said & set(numbers_in(ours.cells[i])):
             return i
     words = set(_words(sentence))
     names = {i: _words(columns[i]) for i in measured if i < len(columns)}
-    if len({name[0] for name in names.values() if name and name[0] in words}) > 1:
+    first_words = {name[0] for name in names.values() if name and name[0] in words}
+    if len(first_words) > 1:
         return None  # "on POPE, MME and GQA": about several columns, no one of them
     whole = [i for i, name in names.items() if name and set(name) <= words]
     return whole[0] if len(whole) == 1 else None if whole else lead

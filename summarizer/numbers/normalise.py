@@ -40,7 +40,7 @@ _SAME_SHARE = 1e-6  # "80%" and "0.80" are one share: equal up to float rounding
 # a "-" after a number and a space joins two numbers ("10 - 20"), it does not sign the second
 _OPERAND_BEFORE = re.compile(r"[\d%] $")
 # a word broken at a line end: its head, a hyphen and a space, then the rest of it ("instruc- tions")
-_BROKEN_WORD = re.compile(r"\b([A-Za-z]+)- ([a-z]+(?:-[A-Za-z]+)*)\b")
+_BROKEN_WORD = re.compile(r"\b([A-Za-z]+)- ([A-Za-z]+(?:-[A-Za-z]+)*)\b")
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 # numbers glued to letters are parts of names (GPT-4, Qwen2.5, L2), not claims; units are allowed
 _UNIT_AFTER = re.compile(r"^(?:%|×|x\b|k\b|K\b|M\b|B\b|G\b|s\b|ms\b)")
@@ -52,9 +52,9 @@ def normalize_text(text: str) -> str:
 
 
 def rejoin_words(text: str, vocabulary: Collection[str]) -> str:
-    """Words the PDF broke at a line end ("instruc- tions", "text- to-image") joined the way the paper prints
-    them elsewhere (`vocabulary`: its words, lower-case, hyphenated ones whole): without the hyphen
-    ("instructions"), or with it ("instruction-relevant"; always when the rest is hyphenated itself:
+    """Words the PDF broke at a line end ("instruc- tions", "Giga- GAN", "text- to-image") joined the way the
+    paper prints them elsewhere (`vocabulary`: its words, lower-case, hyphenated ones whole): without the hyphen
+    ("instructions", "GigaGAN"), or with it ("instruction-relevant"; always when the rest is hyphenated itself:
     "text-to-image"). A break the paper gives no spelling for is left as it is ("pre- and post-training")."""
     def joined(match: re.Match[str]) -> str:
         head, tail = match.group(1), match.group(2)

@@ -1,7 +1,9 @@
-"""Which parsed tables hold the results, which row is the authors' method, and key numbers from them.
+"""Which parsed tables hold the results, and key numbers from their cells.
 
 Pure: tables in, choices and verbatim cells out. The model is asked to choose too (drafting/extract.py); these
-rules rank what it is offered and carry its choice over to the paper's other results tables.
+rules rank what it is offered and carry its choice over to the paper's other results tables. Which row is the
+authors' method and which rivals it is compared with is `row_roles`; the comparisons the text writes out are
+`comparisons`.
 """
 
 from __future__ import annotations
@@ -219,26 +221,6 @@ def _by_group(table: Table) -> Table | None:
                        for g, group in enumerate(groups)])
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def _columns(table: Table) -> list[str]:
     """The table's column names, or "col N" when the parser could not match them to the cells."""
     width = max(len(r.cells) for r in table.rows)
@@ -301,8 +283,8 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     upper bound is no rival (`row_roles.competitors`). A table whose other rows are all changes to ours
     ("→ReACT", "w/o X") compares each change with our full model instead (`_variants`). Where the paper's `text` names the rivals
     it compares our main row with (`comparisons.named_rivals`), those are the cell's baseline instead, one key
-    number for each comparison it writes out. A cell of our main row that the text quotes
-    (`comparisons.quoted`) is kept whatever the limit.
+    number for each comparison it writes out, and the cell ranks with the headline whatever its column. A cell of
+    our main row that the text quotes (`comparisons.quoted`) is kept whatever the limit.
 
     `mine`: our rows, the main one first (`row_roles.main_first`); the first `rows` of them give key numbers.
     """
@@ -389,12 +371,6 @@ def _variant_numbers(table: Table, ours: TableRow, changes: list[TableRow], colu
     return numbers[:lead], numbers[lead:]
 
 
-
-
-
-
-
-
 def _best(rows: list[tuple[str, str]], *, lower_better: bool) -> tuple[str, str] | None:
     def score(cell: str) -> float:
         return float(numbers_in(cell)[0].replace(",", ""))
@@ -477,8 +453,6 @@ def collect(
               + _interleave([lead[_SIDE_LEAD:] + rest for (lead, rest), side in found if side]))
     return Collected(tables=[as_card_table(t, max_rows, keep=rows) for t, rows, _ in picked],
                      headline=headline, side=side_lead, detail=detail[:max_numbers - len(headline) - len(side_lead)])
-
-
 
 
 def _interleave(per_table: list[list[KeyNumber]], first_turn: int = _CHOSEN_TABLE_TURN) -> list[KeyNumber]:

@@ -16,8 +16,8 @@ from summarizer.numbers.normalise import SCALES
 _WHOLE_NAME_STRENGTH = 2  # the row names an anchor word exactly: "DFSDT"
 _PREFIX_STRENGTH = 1  # the row shares a long prefix with an anchor: "ToolLLM" -> "ToolLLaMA"
 _OURS_STRENGTH = 3  # "(ours)" is the authors saying so: surer than any name
-_MIN_PREFIX_CHARS = 5  # a shorter common prefix ("Tool", "Show") is shared by unrelated names
-_MIN_NAME_CHARS = 3  # shorter names ("a", "of", "7B") would match rows of any method
+MIN_PREFIX_CHARS = 5  # a shorter common prefix ("Tool", "Show") is shared by unrelated names
+MIN_NAME_CHARS = 3  # shorter names ("a", "of", "7B") would match rows of any method
 _MIN_STEM_CHARS = 3  # a label that is little more than a size ("T5-3B" -> "t5") has no family to find
 _CAPITALS_SHARE = 0.8  # more capitals than this: a title set in capitals, not a coined name
 # a fair comparison is with a model of about our size: a rival at most this many times our parameter count
@@ -52,9 +52,9 @@ def anchors(*texts: str | None) -> set[str]:
             # plural acronyms (APIs, LLMs) and hyphenated words (real-world) are everyday vocabulary of the field
             if _PLURAL_ACRONYM.fullmatch(word):
                 continue
-            if len(word) >= _MIN_NAME_CHARS and (coined(word) or text is texts[0]):
+            if len(word) >= MIN_NAME_CHARS and (coined(word) or text is texts[0]):
                 found.add(squash(word))
-    return {a for a in found if len(a) >= _MIN_NAME_CHARS}
+    return {a for a in found if len(a) >= MIN_NAME_CHARS}
 
 
 def squash(text: str) -> str:
@@ -72,14 +72,14 @@ def coined(word: str) -> bool:
 
 def names_one_of(word: str, names: Collection[str]) -> bool:
     """Whether `word` names one of `names` (or its family: "ToolLLaMA" for "ToolLLM"): a long shared prefix."""
-    return any(_shared_prefix(squash(word), squash(name)) >= min(len(squash(name)), _MIN_PREFIX_CHARS)
-               for name in names if len(squash(name)) >= _MIN_NAME_CHARS)
+    return any(_shared_prefix(squash(word), squash(name)) >= min(len(squash(name)), MIN_PREFIX_CHARS)
+               for name in names if len(squash(name)) >= MIN_NAME_CHARS)
 
 
 def name_parts(label: str) -> set[str]:
     """The parts of a row's name that may name the method in other tables: "ToolLLaMA-DFSDT" -> "toolllama",
     "dfsdt" (split at hyphens, spaces, slashes and brackets; its size and short parts left out)."""
-    return {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", label)) if len(squash(w)) >= _MIN_NAME_CHARS}
+    return {squash(w) for w in re.split(r"[-\s/()]+", _SIZE.sub("", label)) if len(squash(w)) >= MIN_NAME_CHARS}
 
 
 def competitors(table: Table, mine: list[TableRow]) -> list[TableRow]:
@@ -93,9 +93,9 @@ def strength(row: TableRow, anchor_words: set[str]) -> int:
     label = squash(row.label)
     strength = 0
     for a in anchor_words:
-        if a in words or (len(a) >= _MIN_PREFIX_CHARS and label.startswith(a)):
+        if a in words or (len(a) >= MIN_PREFIX_CHARS and label.startswith(a)):
             strength += _WHOLE_NAME_STRENGTH
-        elif any(_shared_prefix(a, w) >= _MIN_PREFIX_CHARS for w in words):  # ToolLLM -> ToolLLaMA
+        elif any(_shared_prefix(a, w) >= MIN_PREFIX_CHARS for w in words):  # ToolLLM -> ToolLLaMA
             strength += _PREFIX_STRENGTH
     return strength + (_OURS_STRENGTH if _OURS.search(row.label) else 0)
 
@@ -172,7 +172,7 @@ def predecessor(row: TableRow, rivals: list[TableRow]) -> TableRow | None:
     "Janus-Pro-7B", "LLaVA" for "LLaVA-v1.5"). A paper improving its own model is read against it first."""
     ours = _stem(row.label)
     return next((r for r in rivals
-                 if len(_stem(r.label)) >= _MIN_PREFIX_CHARS and ours.startswith(_stem(r.label))
+                 if len(_stem(r.label)) >= MIN_PREFIX_CHARS and ours.startswith(_stem(r.label))
                  and ours != _stem(r.label)), None)
 
 

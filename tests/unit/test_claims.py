@@ -304,3 +304,14 @@ def test_words_broken_at_a_line_end_are_joined_the_way_the_paper_prints_them() -
 def test_a_label_read_backwards_stops_at_another_count() -> None:
     found = claims.in_text("The Zeta family includes three model sizes: 3B and 9B, which shows that the method scales.")
     assert ("3B", "model sizes") in [(c.value, c.metric) for c in found]
+
+
+def test_a_year_or_a_citation_in_brackets_is_no_rivals_value() -> None:
+    for text in ("Our sampler reaches a higher recall (72.5) than the method of Lee and Kim (2021) on the split.",
+                 "Our sampler reaches a higher recall (85.25) than the method in (12) on the held-out split."):
+        assert all(c.baseline is None for c in claims.in_text(text))
+
+
+def test_values_with_units_paired_with_names_are_not_labelled_by_the_last_name() -> None:
+    text = "Our model reaches 45.5% and 38.5% accuracy on Quux and Corge, respectively, in the held-out tests."
+    assert [c.value for c in claims.in_text(text)] == []

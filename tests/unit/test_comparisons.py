@@ -33,8 +33,8 @@ def test_each_written_comparison_names_its_rivals() -> None:
 
 
 def test_names_are_found_as_the_text_prints_them() -> None:
-    # a line-break hyphen inside a name, a size after it, other punctuation between its words
-    text = "Table 2 lists them. Zeta trails Cir- rus and Delphine-XL-9B on DQS."
+    # a name broken at a line end (the paper prints it whole elsewhere), a size after it, other punctuation
+    text = "Table 2 lists them. Zeta trails Cir- rus and Delphine-XL-9B on DQS. Figure 3 shows Cirrus samples."
     assert _rivals(text) == [["Cirrus", "Delphine-XL"]]
     assert _rivals("Table 2 lists them. Zeta beats Alpha-2 on DQS.") == [["Alpha 2"]]
     assert _rivals("Table 2 lists them. Zeta beats Delphine-XLarge on DQS.") == []
@@ -117,3 +117,48 @@ def test_the_tables_caption_is_not_its_discussion() -> None:
     caption = "Table 2 – Comparison of Zeta with Alpha 2 and Borealis: zero-shot DQS on the Quux set."
     table = TABLE.model_copy(update={"caption": caption})
     assert _rivals(f"{caption} Alpha 21.5 more text follows here.", table) == []
+    # as the page prints it: another dash, a word broken at the line end
+    printed = "Table 2: Compari- son of Zeta with Alpha 2 and Borealis: zero-shot DQS on the Quux set."
+    assert _rivals(f"{printed} Alpha 21.5 more text follows here.", table) == []
+
+
+def test_the_discussion_runs_from_the_mentioning_sentence_to_the_one_pointing_elsewhere() -> None:
+    # the mention at the end of its sentence; the sentence right before another pointer still counts
+    text = ("Zeta beats Alpha 2 and Borealis on DQS (Table 2). Zeta is also small. Cirrus beats Zeta on DQS, "
+            "though. Table 3 lists the speed of Zeta, which beats Delphine-XL there.")
+    assert _rivals(text) == [["Alpha 2", "Borealis [12]"], ["Cirrus"]]
+
+
+def test_a_comparison_written_out_twice_is_one() -> None:
+    text = ("As Table 2 shows, Zeta beats Alpha 2 on the set. We add a note here on the data. "
+            "Again in Table 2, Zeta beats Alpha 2 on the set.")
+    assert _rivals(text) == [["Alpha 2"]]
+
+
+def test_a_rival_named_inside_our_name_is_not_named() -> None:
+    table = Table(caption="Table 2: Zero-shot DQS.", page=4, columns=["DQS↓"],
+                  rows=[TableRow(label="Zeta", cells=["14.5"]), TableRow(label="Borealis", cells=["15.9"]),
+                        TableRow(label="Zeta XL (ours)", cells=["11.4"])])
+    found = comparisons.named_rivals("In Table 2, Zeta XL clearly outperforms Borealis on the set.", table,
+                                     table.rows[2], table.rows[:2], measured=[0], lead=0, lower_better=[True])
+    assert [[r.label for r in named.rivals] for named in found] == [["Borealis"]]
+
+
+def test_a_small_whole_number_in_the_sentence_is_no_quote_of_a_cell() -> None:
+    table = Table(caption="Table 2: Scores.", page=4, columns=["Runs", "Mean"],
+                  rows=[TableRow(label="Rho", cells=["3", "30.5"]), TableRow(label="Zeta", cells=["2", "35.5"])])
+    found = comparisons.named_rivals("In Table 2, Zeta outperforms Rho on the set.", table, table.rows[1],
+                                     table.rows[:1], measured=[0, 1], lead=1, lower_better=[False, False])
+    assert [named.column for named in found] == [1]  # the "2" of "Table 2" is not the cell "2"
+    assert comparisons.quoted("In Table 2, Zeta outperforms Rho.", table, table.rows[1], [0, 1]) == set()
+
+
+def _finds(label: str, text: str) -> bool:
+    pattern = comparisons.name_pattern(label)
+    assert pattern is not None
+    return pattern.search(text) is not None
+
+
+def test_a_coined_name_is_found_in_any_case_a_plain_word_only_as_printed() -> None:
+    assert _finds("ReACT@N", "better than ReAct@N on both")
+    assert not _finds("Linear", "with a linear schedule") and _finds("Linear", "than Linear on both")
