@@ -43,6 +43,7 @@ _LARGE_NUMBER_BONUS = 1  # "3,451", "16000": large numbers are rarely labels
 _CUE_BONUS = 1  # a sentence saying "outperforms", "improves", "accuracy" is about results
 _SMALL_NUMBER_PENALTY = 2  # "two stages", "3 epochs": a lone digit is rarely the point
 _OTHERS_DATA_PENALTY = 2  # "DPG-Bench is a dataset consisting of 1065 prompts": a description, not a finding
+_LIST_PENALTY = 2  # one of a list of values paired with names ("…, respectively"): a detail more than a finding
 _CHANGE_BONUS = 2  # "from 7:3:10 to 5:1:4": a change the authors made or measured, with its baseline
 _SETUP_PENALTY = 3  # "1,000K training steps", "a batch size of 1,152": how it was trained, not what it found
 _LARGE_NUMBER = 1000  # from here on a plain integer counts as large (written "1,000" or "1000")
@@ -166,12 +167,16 @@ _SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
 # a clause describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances"); in a
 # sentence without "we" or "our" it describes someone else's data: an evaluation set, a corpus the model was fed
 _DESCRIBES_DATA = re.compile(r"\b(?:compris(?:es|ing)|consist(?:s|ing)\s+of|contain(?:s|ing)|totals)\b", re.IGNORECASE)
-# a value of a list that the sentence pairs item by item with another ("87413, 84815 and 25251 instances for I1, I2
-# and I3, respectively"; "12 / 36 examples for the single-tool / multi-tool setting"): the words after it name the
-# last item's, not its own
-_LIST_BEFORE = re.compile(r"\d[%×]?(?:\s?,|,?\s+and|\s/)\s*$")
-_LIST_AFTER = re.compile(r"[%×]?\s?(?:,\s?(?:and\s)?\d|and\s\d|/\s\d)")
-_RESPECTIVELY = re.compile(r"\brespectively\b|\s/\s[a-z]", re.IGNORECASE)
+# a list of values that the sentence pairs item by item with names ("87413, 84815 and 25251 instances for I1, I2
+# and I3, respectively"; "12 / 36 examples for the single-tool / multi-tool setting"): what joins two of its values,
+# and the names
+_LIST_JOIN = re.compile(r"[%×]?\s*(?:,\s*(?:and\s+)?|and\s+|/\s*)")
+_PAIRED_NAMES = re.compile(
+    r"\b(?:on|for|in|of|across)\s+(?:the\s+)?(?P<names>[^.;()]+?),?\s+respectively\b"
+    r"|\b(?:on|for|in|of)\s+(?:the\s+)?(?P<slashed>[\w-]+(?:\s/\s[\w-]+)+)",
+    re.IGNORECASE,
+)
+_NAME_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*/\s*")
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|ours)\b", re.IGNORECASE)
 # a year of the 20th or 21st century: dates a thing, is not a claim
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -234,8 +239,6 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     if value.isalpha():  # a count in words, of counted things ("three packages", not "one of"): see `find`
         counted = _COUNTED.match(after) and not re.match(r"\s?of\b", after)
         return _COUNTED_BONUS - _SMALL_NUMBER_PENALTY if counted else None
-    if _RESPECTIVELY.search(sentence) and (_LIST_BEFORE.search(before) or _LIST_AFTER.match(after)):
-        return None  # one value of a list paired item by item with names: its label would be another's
     if re.fullmatch(r"\d", value) and before.endswith("(") and after.startswith(")"):
         return None  # an enumeration: "(1) learn a shared representation"
     compound = value.startswith("[") or not re.fullmatch(_N, value)
@@ -290,10 +293,14 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             continue
         changes = _changes(sentence)
         thans = {m.start("new"): m for m in _THAN.finditer(sentence) if _one_form(m.group("new"), m.group("old"))}
-        for match in _VALUE.finditer(sentence):
+        matches = list(_VALUE.finditer(sentence))
+        paired = _paired(sentence, matches)
+        for match in matches:
             start, end = match.span()
             if any(start == m.start("old") for m in thans.values()):
                 continue  # the rival's value: the one before it's baseline
+            if start in paired and paired[start] is None:
+                continue  # a list paired with names the sentence does not give one by one: no label of its own
             change = changes.get(start) or thans.get(start)
             if change is not None and end <= change.start("new"):
                 continue  # the value changed from: the next value's baseline
@@ -304,9 +311,15 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
             if change is not None:
                 before = sentence[max(0, change.start() - _BEFORE_CHARS):change.start()]
+            item = paired.get(start)
+            if item is not None:  # the list's words name it, with its own name in place of the first's
+                before, after = sentence[max(0, item.first - _BEFORE_CHARS):item.first], sentence[item.last:]
+                after = _unit(sentence[end:]) + after
             score = _score(sentence[start:end], before, after, sentence)
             if score is None:
                 continue
+            if item is not None:
+                score -= _LIST_PENALTY
             if change is not None:  # a change found, but a batch size raised is still a setting
                 score += -_SETUP_PENALTY if _SETTING_CHANGED.search(before) else _CHANGE_BONUS
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
@@ -314,6 +327,8 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             value = sentence[start:end] + unit.group(0).rstrip() if unit else sentence[start:end]
             metric = labels.label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value,
                            changed=change is not None)
+            if item is not None:
+                metric = item.named(metric)
             if (p_value := _P_VALUE.search(before)) is not None:
                 value, metric = p_value.group(0) + value, "significance level"
             if not metric:
@@ -323,6 +338,51 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
                                position=position + len(found),
                                baseline=change.group("old") if change is not None else None))
     return found
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One value of a list paired item by item with names: its name, the first's, and where the list is."""
+
+    name: str
+    first_name: str
+    first: int  # where the list's first value starts
+    last: int  # where the list's last value (and its unit) ends
+
+    def named(self, label: str) -> str:
+        """The list's label, read for its first or last value, with this value's name in its place."""
+        for name in (self.first_name, self.name):
+            if re.search(rf"\b{re.escape(name)}\b", label):
+                return re.sub(rf"\b{re.escape(name)}\b", self.name, label, count=1)
+        return f"{label} ({self.name})" if label else self.name
+
+
+def _paired(sentence: str, matches: list[re.Match[str]]) -> dict[int, _Item | None]:
+    """The values of lists the sentence pairs with names, by where they start: each with its name, or None
+    when the names cannot be paired one by one (a count that differs, no names)."""
+    found: dict[int, _Item | None] = {}
+    run: list[re.Match[str]] = []
+    for match in [*matches, None]:
+        if match is not None and run and _LIST_JOIN.fullmatch(sentence[run[-1].end():match.start()]):
+            run.append(match)
+            continue
+        if len(run) > 1:
+            last = run[-1].end() + len(_unit(sentence[run[-1].end():]))
+            names = _PAIRED_NAMES.search(sentence, last)
+            listed = [n for n in _NAME_SEPARATOR.split(names.group("names") or names.group("slashed"))
+                      if n] if names else []
+            if names is not None:
+                for i, value in enumerate(run):
+                    found[value.start()] = (_Item(listed[i], listed[0], run[0].start(), last)
+                                            if len(listed) == len(run) else None)
+        run = [match] if match is not None else []
+    return found
+
+
+def _unit(after: str) -> str:
+    """The unit right after a value, as written ("%", "×", " million"), or ""."""
+    unit = _RELATIVE.match(after) or _SCALE.match(after)
+    return unit.group(0) if unit else ""
 
 
 def _one_form(new: str, old: str) -> bool:

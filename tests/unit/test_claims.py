@@ -278,14 +278,22 @@ def test_a_value_set_against_a_rivals_in_brackets_has_it_as_baseline() -> None:
     assert all(c.baseline is None for c in found)
 
 
-def test_values_paired_item_by_item_with_names_are_not_labelled_by_the_last_name() -> None:
+def test_values_paired_item_by_item_with_names_are_labelled_each_by_its_own_name() -> None:
+    def read(text: str) -> list[tuple[str, str]]:
+        return [(c.value, c.metric) for c in claims.in_text(text)]
     text = "Finally, we keep 71234, 65432, and 23456 samples for T1, T2, and T3, respectively, after filtering them."
-    assert [c.value for c in claims.in_text(text)] == []
+    assert read(text) == [("71234", "samples for T1"), ("65432", "samples for T2"), ("23456", "samples for T3")]
     text = "In total, we wrote 13 / 47 seed prompts for the short-form / long-form setting of our benchmark."
-    assert [c.value for c in claims.in_text(text)] == []
+    assert read(text) == [("13", "seed prompts (short-form)"), ("47", "seed prompts (long-form)")]
+    # names that cannot be paired one by one: no label of its own, no claim
+    assert read("Finally, we keep 71234 and 65432 samples for T1, T2 and T3, respectively, after filtering.") == []
     # a list of values that the sentence does not pair with names is still a list of claims
     text = "We keep 71234 samples and discard 65432 noisy ones, which leaves a cleaner set for training."
     assert [c.value for c in claims.in_text(text)] == ["71234", "65432"]
+    # a paired value ranks below the same value quoted alone
+    alone = claims.in_text("Finally, we keep 71234 samples for T1 after filtering them.")
+    listed = claims.in_text("Finally, we keep 71234 and 65432 samples for T1 and T2, respectively, after filtering.")
+    assert alone[0].score > listed[0].score
 
 
 def test_what_someone_elses_corpus_totals_is_ranked_below_our_claims() -> None:
@@ -312,6 +320,7 @@ def test_a_year_or_a_citation_in_brackets_is_no_rivals_value() -> None:
         assert all(c.baseline is None for c in claims.in_text(text))
 
 
-def test_values_with_units_paired_with_names_are_not_labelled_by_the_last_name() -> None:
+def test_values_with_units_paired_with_names_are_labelled_each_by_its_own_name() -> None:
     text = "Our model reaches 45.5% and 38.5% accuracy on Quux and Corge, respectively, in the held-out tests."
-    assert [c.value for c in claims.in_text(text)] == []
+    assert [(c.value, c.metric) for c in claims.in_text(text)] == [("45.5%", "accuracy on Quux"),
+                                                                  ("38.5%", "accuracy on Corge")]
