@@ -148,13 +148,13 @@ def _points_elsewhere(sentence: str, number: str) -> bool:
 
 def _our_names(label: str, rivals: Sequence[TableRow]) -> list[str]:
     """Our row's name, and its family's when the row names a variant: "ToolLLaMA-DFSDT" is also "ToolLLaMA",
-    "Zeta-Pro-7B" also "Zeta-Pro"; not a family name shorter than a distinctive prefix ("Show" of "Show-o")
-    or one a rival row is named by (our earlier model)."""
+    "Zeta-Pro-7B" also "Zeta-Pro"; not a family name shorter than a distinctive prefix ("Show" of "Show-o"),
+    and no name another row is named by (our earlier model, or "Zeta" beside our "Zeta (maj@6)")."""
     core = _BRACKETED.sub("", label).strip()
     family = core.rsplit("-", 1)[0] if "-" in core else ""
     taken = {row_roles.squash(_BRACKETED.sub("", r.label)) for r in rivals}
-    keep = len(family) >= row_roles.MIN_PREFIX_CHARS and row_roles.squash(family) not in taken
-    return [core, family] if keep else [core]
+    names = [core, family] if len(family) >= row_roles.MIN_PREFIX_CHARS else [core]
+    return [name for name in names if row_roles.squash(name) not in taken]
 
 
 def _named_in(sentence: str, patterns: list[tuple[TableRow, re.Pattern[str]]],

@@ -162,3 +162,13 @@ def _finds(label: str, text: str) -> bool:
 def test_a_coined_name_is_found_in_any_case_a_plain_word_only_as_printed() -> None:
     assert _finds("ReACT@N", "better than ReAct@N on both")
     assert not _finds("Linear", "with a linear schedule") and _finds("Linear", "than Linear on both")
+
+
+def test_a_name_another_row_is_named_by_does_not_name_our_row() -> None:
+    table = Table(caption="Table 2: Zero-shot DQS.", page=4, columns=["DQS↓"],
+                  rows=[TableRow(label="Borealis", cells=["15.9"]), TableRow(label="Zeta", cells=["14.5"]),
+                        TableRow(label="Zeta (maj@6)", cells=["11.4"])])
+    # the sentence is about the row "Zeta", not about our "Zeta (maj@6)"
+    found = comparisons.named_rivals("In Table 2, Zeta is on par with Borealis and better than others.", table,
+                                     table.rows[2], table.rows[:2], measured=[0], lead=0, lower_better=[True])
+    assert found == []
