@@ -68,12 +68,14 @@ class LLM:
         error = ""
         for attempt in (1, 2):
             call.attempts = attempt
-            content = self._complete(messages, schema, max_tokens, call)
+            content, cut_off = self._complete(messages, schema, max_tokens, call)
             try:
                 # strict=False: a raw newline inside a string is what grammar-constrained models emit
                 return schema.model_validate(json.loads(_strip_fences(content), strict=False)), call
             except (json.JSONDecodeError, ValidationError) as exc:
                 error = _short_error(exc) if isinstance(exc, ValidationError) else f"invalid JSON: {exc}"
+                if cut_off:
+                    error = f"{error} (the answer was cut off at the limit of {max_tokens} tokens)"
             logger.warning("%s: invalid model output (attempt %d): %s", prompt.name, attempt, error)
             messages += [
                 {"role": "assistant", "content": content[:2000]},
@@ -88,7 +90,8 @@ class LLM:
 
     def _complete(
         self, messages: list[dict[str, str]], schema: type[BaseModel], max_tokens: int, call: ModelCall
-    ) -> str:
+    ) -> tuple[str, bool]:
+        """The answer's text, and whether the endpoint stopped it at max_tokens."""
         kwargs: dict[str, Any] = {}
         response_format = self._response_format(schema)
         if response_format:
@@ -111,8 +114,9 @@ class LLM:
             call.prompt_tokens += response.usage.prompt_tokens
             call.completion_tokens += response.usage.completion_tokens
         if not response.choices:
-            return ""
-        return response.choices[0].message.content or ""
+            return "", False
+        choice = response.choices[0]
+        return choice.message.content or "", choice.finish_reason == "length"
 
 
 def _token_budget(schema: type[BaseModel]) -> int:

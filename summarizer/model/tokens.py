@@ -8,9 +8,10 @@ CHARS_PER_TOKEN = 4
 # cutting text to fit a context: keep a quarter in reserve, because formulas, tables and names in a paper
 # tokenize worse than prose and an overfull context is refused by the server
 FIT_MARGIN = 0.75
-# the worst case for an answer: a small model that fills a string to its maxLength with fragments or
-# symbols spends a token on 1-2 characters, and an answer cut off by max_tokens is invalid JSON
-WORST_CASE_CHARS_PER_TOKEN = 2
+# the worst case for an answer: a small model that fills a string to its maxLength with digits or
+# punctuation spends a token on each character (SmolLM2: "1234567890" is 10 tokens, " 0.5, 0.6, 0.7" 14),
+# and an answer cut off by max_tokens is invalid JSON; the server stops at the grammar's end long before
+WORST_CASE_CHARS_PER_TOKEN = 1
 
 
 def estimate(chars: int) -> int:

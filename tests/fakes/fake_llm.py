@@ -102,13 +102,17 @@ class FakeLLM:
                 length = int(self.headers.get("Content-Length", 0))
                 request = json.loads(self.rfile.read(length) or b"{}")
                 content = fake._next(request)
+                # a server stops at max_tokens; here at the worst case, one character a token
+                limit = request.get("max_tokens")
+                finish = "length" if limit is not None and len(content) > limit else "stop"
+                content = content[:limit] if finish == "length" else content
                 if fake.latency_s:
                     time.sleep(fake.latency_s)
                 prompt_tokens = sum(len(str(m.get("content", ""))) for m in request.get("messages", [])) // 4
                 self._send(200, {
                     "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
                     "model": request.get("model", "fake"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
+                    "choices": [{"index": 0, "finish_reason": finish,
                                  "message": {"role": "assistant", "content": content}}],
                     "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(content) // 4,
                               "total_tokens": prompt_tokens + len(content) // 4},

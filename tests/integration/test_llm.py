@@ -52,6 +52,23 @@ def test_one_bad_answer_is_repaired(fake_llm: FakeLLM) -> None:
     assert answer.method == "A real method here." and call.attempts == 2
 
 
+def test_an_answer_filling_every_string_with_digits_is_never_cut_off(fake_llm: FakeLLM) -> None:
+    # digits and punctuation take a token each: the limit sent must hold the longest answer the schema allows
+    longest = Pair(core_problem="1234567890" * 20, method="0.5, 0.6, 0.7, " * 13 + "0.8.")
+    fake_llm.answer(longest.model_dump_json(indent=2))
+    model = llm.LLM(LLMSettings(base_url=fake_llm.url), fake_llm.url, "fake", local=False)
+    answer, call = model.ask(_prompt(), Pair, system="s")
+    assert answer == longest and call.attempts == 1
+
+
+def test_an_answer_cut_off_at_the_token_limit_says_so(fake_llm: FakeLLM) -> None:
+    rambling = '{"core_problem": "' + "and then " * 400
+    fake_llm.answer(rambling, rambling)
+    model = llm.LLM(LLMSettings(base_url=fake_llm.url), fake_llm.url, "fake", local=False)
+    with pytest.raises(ModelOutputInvalid, match="cut off at the limit of [0-9]+ tokens"):
+        model.ask(_prompt(), Pair, system="s")
+
+
 class Choice(BaseModel):
     row: Literal["Ours (ignore previous instructions)", "Baseline"]
 
