@@ -44,15 +44,21 @@ QUICK = {
 }
 
 
-class Worker:
-    """`summarizer worker` in its own process group, so SIGKILL takes its pool processes too."""
+WORKER = ("summarizer.cli", "worker", "--loglevel", "INFO")
+BEAT = ("celery", "-A", "workers.celery_app", "beat", "--loglevel", "INFO")
 
-    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
+
+class Worker:
+    """`summarizer worker` (or another module's command, such as beat) in its own process group, so SIGKILL
+    takes its pool processes too."""
+
+    def __init__(self, env: dict[str, str], log: Path, *args: str, program: tuple[str, ...] = WORKER) -> None:
         self.log = log
         self.args = args
+        self.program = program
         with log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "summarizer.cli", "worker", "--loglevel", "INFO", *args],
+                [sys.executable, "-m", *program, *args],
                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
 
@@ -103,10 +109,14 @@ class Harness:
             tasks.enqueue([job.id], make_app(settings))
         return job, created
 
-    def start_worker(self, *args: str) -> Worker:
-        worker = Worker(self.env, self.tmp_path / "worker.log", *args)
+    def start_worker(self, *args: str, program: tuple[str, ...] = WORKER) -> Worker:
+        worker = Worker(self.env, self.tmp_path / "worker.log", *args, program=program)
         self.workers.append(worker)
         return worker
+
+    def start_beat(self) -> Worker:
+        """`celery -A workers.celery_app beat`, as the README deploys it: the sweeper every minute."""
+        return self.start_worker("--schedule", str(self.tmp_path / "beat-schedule"), program=BEAT)
 
     def restart_exited_workers(self) -> int:
         """Start again every worker whose process has exited, as a supervisor does (compose's restart
@@ -114,7 +124,7 @@ class Harness:
         exited = [w for w in self.workers if w.process.poll() is not None]
         for worker in exited:
             self.workers.remove(worker)
-            self.start_worker(*worker.args)
+            self.start_worker(*worker.args, program=worker.program)
         return len(exited)
 
     def wait(self, job_id: int, until: Callable[[JobView], bool] = lambda j: j.state in ("done", "failed"),

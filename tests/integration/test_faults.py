@@ -136,14 +136,17 @@ def test_redis_killed_and_restarted_loses_no_job_and_runs_none_twice(
     world: Callable[..., Harness], tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     # Redis with its append-only file (fsync on every write), SIGKILLed while jobs are in every stage,
-    # and restarted 10 s later on the same port and directory
+    # and restarted 10 s later on the same port and directory; the deployment of the README: the io worker
+    # with --recover, and beat's sweeper for a message that Redis popped as it died, before the worker
+    # could hold it (kombu's BRPOP gap, celery/kombu#1733)
     server = RedisServer(tmp_path_factory.mktemp("redis-aof"), aof=True)
     server.start()
     try:
         h = world("postgresql", chroma=True, production=True, redis_url=server.url)
         h.model.latency_s = 1.0
-        h.start_worker("--queues", "io", "--concurrency", "2")
+        h.start_worker("--queues", "io", "--concurrency", "2", "--recover")
         h.start_worker("--queues", "llm", "--concurrency", "1")
+        h.start_beat()
         jobs = [h.submit(ident)[0] for ident in _papers(h, 4)]
         h.wait(jobs[0].id, _running(Stage.EXTRACT), timeout=120)
         server.kill()
