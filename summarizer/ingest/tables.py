@@ -1,4 +1,5 @@
-"""Results tables read from page text lines by code, so every cell is a verbatim string of its page."""
+"""Results tables read from page text lines by code, so every cell is a verbatim string of its page: rows
+(`table_lines`) gathered into blocks, each with its caption and its header's column names."""
 
 from __future__ import annotations
 
@@ -8,82 +9,8 @@ from dataclasses import dataclass
 from itertools import combinations, pairwise
 
 from summarizer.document import Page, Table, TableRow
+from summarizer.ingest.table_lines import CAPTION, FIGURE, MIN_ROW_CELLS, cell_spans, split_row
 
-# A numeric cell: optional arrow/approx/sign, a number (thousands commas, decimals, exponent), an optional
-# unit suffix (%, ×, 7B, 250M, 1.33T, 5000M+), a spread ("±0.2", "(0.3)"), more values after a slash
-# ("28.1/0.85"), footnote markers (bold and colour are lost in text, markers are not) and arrows.
-# Wrapping parentheses are allowed for deltas such as "(+1.2)".
-# The pieces below are verbose-mode regex text: only the re.VERBOSE patterns built from them may use them.
-_NUMBER = r"""
-    (?:\d{1,3}(?:,\d{3})+|\d+)  # integer part: comma-grouped "1,234,567" or plain "1234"
-    (?:\.\d+)?                  # decimals
-    (?:[eE][+\-−]?\d+)?         # exponent: "1e-5", "3E+2"
-  | \.\d+                       # or a bare decimal: ".85"
-"""
-# footnote markers: asterisks, daggers, section signs, stars and card suits
-_MARKS = r"[*∗†‡§¶⋆♠♣♦♥]*"
-# an optional up/down arrow ("61.0↑")
-_ARROWS = r"[↑↓⇑⇓▲▼]?"
-_SUFFIX = r"""(?:
-    %|×|x|pp        # percent, times, percentage points
-  | [KMBTG]B?\+?    # counts and sizes: "7B", "250M", "1.33T", "5000M+"
-  | k               # thousands: "10k"
-)?"""
-_VALUE = rf"""
-    {_ARROWS}                   # an arrow before the sign
-    [~∼≈<>≤≥×]?                 # approximately, a bound, or times
-    [+\-−–]?                    # a sign: hyphen, minus or en dash
-    {_ARROWS}                   # an arrow after the sign
-    (?:{_NUMBER}){_SUFFIX}      # the number and its unit
-    (?:\((?:{_NUMBER})\))?      # a spread in parentheses: "71.2(0.3)"
-"""
-_CELL = re.compile(
-    rf"""^
-    {_VALUE}                        # the value
-    (?:±(?:{_NUMBER}){_SUFFIX})?    # a glued spread: "61.0±0.2"
-    (?:/{_VALUE})*                  # more values after slashes: "28.1/0.85"
-    {_MARKS}{_ARROWS}{_MARKS}       # footnote markers and an arrow, in either order
-    $""",
-    re.VERBOSE,
-)
-_PAREN_CELL = re.compile(
-    rf"""^
-    \(                              # a wrapped delta: "(+1.2)", "(-0.5±0.1)"
-    {_VALUE}
-    (?:±(?:{_NUMBER}){_SUFFIX})?
-    \)
-    {_MARKS}
-    $""",
-    re.VERBOSE,
-)
-_PLUS_MINUS = re.compile(
-    rf"""^
-    ±(?:{_NUMBER}){_SUFFIX}         # a spread printed apart from its value: "61.0 ±0.2"
-    {_MARKS}
-    $""",
-    re.VERBOSE,
-)
-# a unit, arrow or marker printed apart from its number ("45.2 %", "61.0 ↑") belongs to that cell
-_DETACHED = re.compile(r"^[%↑↓*∗†‡§¶]+$")
-# empty-result cells and check marks are cells too (they keep a row's shape); they carry no number
-_DASHES = frozenset({"-", "–", "—", "−", "--", "N/A", "n/a", "NA", "n.a."})
-# a check or cross mark, possibly with a footnote star
-_CHECKS = re.compile(r"^[✓✔✗✘]\*?$")
-# a four-digit year of the 20th or 21st century: "2019"
-_YEAR = re.compile(r"^(19|20)\d\d$")
-# a plain unsigned integer
-_INTEGER = re.compile(r"^\d+$")
-_CAPTION = re.compile(
-    r"""^
-    (?:Table|TABLE|Tab\.)           # the caption's keyword
-    \s*
-    (\d+[a-z]?|[IVXLC]+)            # its number: "3", "3b", or Roman "IV"
-    (?:\s*[:.|]|\s*$)               # then a separator, or nothing else on the line
-    """,
-    re.VERBOSE,
-)
-# a figure caption: "Figure 3", "Fig. 3", "FIGURE 3"
-_FIGURE = re.compile(r"^(?:Figure|Fig\.|FIGURE)\s*\d+")
 _SENTENCE_END = re.compile(
     r"""
     (?<!\bal)(?<!\be\.g)(?<!\bi\.e)     # not the dot of "et al.", "e.g.", "i.e."
@@ -92,22 +19,12 @@ _SENTENCE_END = re.compile(
     """,
     re.VERBOSE,
 )
-# running text that happens to end in two numbers ends its label with words like these
-_FUNCTION_WORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "between", "by", "for", "from", "in", "is", "of", "on", "or", "over",
-    "than", "that", "the", "to", "was", "were", "with", "about", "achieves", "approximately", "around",
-    "nearly", "only", "reaches", "reach", "scores", "score",
-})  # fmt: skip
-MAX_LABEL_WORDS = 12  # longer labels are sentences of running text that happen to end in numbers
-MAX_LABEL_CHARS = 80  # same, for labels of a few long words (no row label fills a whole text line)
 MAX_GAP_LINES = 2  # group-label lines ("Und. and Gen.", "Diffusion based solutions") inside one table
 CAPTION_ABOVE_LINES = 25  # caption, sub-caption, two header lines and sub-table (a) rows may sit between
 CAPTION_BELOW_LINES = 6  # a caption below sits right under its last row; further down it is the next table's
 CAPTION_CHARS = 200  # the first sentence is enough to name a table; longer captions are cut at a word
 # the convention vote counts only a caption close above a block, so sub-tables far below don't sway it
 CAPTION_VOTE_ABOVE_LINES = 12
-MIN_ROW_CELLS = 2  # a single number ending a line is usually running text ("... in Section 4"), not a row
-MIN_MARGIN_RUN = 2  # two or more consecutive integers in a row are review-draft margin line numbers
 # a label wrapped onto the line above its numbers is short; longer lines are prose or captions
 WRAPPED_LABEL_CHARS = 60
 WRAPPED_LABEL_WORDS = 8  # same, in words
@@ -156,7 +73,7 @@ def find_tables(pages: list[Page]) -> list[Table]:
     captions: dict[int, list[int]] = {}
     for page in pages:
         lines = page.text.split("\n")
-        captions[page.number] = [i for i, line in enumerate(lines) if _CAPTION.match(line)]
+        captions[page.number] = [i for i, line in enumerate(lines) if CAPTION.match(line)]
         for block in _blocks(page.number, lines):
             found.append((block, lines))
     above = _captions_above(found, captions)
@@ -185,80 +102,11 @@ def find_tables(pages: list[Page]) -> list[Table]:
     return tables
 
 
-def split_row(line: str) -> tuple[str, list[str]] | None:
-    """Split a line into (label, cells) when it ends in table cells; cells are verbatim slices of the line."""
-    spans = _cell_spans(line)
-    if spans is None:
-        return None
-    label_end, cells = spans
-    return line[:label_end].strip(), [line[s:e] for s, e in cells]
-
-
-def _cell_spans(line: str) -> tuple[int, list[tuple[int, int]]] | None:
-    """Return (end of the label, cell spans) for a line ending in at least one plausible row of cells."""
-    if _CAPTION.match(line) or _FIGURE.match(line):
-        return None
-    # whitespace-separated tokens, with their positions so cells stay verbatim slices
-    tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", line)]
-    cells: list[tuple[int, int]] = []
-    j = len(tokens) - 1
-    while j >= 0:
-        start, end = tokens[j]
-        text = line[start:end]
-        if _PLUS_MINUS.match(text) and j >= 1 and _is_value(line[tokens[j - 1][0] : tokens[j - 1][1]]):
-            cells.append((tokens[j - 1][0], end))  # "61.0 ±0.2": one cell with its spread
-            j -= 2
-        elif (
-            _is_value(text)
-            and j >= 2
-            and line[tokens[j - 1][0] : tokens[j - 1][1]] == "±"
-            and _is_value(line[tokens[j - 2][0] : tokens[j - 2][1]])
-        ):
-            cells.append((tokens[j - 2][0], end))  # "61.0 ± 0.2"
-            j -= 3
-        elif _DETACHED.match(text) and j >= 1 and _is_value(line[tokens[j - 1][0] : tokens[j - 1][1]]):
-            cells.append((tokens[j - 1][0], end))
-            j -= 2
-        elif _is_value(text) or text in _DASHES or _CHECKS.match(text):
-            cells.append((start, end))
-            j -= 1
-        else:
-            break
-    if not cells:
-        return None
-    cells.reverse()
-    label_end = tokens[j][1] if j >= 0 else 0
-    if not _plausible(line[:label_end].strip(), [line[s:e] for s, e in cells]):
-        return None
-    return label_end, cells
-
-
-def _is_value(text: str) -> bool:
-    return bool(_CELL.match(text) or _PAREN_CELL.match(text))
-
-
-def _plausible(label: str, cells: list[str]) -> bool:
-    digits = [c for c in cells if any(ch.isdigit() for ch in c)]
-    checks = [c for c in cells if _CHECKS.match(c)]
-    if len(cells) < MIN_ROW_CELLS and not checks:
-        return False
-    if not digits and not checks:
-        return False
-    if digits and all(_YEAR.match(c) for c in digits):
-        return False  # "2019 2020": years of references, not results
-    ints = [int(c) for c in digits if _INTEGER.match(c)]
-    if len(ints) == len(cells) >= MIN_MARGIN_RUN and all(b - a == 1 for a, b in pairwise(ints)):
-        return False  # "054 055": margin line numbers of review drafts
-    words = label.split()
-    if len(words) > MAX_LABEL_WORDS or len(label) > MAX_LABEL_CHARS:
-        return False
-    return not (words and words[-1].lower() in _FUNCTION_WORDS)
-
 
 def _rows(lines: list[str]) -> dict[int, _Row]:
     rows: dict[int, _Row] = {}
     for i, line in enumerate(lines):
-        spans = _cell_spans(line)
+        spans = cell_spans(line)
         if spans is not None:
             rows[i] = _Row(i, line[: spans[0]].strip(), [line[s:e] for s, e in spans[1]], i, spans[1])
     for i in sorted(rows):
@@ -271,8 +119,8 @@ def _rows(lines: list[str]) -> dict[int, _Row]:
             len(previous) <= WRAPPED_LABEL_CHARS
             and len(previous.split()) <= WRAPPED_LABEL_WORDS
             and not previous.endswith(".")
-            and not _CAPTION.match(previous)
-            and not _FIGURE.match(previous)
+            and not CAPTION.match(previous)
+            and not FIGURE.match(previous)
         ):
             row.label, row.label_line = previous, i - 1
         elif len(row.cells) < MIN_ROW_CELLS:
@@ -313,7 +161,7 @@ def _group_line(line: str) -> bool:
     return (
         len(line.split()) <= GROUP_LINE_WORDS
         and len(line) <= GROUP_LINE_CHARS
-        and not _CAPTION.match(line)
+        and not CAPTION.match(line)
         and not line.startswith("(")
     )
 
@@ -373,7 +221,7 @@ def _caption_for(block: _Block, lines_at: list[int], above: bool) -> int | None:
 def _caption_text(lines: list[str], start: int, stop: int) -> str:
     """The caption's first sentence (at most CAPTION_CHARS), read from its line up to `stop`."""
     text = lines[start]
-    caption = _CAPTION.match(text)
+    caption = CAPTION.match(text)
     prefix = len(caption.group(0)) if caption else 0  # callers pass a caption line: it always matches
     i = start + 1
     while (
@@ -381,7 +229,7 @@ def _caption_text(lines: list[str], start: int, stop: int) -> str:
         and not _SENTENCE_END.search(text, prefix)
         and i < min(stop, len(lines))
         and split_row(lines[i]) is None
-        and not _CAPTION.match(lines[i])
+        and not CAPTION.match(lines[i])
     ):
         text = (
             text[:-1] + lines[i]

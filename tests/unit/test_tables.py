@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from summarizer.document import Document, Page, Table
-from summarizer.ingest import pdf, tables
+from summarizer.ingest import pdf, table_lines, tables
 from summarizer.settings import PdfSettings
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -116,7 +116,7 @@ def test_joss_drafts_yield_no_numeric_table_from_margin_line_numbers() -> None:
     ],
 )
 def test_a_row_is_a_label_followed_by_verbatim_cells(line: str, label: str, cells: list[str]) -> None:
-    assert tables.split_row(line) == (label, cells)
+    assert table_lines.split_row(line) == (label, cells)
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_a_row_is_a_label_followed_by_verbatim_cells(line: str, label: str, cell
     ],
 )
 def test_lines_that_are_not_rows_are_rejected(line: str) -> None:
-    assert tables.split_row(line) is None
+    assert table_lines.split_row(line) is None
 
 
 def test_a_label_printed_on_the_line_above_its_cells_is_kept() -> None:
