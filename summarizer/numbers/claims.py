@@ -159,9 +159,11 @@ _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VER
 # a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's
 # baseline): both values in one form, a ratio to a ratio, a share to a share (`_changes`)
 _CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?P<new>(?:{_N})(?::(?:{_N}))*%?)")
-# a value set against another's in brackets: "lower variance (3.47%) than humans (3.97%)"
-# (the rival named by words, digits only inside them: "GPT-4", not "the method of Lee (2021)" or "in (12)")
-_THAN = re.compile(rf"\((?P<new>(?:{_N})%?)\)\s+than\s+(?:[A-Za-z][\w.+-]*\s){{0,5}}?[A-Za-z][\w.+-]*\s?\((?P<old>(?:{_N})%?)\)")
+# a value set against another's in brackets: "lower variance (3.47%) than humans (3.97%)", "a larger dataset
+# (400M) than that of our tokenizer (35M)" (the second value ours: the first is the rival's); the rival named
+# by words, digits only inside them: "GPT-4", not "the method of Lee (2021)" or "in (12)"
+_THAN = re.compile(rf"\((?P<new>(?:{_N})[%KMB]?)\)\s+than\s+(?P<object>(?:[A-Za-z][\w.+-]*\s){{0,5}}?[A-Za-z][\w.+-]*)"
+                   rf"\s?\((?P<old>(?:{_N})[%KMB]?)\)")
 # "ranges from 10 to 20", "varying from 3 to 9", "a scale from 1 to 5": a span of values, not a change
 _SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
 # a clause describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances"); in a
@@ -292,25 +294,25 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
         if not is_prose(sentence):
             continue
         changes = _changes(sentence)
-        thans = {m.start("new"): m for m in _THAN.finditer(sentence) if _one_form(m.group("new"), m.group("old"))}
+        thans = _thans(sentence)
         matches = list(_VALUE.finditer(sentence))
         paired = _paired(sentence, matches)
         for match in matches:
             start, end = match.span()
-            if any(start == m.start("old") for m in thans.values()):
-                continue  # the rival's value: the one before it's baseline
+            if any(start == versus.old_at for versus in thans.values()):
+                continue  # the rival's value: our value's baseline
             if start in paired and paired[start] is None:
                 continue  # a list paired with names the sentence does not give one by one: no label of its own
             change = changes.get(start) or thans.get(start)
-            if change is not None and end <= change.start("new"):
+            if change is not None and end <= change.new_at:
                 continue  # the value changed from: the next value's baseline
             if change is not None:
-                start = change.start("new")  # "from 2048 to 12288 tokens" read as a range: its new value alone
+                start = change.new_at  # "from 2048 to 12288 tokens" read as a range: its new value alone
             else:
-                change = next((m for m in changes.values() if m.start("new") == start), None)
+                change = next((v for v in changes.values() if v.new_at == start), None)
             before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
             if change is not None:
-                before = sentence[max(0, change.start() - _BEFORE_CHARS):change.start()]
+                before = sentence[max(0, change.at - _BEFORE_CHARS):change.at]
             item = paired.get(start)
             if item is not None:  # the list's words name it, with its own name in place of the first's
                 before, after = sentence[max(0, item.first - _BEFORE_CHARS):item.first], sentence[item.last:]
@@ -336,7 +338,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             found.append(Claim(value=value, metric=metric, sentence=sentence,
                                page=page, section=section, score=score + weight,
                                position=position + len(found),
-                               baseline=change.group("old") if change is not None else None))
+                               baseline=change.old if change is not None else None))
     return found
 
 
@@ -386,22 +388,50 @@ def _unit(after: str) -> str:
 
 
 def _one_form(new: str, old: str) -> bool:
-    """Two values of one measure: both shares or neither, both with decimals or neither, and no year ("(72.5)
-    than Lee (2021)")."""
-    return (new.endswith("%") == old.endswith("%") and ("." in new) == ("." in old)
-            and not _YEAR.fullmatch(old.rstrip("%")))
+    """Two values of one measure: one unit (a share, a size such as "35M", or none), both with decimals or
+    neither, and no year ("(72.5) than Lee (2021)")."""
+    return (new.lstrip("0123456789.,") == old.lstrip("0123456789.,") and ("." in new) == ("." in old)
+            and not _YEAR.fullmatch(old))
 
 
-def _changes(sentence: str) -> dict[int, re.Match[str]]:
+@dataclass(frozen=True)
+class _Versus:
+    """A value set against a baseline in one phrase: where the words naming the value end (the phrase's start,
+    or the value's own when it comes second), where the value and the baseline start, the baseline as printed."""
+
+    at: int
+    new_at: int
+    old_at: int
+    old: str
+
+
+def _changes(sentence: str) -> dict[int, _Versus]:
     """The changes "from X to Y" of a sentence by where X starts: both values in one form (a ratio, a share or a
     number), and no span of values ("ranges from 10 to 20"). A year changed to a year is a period, which
     `_score` skips ("from 2019 to 2021")."""
-    found: dict[int, re.Match[str]] = {}
+    found: dict[int, _Versus] = {}
     for match in _CHANGE.finditer(sentence):
         old, new = match.group("old"), match.group("new")
         same_form = (":" in old) == (":" in new) and old.endswith("%") == new.endswith("%")
         if same_form and not _SPAN_BEFORE.search(sentence[:match.start()]):
-            found[match.start("old")] = match
+            found[match.start("old")] = _Versus(match.start(), match.start("new"), match.start("old"), old)
+    return found
+
+
+def _thans(sentence: str) -> dict[int, _Versus]:
+    """The values set against a rival's in brackets ("(v) than X (w)") by where the value starts: v, against w;
+    or w, against v, when X is the authors' own ("than that of our tokenizer (35M)")."""
+    found: dict[int, _Versus] = {}
+    for match in _THAN.finditer(sentence):
+        if not _one_form(match.group("new"), match.group("old")):
+            continue
+        if _FIRST_PERSON.search(match.group("object")):
+            # named by the words before it ("our tokenizer"), not the rival's ("a much larger dataset")
+            found[match.start("old")] = _Versus(match.start("old") - 1, match.start("old"), match.start("new"),
+                                                match.group("new"))
+        else:
+            found[match.start("new")] = _Versus(match.start(), match.start("new"), match.start("old"),
+                                                match.group("old"))
     return found
 
 

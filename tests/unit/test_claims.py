@@ -278,6 +278,15 @@ def test_a_value_set_against_a_rivals_in_brackets_has_it_as_baseline() -> None:
     assert all(c.baseline is None for c in found)
 
 
+def test_a_value_after_than_that_names_the_authors_own_is_ours_and_the_first_its_baseline() -> None:
+    found = claims.in_text("The teacher is trained on a far larger corpus (120M) than that of our student encoder "
+                           "(15M), which explains the gap.")
+    assert [(c.value, c.baseline, c.metric) for c in found] == [("15M", "120M", "student encoder")]
+    # sizes in two units are no comparison of one measure
+    found = claims.in_text("The teacher is trained on a far larger corpus (2B) than that of our student (15M).")
+    assert all(c.baseline is None for c in found)
+
+
 def test_values_paired_item_by_item_with_names_are_labelled_each_by_its_own_name() -> None:
     def read(text: str) -> list[tuple[str, str]]:
         return [(c.value, c.metric) for c in claims.in_text(text)]
