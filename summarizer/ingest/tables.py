@@ -336,12 +336,14 @@ def _group_header(lines: list[str], i: int, width: int, caption_line: int | None
 
 
 def header_tokens(line: str) -> list[str]:
-    """Split a header line into column names, re-joining "FID (i3d)", "# Params" and "Single Obj."."""
+    """Split a header line into column names, re-joining "FID (i3d)", "# Params" and "Single Obj.", and a word
+    that the text extraction split after its first letter as one ("P re." -> "Pre.")."""
     out: list[str] = []
     depth = 0  # inside parentheses: "(ReACT & DFSDT)" is one name
     for token in line.split():
         if out and (depth > 0 or out[-1] == "#" or _continues_name(out[-1], token)):
-            out[-1] += " " + token
+            split_word = re.fullmatch(r"[A-Z]", out[-1]) and re.fullmatch(r"[a-z]{1,3}\.", token)
+            out[-1] += ("" if split_word else " ") + token
         else:
             out.append(token)
         depth = max(0, depth + token.count("(") - token.count(")"))

@@ -176,6 +176,7 @@ def test_grouped_header_columns_combine_group_and_sub_column_names() -> None:
         "Average Win",
     ]
     assert tables.header_tokens("Model Arena-Hard AlpacaEval 2.0") == ["Model", "Arena-Hard", "AlpacaEval 2.0"]
+    assert tables.header_tokens("Model P re. Rec. F1") == ["Model", "Pre.", "Rec.", "F1"]
     assert tables.header_tokens("Method Single Obj. FID (i3d) # Params") == [
         "Method",
         "Single Obj.",
