@@ -153,7 +153,11 @@ _SETUP_AFTER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _SETTING = r"\b(?:batch\ size|learning\ rate|weight\ decay|warm-?up|dropout|momentum|sequence\ length)"
-_SETUP_BEFORE = re.compile(_SETTING + r"[^.;]{0,15}$", re.IGNORECASE | re.VERBOSE)
+# or a count drawn at random to build the data ("we randomly select 2-5 tools", "randomly sample up to 3 APIs")
+_SETUP_BEFORE = re.compile(
+    _SETTING + r"[^.;]{0,15}$" + r"|\brandomly\ (?:select|sampl|choos|pick|draw)\w*\ (?:at\ most\ |up\ to\ )?$",
+    re.IGNORECASE | re.VERBOSE,
+)
 # a setting changed: "the batch size is gradually increased from 3072 to 15360" (its name further back)
 _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VERBOSE)
 # a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's

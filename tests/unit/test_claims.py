@@ -278,6 +278,12 @@ def test_a_value_set_against_a_rivals_in_brackets_has_it_as_baseline() -> None:
     assert all(c.baseline is None for c in found)
 
 
+def test_a_count_drawn_at_random_to_build_the_data_ranks_below_a_finding() -> None:
+    drawn = claims.in_text("For each query we randomly select 3-7 documents from the same topic as its context.")
+    found = claims.in_text("For each query we select 3-7 documents from the same topic as its context.")
+    assert drawn and found and drawn[0].score < found[0].score
+
+
 def test_a_value_after_than_that_names_the_authors_own_is_ours_and_the_first_its_baseline() -> None:
     found = claims.in_text("The teacher is trained on a far larger corpus (120M) than that of our student encoder "
                            "(15M), which explains the gap.")
