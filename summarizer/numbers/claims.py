@@ -170,9 +170,11 @@ _THAN = re.compile(rf"\((?P<new>(?:{_N})[%KMB]?)\)\s+than\s+(?P<object>(?:[A-Za-
                    rf"\s?\((?P<old>(?:{_N})[%KMB]?)\)")
 # "ranges from 10 to 20", "varying from 3 to 9", "a scale from 1 to 5": a span of values, not a change
 _SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
-# a clause describing what a dataset or a benchmark holds ("This dataset comprises 1 billion instances"); in a
-# sentence without "we" or "our" it describes someone else's data: an evaluation set, a corpus the model was fed
-_DESCRIBES_DATA = re.compile(r"\b(?:compris(?:es|ing)|consist(?:s|ing)\s+of|contain(?:s|ing)|totals)\b", re.IGNORECASE)
+# a clause describing what a dataset or a benchmark holds or spans ("This dataset comprises 1 billion instances",
+# "regions that span a 23x range of sizes"); in a sentence without "we" or "our" it describes the data the
+# method is run on, not what the method found
+_DESCRIBES_DATA = re.compile(r"\b(?:compris(?:es|ing)|consist(?:s|ing)\s+of|contain(?:s|ing)|totals|span(?:s|ning)?)\b",
+                             re.IGNORECASE)
 # a list of values that the sentence pairs item by item with names ("87413, 84815 and 25251 instances for I1, I2
 # and I3, respectively"; "12 / 36 examples for the single-tool / multi-tool setting"): what joins two of its values,
 # and the names

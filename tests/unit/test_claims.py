@@ -315,6 +315,9 @@ def test_what_someone_elses_corpus_totals_is_ranked_below_our_claims() -> None:
     theirs = claims.in_text("The public corpus holds many web pages and totals 3.7 terabytes of curated text.")
     ours = claims.in_text("Our model holds many web pages and reaches 3.7 terabytes of curated text.")
     assert theirs and ours and theirs[0].score < ours[0].score
+    spanned = claims.in_text("The test cities were picked so that they span roughly a 40× range of traffic.")
+    found = claims.in_text("The test cities were picked so that they show roughly a 40× range of traffic.")
+    assert spanned and found and spanned[0].score < found[0].score
 
 
 def test_words_broken_at_a_line_end_are_joined_the_way_the_paper_prints_them() -> None:
