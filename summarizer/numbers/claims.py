@@ -305,20 +305,20 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
         paired = _paired(sentence, matches)
         for match in matches:
             start, end = match.span()
-            if any(start == versus.old_at for versus in thans.values()):
+            if any(start == versus.baseline_at for versus in thans.values()):
                 continue  # the rival's value: our value's baseline
             if start in paired and paired[start] is None:
                 continue  # a list paired with names the sentence does not give one by one: no label of its own
             change = changes.get(start) or thans.get(start)
-            if change is not None and end <= change.new_at:
+            if change is not None and end <= change.value_at:
                 continue  # the value changed from: the next value's baseline
             if change is not None:
-                start = change.new_at  # "from 2048 to 12288 tokens" read as a range: its new value alone
+                start = change.value_at  # "from 2048 to 12288 tokens" read as a range: its new value alone
             else:
-                change = next((v for v in changes.values() if v.new_at == start), None)
+                change = next((v for v in changes.values() if v.value_at == start), None)
             before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
             if change is not None:
-                before = sentence[max(0, change.at - _BEFORE_CHARS):change.at]
+                before = sentence[max(0, change.named_until - _BEFORE_CHARS):change.named_until]
             item = paired.get(start)
             if item is not None:  # the list's words name it, with its own name in place of the first's
                 before, after = sentence[max(0, item.first - _BEFORE_CHARS):item.first], sentence[item.last:]
@@ -344,7 +344,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             found.append(Claim(value=value, metric=metric, sentence=sentence,
                                page=page, section=section, score=score + weight,
                                position=position + len(found),
-                               baseline=change.old if change is not None else None))
+                               baseline=change.baseline if change is not None else None))
     return found
 
 
@@ -405,10 +405,10 @@ class _Versus:
     """A value set against a baseline in one phrase: where the words naming the value end (the phrase's start,
     or the value's own when it comes second), where the value and the baseline start, the baseline as printed."""
 
-    at: int
-    new_at: int
-    old_at: int
-    old: str
+    named_until: int
+    value_at: int
+    baseline_at: int
+    baseline: str
 
 
 def _changes(sentence: str) -> dict[int, _Versus]:
