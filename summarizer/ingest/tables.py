@@ -102,7 +102,6 @@ def find_tables(pages: list[Page]) -> list[Table]:
     return tables
 
 
-
 def _rows(lines: list[str]) -> dict[int, _Row]:
     rows: dict[int, _Row] = {}
     for i, line in enumerate(lines):

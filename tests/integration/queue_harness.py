@@ -119,13 +119,13 @@ class Harness:
         return self.start_worker("--schedule", str(self.tmp_path / "beat-schedule"), program=BEAT)
 
     def restart_exited_workers(self) -> int:
-        """Start again every worker whose process has exited, as a supervisor does (compose's restart
-        policy, systemd); how many were restarted."""
+        """Start again every worker (or beat) whose process has exited, as a supervisor does (compose's restart
+        policy, systemd); how many workers (beat not counted) were restarted."""
         exited = [w for w in self.workers if w.process.poll() is not None]
         for worker in exited:
             self.workers.remove(worker)
             self.start_worker(*worker.args, program=worker.program)
-        return len(exited)
+        return sum(worker.program == WORKER for worker in exited)
 
     def wait(self, job_id: int, until: Callable[[JobView], bool] = lambda j: j.state in ("done", "failed"),
              timeout: float = 60.0) -> JobView:

@@ -291,6 +291,13 @@ def test_a_value_after_than_that_names_the_authors_own_is_ours_and_the_first_its
     # sizes in two units are no comparison of one measure
     found = claims.in_text("The teacher is trained on a far larger corpus (2B) than that of our student (15M).")
     assert all(c.baseline is None for c in found)
+    # where what the first value belongs to is ours too, the first is ours ("than our baseline")
+    found = claims.in_text("Our student reaches a higher accuracy (85.25%) than our earlier baseline (80.5%) on the "
+                           "held-out split.")
+    assert [(c.value, c.baseline) for c in found] == [("85.25%", "80.5%")]
+    # a year is never a value in such a comparison, first or second
+    found = claims.in_text("The method of Lee et al. (2019) than our student model (95) is older.")
+    assert all(c.baseline != "2019" and c.value != "2019" for c in found)
 
 
 def test_values_paired_item_by_item_with_names_are_labelled_each_by_its_own_name() -> None:
@@ -315,6 +322,10 @@ def test_what_someone_elses_corpus_totals_is_ranked_below_our_claims() -> None:
     theirs = claims.in_text("The public corpus holds many web pages and totals 3.7 terabytes of curated text.")
     ours = claims.in_text("Our model holds many web pages and reaches 3.7 terabytes of curated text.")
     assert theirs and ours and theirs[0].score < ours[0].score
+    # "span" the verb, not the noun of a metric's name
+    level = claims.in_text("The tagger reaches a span-level F1 of 91.25 on the held-out news articles.")
+    token = claims.in_text("The tagger reaches a token-level F1 of 91.25 on the held-out news articles.")
+    assert level and token and level[0].score == token[0].score
     spanned = claims.in_text("The test cities were picked so that they span roughly a 40× range of traffic.")
     found = claims.in_text("The test cities were picked so that they show roughly a 40× range of traffic.")
     assert spanned and found and spanned[0].score < found[0].score
