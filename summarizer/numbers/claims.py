@@ -163,6 +163,16 @@ _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VER
 # a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's
 # baseline): both values in one form, a ratio to a ratio, a share to a share (`_changes`)
 _CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?P<new>(?:{_N})(?::(?:{_N}))*%?)")
+# a change written with its new value only, the old one stated just before ("The model is pre-trained with a
+# sequence length of 2048. ... we extend the context length to 8192"): the verb, what it changes (its last word,
+# the quantity: "length"), the new value; the old value is that quantity's "of"/"is" value earlier in the
+# sentence or in the one before (`_changes`)
+_CHANGED_TO = re.compile(
+    rf"\b(?:extend|increas|expand|rais|enlarg|grow|reduc|decreas|lower|shorten|cut)\w*\s+"
+    rf"(?:the\s+|its\s+|our\s+|their\s+)?(?:[A-Za-z-]+\s+){{0,3}}?(?P<quantity>[A-Za-z-]{{3,}})\s+to\s+"
+    rf"(?P<new>(?:{_N})%?)(?!\d|[.,:]\d)",
+    re.IGNORECASE,
+)
 # a value set against another's in brackets: "lower variance (3.47%) than humans (3.97%)", "a larger dataset
 # (400M) than that of our tokenizer (35M)" (the second value ours: the first is the rival's); the rival named
 # by words, digits only inside them: "GPT-4", not "the method of Lee (2021)" or "in (12)"
@@ -298,10 +308,11 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             position: int = 0) -> list[Claim]:
     """Every candidate claim in a piece of prose, scored (unfiltered)."""
     found: list[Claim] = []
-    for sentence in SENTENCE.split(normalize_text(text)):
+    sentences = SENTENCE.split(normalize_text(text))
+    for previous, sentence in zip(["", *sentences], sentences):
         if not is_prose(sentence):
             continue
-        changes = _changes(sentence)
+        changes = _changes(sentence, previous)
         thans = _thans(sentence)
         matches = list(_VALUE.finditer(sentence))
         paired = _paired(sentence, matches)
@@ -397,9 +408,8 @@ def _unit(after: str) -> str:
 
 def _one_form(new: str, old: str) -> bool:
     """Two values of one measure: one unit (a share, a size such as "35M", or none), both with decimals or
-    neither, and neither a year ("(72.5) than Lee (2021)", "Lee et al. (2019) than our model (95)")."""
-    return (new.lstrip("0123456789.,") == old.lstrip("0123456789.,") and ("." in new) == ("." in old)
-            and not _YEAR.fullmatch(old) and not _YEAR.fullmatch(new))
+    neither."""
+    return new.lstrip("0123456789.,") == old.lstrip("0123456789.,") and ("." in new) == ("." in old)
 
 
 @dataclass(frozen=True)
@@ -413,16 +423,24 @@ class _Versus:
     baseline: str
 
 
-def _changes(sentence: str) -> dict[int, _Versus]:
+def _changes(sentence: str, previous: str = "") -> dict[int, _Versus]:
     """The changes "from X to Y" of a sentence by where X starts: both values in one form (a ratio, a share or a
     number), and no span of values ("ranges from 10 to 20"). A year changed to a year is a period, which
-    `_score` skips ("from 2019 to 2021")."""
+    `_score` skips ("from 2019 to 2021"). A change written with its new value only ("extend the context length
+    to 8192") has the value the `previous` sentence or the words before it give the same quantity ("a sequence
+    length of 2048"), in one form, as its baseline; it is keyed by where the new value starts."""
     found: dict[int, _Versus] = {}
     for match in _CHANGE.finditer(sentence):
         old, new = match.group("old"), match.group("new")
         same_form = (":" in old) == (":" in new) and old.endswith("%") == new.endswith("%")
         if same_form and not _SPAN_BEFORE.search(sentence[:match.start()]):
             found[match.start("old")] = _Versus(match.start(), match.start("new"), match.start("old"), old)
+    for match in _CHANGED_TO.finditer(sentence):
+        stated = re.compile(rf"\b{re.escape(match.group('quantity'))}\s+(?:of|is|was|=)\s+(?P<old>(?:{_N})%?)(?!\d|[.,:]\d)",
+                            re.IGNORECASE)
+        olds = [m.group("old") for m in stated.finditer(f"{previous} {sentence[:match.start()]}")]
+        if olds and _one_form(match.group("new"), olds[-1]) and match.group("new") != olds[-1]:
+            found[match.start("new")] = _Versus(match.start("new"), match.start("new"), -1, olds[-1])
     return found
 
 
@@ -432,8 +450,9 @@ def _thans(sentence: str) -> dict[int, _Versus]:
     that of our tokenizer (35M)"; but "our model (85.2%) than our baseline (80.1%)" keeps v)."""
     found: dict[int, _Versus] = {}
     for match in _THAN.finditer(sentence):
-        if not _one_form(match.group("new"), match.group("old")):
-            continue
+        new, old = match.group("new"), match.group("old")
+        if not _one_form(new, old) or _YEAR.fullmatch(new) or _YEAR.fullmatch(old):
+            continue  # neither a year: "(72.5) than Lee (2021)", "Lee et al. (2019) than our model (95)"
         if _FIRST_PERSON.search(match.group("object")) and not _FIRST_PERSON.search(sentence[:match.start()]):
             # named by the words before it ("our tokenizer"), not the rival's ("a much larger dataset")
             found[match.start("old")] = _Versus(match.start("old") - 1, match.start("old"), match.start("new"),

@@ -262,6 +262,23 @@ def test_a_setting_changed_during_training_is_still_a_setting() -> None:
                for c in claims.in_text(measured, weight=1.0))
 
 
+def test_a_change_written_with_its_new_value_has_the_value_stated_before_as_baseline() -> None:
+    text = ("The released encoder reads a window length of 1536, which is too short for long logs. "
+            "We therefore extend the window length to 6144 with rotary scaling.")
+    found = {c.value: (c.baseline, c.metric) for c in claims.in_text(text)}
+    assert found["6144"] == ("1536", "window length")
+    assert claims.in_text(text)[-1].key_number().baseline == "1536"
+    # the earlier value must be the same quantity's, in the same form
+    other = "The released encoder reads 1536 tokens per call. We therefore extend the window length to 6144."
+    assert all(c.baseline is None for c in claims.in_text(other))
+    share = "Its recall is 41.5% on short logs. We raise the recall to 63 on long ones."
+    assert all(c.baseline is None for c in claims.in_text(share))
+    # a value two sentences back is not the one changed
+    far = ("The encoder reads a window length of 1536. It was trained on 4 corpora. "
+           "We extend the window length to 6144.")
+    assert all(c.baseline is None for c in claims.in_text(far))
+
+
 def test_one_value_in_two_scales_is_kept_once() -> None:
     doc = _doc(("abstract", 1, "Training costs only 3.125M GPU hours and beats every rival by 12.5%."),
                ("introduction", 1, "Our pre-training stage is completed in 3125K GPU hours on our cluster."))
