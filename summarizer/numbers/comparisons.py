@@ -32,6 +32,13 @@ _OUR_METHOD = re.compile(r"\bour\s+(?:method|model|approach)\b", re.IGNORECASE)
 _TABLE_NUMBER = re.compile(r"\s*Table\s+(\d+)\b", re.IGNORECASE)
 _ANY_POINTER = re.compile(r"\b(?:Tab(?:le|\.)|Fig(?:ure|\.))\s*(\d+)")
 _BRACKETED = re.compile(r"\s*\[[^\]]*\]|\s*\([^)]*\)")  # a citation or an aside: "[46]", "(d=24)", "(Ours)"
+# a kind of system the text defines by its members: "unified models including Gemini, NExT-GPT and LWM",
+# "diffusion-based methods such as GLIDE and LDM": a word that is no function word ("of parameters", "in
+# applications" name no kind), a plural, then the list up to a ";"
+_KIND = re.compile(
+    r"\b(?P<kind>(?!(?:in|of|for|to|on|at|by|with|and|or|only|the|these|those|their|its|our|some|other|many|all)\s)"
+    r"[A-Za-z][\w-]*\s[a-z][a-z-]*[a-z]s),?\s+(?:including|such\s+as|e\.g\.,?)\s+(?P<members>[^;]+)",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ def named_rivals(text: str, table: Table, ours: TableRow, rivals: Sequence[Table
         column = _column(sentence, ours, measured, lead, table.columns)
         if column is None or column >= len(ours.cells) or not numbers_in(ours.cells[column]):
             continue
-        named = tuple(row for row in _named_in(sentence, patterns, ours_named)
+        named = tuple(row for row in _named_in(sentence, patterns, ours_named) or _of_kind(sentence, text, patterns)
                       if column < len(row.cells) and numbers_in(row.cells[column]))
         if not named:
             continue
@@ -166,6 +173,25 @@ def _named_in(sentence: str, patterns: list[tuple[TableRow, re.Pattern[str]]],
     return [row for row, _ in patterns if any(
         not any(a <= start and end <= b and (a, b) != (start, end) for a, b in everywhere)
         for start, end in spans[id(row)])]
+
+
+def _of_kind(sentence: str, text: str, patterns: list[tuple[TableRow, re.Pattern[str]]]) -> list[TableRow]:
+    """The rows a sentence names by their kind ("In comparison to unified models, Zeta ..."), where the text
+    defines the kind by its members ("unified models including Alpha and Borealis"): those members."""
+    return [row for kind, members in _kinds(text).items() if re.search(rf"\b{re.escape(kind)}\b", sentence, re.IGNORECASE)
+            for row, pattern in patterns if pattern.search(members)]
+
+
+@functools.lru_cache(maxsize=2)
+def _kinds(text: str) -> dict[str, str]:
+    """The kinds of system the text defines by their members, lower-cased, each with the words listing them
+    (every list the text gives for it)."""
+    kinds: dict[str, str] = {}
+    for sentence in _sentences(text):
+        for match in _KIND.finditer(sentence):
+            kind = match.group("kind").lower()
+            kinds[kind] = f"{kinds.get(kind, '')}; {match.group('members')}"
+    return kinds
 
 
 def _column(sentence: str, ours: TableRow, measured: Sequence[int], lead: int | None,

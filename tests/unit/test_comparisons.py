@@ -172,3 +172,14 @@ def test_a_name_another_row_is_named_by_does_not_name_our_row() -> None:
     found = comparisons.named_rivals("In Table 2, Zeta is on par with Borealis and better than others.", table,
                                      table.rows[2], table.rows[:2], measured=[0], lead=0, lower_better=[True])
     assert found == []
+
+
+def test_rivals_named_by_their_kind_are_the_kinds_members_the_text_lists() -> None:
+    text = ("We compare with hybrid systems including Alpha (Lee et al., 2021), Borealis and Orion, and with "
+            "larger models. Table 2 lists them. In comparison to hybrid systems, Zeta also reaches a better DQS.")
+    assert _rivals(text) == [["Alpha", "Borealis [12]"]]  # Orion has no row; "Alpha 2" is not "Alpha"
+    # a kind the text never lists, or one named by a function word ("of parameters"), names no one
+    assert _rivals("Table 2 lists them. In comparison to hybrid systems, Zeta also reaches a better DQS.") == []
+    listed = ("Rivals differ in number of parameters such as Alpha 2 and Borealis. Table 2 lists them. "
+              "Zeta, with fewer of parameters, reaches a better DQS.")
+    assert _rivals(listed) == []
