@@ -215,9 +215,8 @@ def fill(
 
     context = _context_chunks(retriever, doc, chunks, settings)
     title = record.title if record else (doc.title or "Untitled")
-    back_matter = [s.pages[0] for s in doc.sections if s.kind in ("references", "appendix") and s.pages]
     options = results.options(doc.tables, row_roles.anchors(assemble.short_name(title), title),
-                              limit=_MAX_TABLE_OPTIONS, appendix_from=min(back_matter, default=None))
+                              limit=_MAX_TABLE_OPTIONS, layout=results.Layout.of(doc))
     paper = prompts.render(
         settings.prompts_dir, "paper_context", title=record.title if record else (doc.title or ""),
         chunks=[{"section": c.section, "pages": c.pages, "text": c.text} for c in context],

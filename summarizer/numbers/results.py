@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from summarizer.card import KeyNumber, ResultsTable
-from summarizer.document import Table, TableRow
+from summarizer.document import Document, Table, TableRow
 from summarizer.numbers import comparisons, row_roles
 from summarizer.numbers.normalise import numbers_in
 
@@ -25,6 +25,7 @@ _OTHER_CAPTION_PENALTY = 1  # a configuration or prompt table, or no caption at 
 _OUR_ROW_BONUS = 1  # a row naming the authors' method: their results are in this table
 _OTHER_TABLE_MIN_SCORE = 2  # a results caption's worth: a further table must clearly hold results
 _MIN_ROWS = 2  # a table of one row compares nothing
+_CAPTION_KEY_CHARS = 40  # a caption's first letters (squashed) find where the text prints it
 
 
 # What the card shows
@@ -68,6 +69,10 @@ _SIDE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# a section of side results: its heading says ablation or analysis, and not results, experiments or evaluation
+# ("5.3 Ablation Studies", "Further Analysis"; not "Results and Analysis")
+_SIDE_HEADING = re.compile(r"^(?!.*(?:result|experiment|evaluat|compar|main)).*(?:ablation|analys[ie]s|sensitivity)",
+                           re.IGNORECASE)
 # words of a caption of a table that describes the setup, not results
 _NOT_RESULTS = re.compile(
     r"""
@@ -131,12 +136,33 @@ def _numeric_share(table: Table) -> float:
     return sum(bool(numbers_in(c)) for c in cells) / len(cells) if cells else 0.0
 
 
-def results_score(table: Table, anchors: set[str], appendix_from: int | None = None) -> float:
+@dataclass(frozen=True)
+class Layout:
+    """Where a paper keeps its side results: past `appendix_from` (the page its references or appendix start
+    on), and in the sections whose headings say ablation or analysis (`side_text`, squashed: `row_roles.squash`)."""
+
+    appendix_from: int | None = None
+    side_text: str = ""
+
+    @classmethod
+    def of(cls, doc: Document) -> Layout:
+        back_matter = [s.pages[0] for s in doc.sections if s.kind in ("references", "appendix") and s.pages]
+        aside = [s.text for s in doc.sections if _SIDE_HEADING.search(s.heading)]
+        return cls(min(back_matter, default=None), row_roles.squash(" ".join(aside)))
+
+    def holds_side(self, table: Table) -> bool:
+        """Whether the table lies in the appendix or its caption is printed in an ablation or analysis section."""
+        caption = row_roles.squash(table.caption)[:_CAPTION_KEY_CHARS]
+        return ((self.appendix_from is not None and table.page > self.appendix_from)
+                or bool(caption and caption in self.side_text))
+
+
+def results_score(table: Table, anchors: set[str], layout: Layout = Layout()) -> float:
     """How much a table looks like the headline results table: caption words, numeric cells, a row that is
-    ours. A side table (an ablation, a distillation or continual-learning set-up, anything past
-    `appendix_from`, the page the references or appendix start on) ranks below a results table."""
+    ours. A side table (an ablation, a distillation or continual-learning set-up, anything the `layout` puts
+    aside) ranks below a results table."""
     score = _numeric_share(table)
-    side = is_side(table, appendix_from)
+    side = is_side(table, layout)
     if not side and _HEADLINE.search(table.caption):
         score += _HEADLINE_CAPTION_BONUS
     elif not side and _RESULTS.search(table.caption):
@@ -150,25 +176,24 @@ def results_score(table: Table, anchors: set[str], appendix_from: int | None = N
     return score
 
 
-def is_side(table: Table, appendix_from: int | None = None) -> bool:
+def is_side(table: Table, layout: Layout = Layout()) -> bool:
     """A table of results that are rarely the headline ones: its caption says ablation, distillation,
-    continual learning, additional results..., or it lies past `appendix_from` (where the references or
-    the appendix start), unless its caption says it is the main comparison."""
+    continual learning, additional results..., or it lies in the appendix or an ablation section
+    (`Layout.holds_side`), unless its caption says it is the main comparison."""
     if _HEADLINE.search(table.caption):
         return False
-    return bool(_SIDE.search(table.caption)) or (appendix_from is not None and table.page > appendix_from)
+    return bool(_SIDE.search(table.caption)) or layout.holds_side(table)
 
 
-def options(tables: list[Table], anchors: set[str], limit: int,
-            appendix_from: int | None = None) -> list[TableOption]:
+def options(tables: list[Table], anchors: set[str], limit: int, layout: Layout = Layout()) -> list[TableOption]:
     """The tables offered to the model, most results-like first (T1 is the best guess), each turned so that
     methods are its rows (see `oriented`)."""
     turned = [oriented(t, anchors) for t in tables]
     usable = [t for t in turned if len(t.rows) >= _MIN_ROWS and _numeric_share(t) > 0]
     # a software paper may have only a feature table (check marks): offer it rather than nothing
     usable = usable or [t for t in turned if len(t.rows) >= _MIN_ROWS]
-    usable.sort(key=lambda t: (-results_score(t, anchors, appendix_from), t.page))
-    return [TableOption(f"T{i + 1}", t, is_side(t, appendix_from)) for i, t in enumerate(usable[:limit])]
+    usable.sort(key=lambda t: (-results_score(t, anchors, layout), t.page))
+    return [TableOption(f"T{i + 1}", t, is_side(t, layout)) for i, t in enumerate(usable[:limit])]
 
 
 def oriented(table: Table, anchor_words: set[str]) -> Table:

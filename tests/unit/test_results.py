@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.document import Table, TableRow
+from summarizer.document import Document, Page, PageText, Section, Table, TableRow
 from summarizer.numbers import results, row_roles
 
 
@@ -181,8 +181,29 @@ def test_a_results_table_past_the_references_ranks_below_one_in_the_body() -> No
     appendix = _table("Table 12: Results on OmniBench.", [("Rival-A", ["40.1", "3"]), ("Zeta-Gen", ["44.0", "5"])], 15)
     body = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1", "-"]), ("Zeta-Gen", ["44.0", "5"])], 6)
     words = row_roles.anchors("Zeta-Gen")
-    assert results.options([appendix, body], words, limit=6, appendix_from=12)[0].table is body
+    assert results.options([appendix, body], words, limit=6, layout=results.Layout(appendix_from=12))[0].table is body
     assert results.options([appendix, body], words, limit=6)[0].table is appendix  # more numeric cells
+
+
+def test_a_table_printed_in_an_ablation_section_is_a_side_table() -> None:
+    # synthetic: the same caption, printed under an ablation heading or under a results-and-analysis one
+    table = _table("Table 5: Comparison of decoding schemes.", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 5)
+    headline = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 6)
+
+    def layout(heading: str) -> results.Layout:
+        text = "We vary the decoder. Table 5: Comparison of decoding schemes. Rival-A 40.1 Zeta-Gen 44.0"
+        doc = Document(sha256="0", pages=[Page(number=n, text="") for n in range(1, 9)], sections=[
+            Section(kind="experiments", heading=heading, parts=[PageText(page=5, text=text)]),
+            Section(kind="references", heading="References", parts=[PageText(page=8, text="[1] A. Author.")]),
+        ])
+        return results.Layout.of(doc)
+
+    assert results.is_side(table, layout("4.3 Ablation Studies"))
+    assert results.options([table, headline], row_roles.anchors("Zeta-Gen"), limit=6,
+                           layout=layout("4.3 Ablation Studies"))[0].table is headline
+    assert not results.is_side(table, layout("4 Results and Analysis"))
+    assert results.options([table, headline], row_roles.anchors("Zeta-Gen"), limit=6)[0].table is table  # page order
+    assert not results.is_side(headline, layout("4.3 Ablation Studies"))  # its caption is printed elsewhere
 
 
 def test_the_papers_own_name_overrides_a_model_choosing_its_predecessors_row() -> None:
