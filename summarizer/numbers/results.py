@@ -113,6 +113,8 @@ _PROPERTY_COLUMN = re.compile(
 _CAPTION_BENCHMARK = {
     preposition: re.compile(rf"\b{preposition}\s+(?:the\s+)?([A-Za-z][\w.-]*[\w])") for preposition in ("on", "of")
 }
+# an empty setting cell joined to a row's name: "Pile-test (BPB) -" (no shot count), "HumanEval –"
+_EMPTY_SETTING = re.compile(r"\s+[-–—]$")
 # direction arrows after a metric's name: they say which way is better, not what is measured
 _ARROW_MARKS = "↑↓⇑⇓▲▼ "
 # a row printing our model with one thing changed: replaced ("→ReACT", "-> LoRA"), removed ("w/o X",
@@ -276,8 +278,9 @@ def benchmark(caption: str, exclude: Collection[str] = ()) -> str | None:
 def metric_label(column: str, bench: str | None, caption: str = "") -> str:
     """A key number's label: the column's name under the benchmark the caption names ("DPG-Bench Overall"); a
     column that only sums up ("Average") says what it averages when the caption names a measure ("Pass rate
-    of reasoning strategies" -> "Pass rate average")."""
-    name = column.strip(_ARROW_MARKS) or column
+    of reasoning strategies" -> "Pass rate average"). A setting the table leaves empty ("Pile-test (BPB) -", no
+    shot count) is not part of it."""
+    name = _EMPTY_SETTING.sub("", column).strip(_ARROW_MARKS) or column
     measure = _CAPTION_MEASURE.search(caption)
     if measure is not None and _SUMMARY_COLUMN.fullmatch(name.strip(" .")):
         name = f"{measure.group(0)} {name.lower()}"

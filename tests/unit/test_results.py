@@ -151,6 +151,9 @@ def test_a_caption_names_its_benchmark_but_not_the_authors_method() -> None:
     # a column that only sums up says what it averages when the caption names a measure
     assert results.metric_label("Average", None, "Table 3: Pass rate of three search strategies.") == "Pass rate average"
     assert results.metric_label("Average", None, "Table 3: Three search strategies.") == "Average"
+    # a setting the table leaves empty is no part of the label; a hyphen inside a name is
+    assert results.metric_label("Quux-test (BPB) -", None) == "Quux-test (BPB)"
+    assert results.metric_label("Quux (EM) 3-shot", None) == "Quux (EM) 3-shot"
 
 
 def test_a_table_printing_methods_as_columns_is_read_with_methods_as_rows() -> None:
