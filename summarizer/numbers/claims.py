@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from summarizer.card import KeyNumber
 from summarizer.card import Section as CardSection
 from summarizer.document import Document, SectionKind
-from summarizer.numbers import labels
+from summarizer.numbers import labels, versus
 from summarizer.numbers.normalise import (
     NUMBER_WORDS,
     PaperNumbers,
@@ -68,8 +68,7 @@ _PROSE_MAX_NUMERIC_SHARE = 0.35  # a sentence is mostly words; a row is mostly n
 _KEY_NUMBERS_LIMIT = 20  # a paper's key numbers: enough for every headline result, few enough to read
 _ABSTRACT_LIMIT = 8  # an abstract alone quotes fewer numbers
 
-# one number: with thousands separators ("16,384", "1,234.5") or without ("75.8", "2019")
-_N = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_N = versus.NUMBER
 # a count written as a word (what a short paper quotes: "the three most popular packages", "Two papers")
 _NUMBER_WORD = r"\b(?i:" + "|".join(NUMBER_WORDS[1:]) + r")\b"  # not "zero", as in "zero-shot"
 # one value as a reader quotes it: an interval, a size, a ratio, a range or a fraction, or a number
@@ -160,26 +159,6 @@ _SETUP_BEFORE = re.compile(
 )
 # a setting changed: "the batch size is gradually increased from 3072 to 15360" (its name further back)
 _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VERBOSE)
-# a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's
-# baseline): both values in one form, a ratio to a ratio, a share to a share (`_changes`)
-_CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{_N})(?::(?:{_N}))*%?)\s(?:to|into)\s(?P<new>(?:{_N})(?::(?:{_N}))*%?)")
-# a change written with its new value only, the old one stated just before ("The model is pre-trained with a
-# sequence length of 2048. ... we extend the context length to 8192"): the verb, what it changes (its last word,
-# the quantity: "length"), the new value; the old value is that quantity's "of"/"is" value earlier in the
-# sentence or in the one before (`_changes`)
-_CHANGED_TO = re.compile(
-    rf"\b(?:extend|increas|expand|rais|enlarg|grow|reduc|decreas|lower|shorten|cut)\w*\s+"
-    rf"(?:the\s+|its\s+|our\s+|their\s+)?(?:[A-Za-z-]+\s+){{0,3}}?(?P<quantity>[A-Za-z-]{{3,}})\s+to\s+"
-    rf"(?P<new>(?:{_N})%?)(?!\d|[.,:]\d)",
-    re.IGNORECASE,
-)
-# a value set against another's in brackets: "lower variance (3.47%) than humans (3.97%)", "a larger dataset
-# (400M) than that of our tokenizer (35M)" (the second value ours: the first is the rival's); the rival named
-# by words, digits only inside them: "GPT-4", not "the method of Lee (2021)" or "in (12)"
-_THAN = re.compile(rf"\((?P<new>(?:{_N})[%kKMB]?)\)\s+than\s+(?P<object>(?:[A-Za-z][\w.+-]*\s){{0,5}}?[A-Za-z][\w.+-]*)"
-                   rf"\s?\((?P<old>(?:{_N})[%kKMB]?)\)")
-# "ranges from 10 to 20", "varying from 3 to 9", "a scale from 1 to 5": a span of values, not a change
-_SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
 # a clause describing what a dataset or a benchmark holds or spans ("This dataset comprises 1 billion instances",
 # "regions that span a 23x range of sizes"); in a sentence without "we" or "our" it describes the data the
 # method is run on, not what the method found
@@ -197,9 +176,6 @@ _PAIRED_NAMES = re.compile(
     re.IGNORECASE,
 )
 _NAME_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*/\s*")
-_FIRST_PERSON = re.compile(r"\b(?:we|our|us|ours)\b", re.IGNORECASE)
-# a year of the 20th or 21st century: dates a thing, is not a claim
-_YEAR = re.compile(r"(?:19|20)\d\d")
 # a sentence boundary: end punctuation (not of an abbreviation: "Fig. 6", "e.g. GLIDE", "et al. (2021)"), space,
 # then a capital, a bracket, a digit (a page number or a heading run into the text) or an item of a list ("ii)")
 SENTENCE = re.compile(
@@ -239,7 +215,7 @@ class Claim:
 def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     """How much this looks like a claim (None: it is a pointer, a year, a citation or a lone digit)."""
     plain = value.replace(",", "")
-    if _POINTER.search(before) or (_YEAR.fullmatch(plain) and not _RELATIVE.match(after)):
+    if _POINTER.search(before) or (versus.YEAR.fullmatch(plain) and not _RELATIVE.match(after)):
         return None
     # "× 10" right after the value
     if re.match(r"\s?[×x]\s?10\b", after):
@@ -285,7 +261,7 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         score -= _SMALL_NUMBER_PENALTY  # "two stages", "3 epochs": rarely the point
     if _SETUP_AFTER.match(after) or _SETUP_BEFORE.search(before):
         score -= _SETUP_PENALTY
-    if _DESCRIBES_DATA.search(before) and not _FIRST_PERSON.search(sentence):
+    if _DESCRIBES_DATA.search(before) and not versus.FIRST_PERSON.search(sentence):
         score -= _OTHERS_DATA_PENALTY
     return score
 
@@ -312,8 +288,8 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
     for previous, sentence in zip(["", *sentences], sentences):
         if not is_prose(sentence):
             continue
-        changes = _changes(sentence, previous)
-        thans = _thans(sentence)
+        changes = versus.changes(sentence, previous)
+        thans = versus.thans(sentence)
         matches = list(_VALUE.finditer(sentence))
         paired = _paired(sentence, matches)
         for match in matches:
@@ -404,63 +380,6 @@ def _unit(after: str) -> str:
     """The unit right after a value, as written ("%", "×", " million"), or ""."""
     unit = _RELATIVE.match(after) or _SCALE.match(after)
     return unit.group(0) if unit else ""
-
-
-def _one_form(new: str, old: str) -> bool:
-    """Two values of one measure: one unit (a share, a size such as "35M", or none), both with decimals or
-    neither."""
-    return new.lstrip("0123456789.,") == old.lstrip("0123456789.,") and ("." in new) == ("." in old)
-
-
-@dataclass(frozen=True)
-class _Versus:
-    """A value set against a baseline in one phrase: where the words naming the value end (the phrase's start,
-    or the value's own when it comes second), where the value and the baseline start, the baseline as printed."""
-
-    named_until: int
-    value_at: int
-    baseline_at: int
-    baseline: str
-
-
-def _changes(sentence: str, previous: str = "") -> dict[int, _Versus]:
-    """The changes "from X to Y" of a sentence by where X starts: both values in one form (a ratio, a share or a
-    number), and no span of values ("ranges from 10 to 20"). A year changed to a year is a period, which
-    `_score` skips ("from 2019 to 2021"). A change written with its new value only ("extend the context length
-    to 8192") has the value the `previous` sentence or the words before it give the same quantity ("a sequence
-    length of 2048"), in one form, as its baseline; it is keyed by where the new value starts."""
-    found: dict[int, _Versus] = {}
-    for match in _CHANGE.finditer(sentence):
-        old, new = match.group("old"), match.group("new")
-        same_form = (":" in old) == (":" in new) and old.endswith("%") == new.endswith("%")
-        if same_form and not _SPAN_BEFORE.search(sentence[:match.start()]):
-            found[match.start("old")] = _Versus(match.start(), match.start("new"), match.start("old"), old)
-    for match in _CHANGED_TO.finditer(sentence):
-        stated = re.compile(rf"\b{re.escape(match.group('quantity'))}\s+(?:of|is|was|=)\s+(?P<old>(?:{_N})%?)(?!\d|[.,:]\d)",
-                            re.IGNORECASE)
-        olds = [m.group("old") for m in stated.finditer(f"{previous} {sentence[:match.start()]}")]
-        if olds and _one_form(match.group("new"), olds[-1]) and match.group("new") != olds[-1]:
-            found[match.start("new")] = _Versus(match.start("new"), match.start("new"), -1, olds[-1])
-    return found
-
-
-def _thans(sentence: str) -> dict[int, _Versus]:
-    """The values set against a rival's in brackets ("(v) than X (w)") by where the value starts: v, against w;
-    or w, against v, when X is the authors' own and what v belongs to is not ("a larger dataset (400M) than
-    that of our tokenizer (35M)"; but "our model (85.2%) than our baseline (80.1%)" keeps v)."""
-    found: dict[int, _Versus] = {}
-    for match in _THAN.finditer(sentence):
-        new, old = match.group("new"), match.group("old")
-        if not _one_form(new, old) or _YEAR.fullmatch(new) or _YEAR.fullmatch(old):
-            continue  # neither a year: "(72.5) than Lee (2021)", "Lee et al. (2019) than our model (95)"
-        if _FIRST_PERSON.search(match.group("object")) and not _FIRST_PERSON.search(sentence[:match.start()]):
-            # named by the words before it ("our tokenizer"), not the rival's ("a much larger dataset")
-            found[match.start("old")] = _Versus(match.start("old") - 1, match.start("old"), match.start("new"),
-                                                match.group("new"))
-        else:
-            found[match.start("new")] = _Versus(match.start(), match.start("new"), match.start("old"),
-                                                match.group("old"))
-    return found
 
 
 def find(doc: Document, abstract: str | None = None) -> list[Claim]:

@@ -1,0 +1,93 @@
+"""A value set against a baseline inside the paper's sentences: a change ("from 7:3:10 to 5:1:4", "extend the
+context length to 8192" after "a sequence length of 2048") or a comparison in brackets ("lower variance (3.47%)
+than humans (3.97%)"). Pure: a sentence in, where its values and their baselines are out (`claims` reads them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# one number: with thousands separators ("16,384", "1,234.5") or without ("75.8", "2019")
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+FIRST_PERSON = re.compile(r"\b(?:we|our|us|ours)\b", re.IGNORECASE)
+# a year of the 20th or 21st century: dates a thing, is not a claim
+YEAR = re.compile(r"(?:19|20)\d\d")
+# a change the paper reports: "from 7:3:10 to 5:1:4", "from 71.2% to 75.8%" (the old value is the new one's
+# baseline): both values in one form, a ratio to a ratio, a share to a share (`changes`)
+_CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{NUMBER})(?::(?:{NUMBER}))*%?)\s(?:to|into)\s(?P<new>(?:{NUMBER})(?::(?:{NUMBER}))*%?)")
+# a change written with its new value only, the old one stated just before ("The model is pre-trained with a
+# sequence length of 2048. ... we extend the context length to 8192"): the verb, what it changes (its last word,
+# the quantity: "length"), the new value; the old value is that quantity's "of"/"is" value earlier in the
+# sentence or in the one before (`changes`)
+_CHANGED_TO = re.compile(
+    rf"\b(?:extend|increas|expand|rais|enlarg|grow|reduc|decreas|lower|shorten|cut)\w*\s+"
+    rf"(?:the\s+|its\s+|our\s+|their\s+)?(?:[A-Za-z-]+\s+){{0,3}}?(?P<quantity>[A-Za-z-]{{3,}})\s+to\s+"
+    rf"(?P<new>(?:{NUMBER})%?)(?!\d|[.,:]\d)",
+    re.IGNORECASE,
+)
+# a value set against another's in brackets: "lower variance (3.47%) than humans (3.97%)", "a larger dataset
+# (400M) than that of our tokenizer (35M)" (the second value ours: the first is the rival's); the rival named
+# by words, digits only inside them: "GPT-4", not "the method of Lee (2021)" or "in (12)"
+_THAN = re.compile(rf"\((?P<new>(?:{NUMBER})[%kKMB]?)\)\s+than\s+(?P<object>(?:[A-Za-z][\w.+-]*\s){{0,5}}?[A-Za-z][\w.+-]*)"
+                   rf"\s?\((?P<old>(?:{NUMBER})[%kKMB]?)\)")
+# "ranges from 10 to 20", "varying from 3 to 9", "a scale from 1 to 5": a span of values, not a change
+_SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
+
+
+def _one_form(new: str, old: str) -> bool:
+    """Two values of one measure: one unit (a share, a size such as "35M", or none), both with decimals or
+    neither."""
+    return new.lstrip("0123456789.,") == old.lstrip("0123456789.,") and ("." in new) == ("." in old)
+
+
+@dataclass(frozen=True)
+class Versus:
+    """A value set against a baseline in one phrase: where the words naming the value end (the phrase's start,
+    or the value's own when it comes second), where the value and the baseline start (-1: the baseline is in the
+    sentence before), the baseline as printed."""
+
+    named_until: int
+    value_at: int
+    baseline_at: int
+    baseline: str
+
+
+def changes(sentence: str, previous: str = "") -> dict[int, Versus]:
+    """The changes "from X to Y" of a sentence by where X starts: both values in one form (a ratio, a share or a
+    number), and no span of values ("ranges from 10 to 20"). A year changed to a year is a period, which the
+    claim scorer skips ("from 2019 to 2021"). A change written with its new value only ("extend the context length
+    to 8192") has the value the `previous` sentence or the words before it give the same quantity ("a sequence
+    length of 2048"), in one form, as its baseline; it is keyed by where the new value starts."""
+    found: dict[int, Versus] = {}
+    for match in _CHANGE.finditer(sentence):
+        old, new = match.group("old"), match.group("new")
+        same_form = (":" in old) == (":" in new) and old.endswith("%") == new.endswith("%")
+        if same_form and not _SPAN_BEFORE.search(sentence[:match.start()]):
+            found[match.start("old")] = Versus(match.start(), match.start("new"), match.start("old"), old)
+    for match in _CHANGED_TO.finditer(sentence):
+        stated = re.compile(rf"\b{re.escape(match.group('quantity'))}\s+(?:of|is|was|=)\s+(?P<old>(?:{NUMBER})%?)(?!\d|[.,:]\d)",
+                            re.IGNORECASE)
+        olds = [m.group("old") for m in stated.finditer(f"{previous} {sentence[:match.start()]}")]
+        if olds and _one_form(match.group("new"), olds[-1]) and match.group("new") != olds[-1]:
+            found[match.start("new")] = Versus(match.start("new"), match.start("new"), -1, olds[-1])
+    return found
+
+
+def thans(sentence: str) -> dict[int, Versus]:
+    """The values set against a rival's in brackets ("(v) than X (w)") by where the value starts: v, against w;
+    or w, against v, when X is the authors' own and what v belongs to is not ("a larger dataset (400M) than
+    that of our tokenizer (35M)"; but "our model (85.2%) than our baseline (80.1%)" keeps v)."""
+    found: dict[int, Versus] = {}
+    for match in _THAN.finditer(sentence):
+        new, old = match.group("new"), match.group("old")
+        if not _one_form(new, old) or YEAR.fullmatch(new) or YEAR.fullmatch(old):
+            continue  # neither a year: "(72.5) than Lee (2021)", "Lee et al. (2019) than our model (95)"
+        if FIRST_PERSON.search(match.group("object")) and not FIRST_PERSON.search(sentence[:match.start()]):
+            # named by the words before it ("our tokenizer"), not the rival's ("a much larger dataset")
+            found[match.start("old")] = Versus(match.start("old") - 1, match.start("old"), match.start("new"),
+                                                match.group("new"))
+        else:
+            found[match.start("new")] = Versus(match.start(), match.start("new"), match.start("old"),
+                                                match.group("old"))
+    return found
