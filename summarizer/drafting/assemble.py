@@ -15,7 +15,7 @@ from summarizer.card import MAX_KEY_NUMBERS, Card, Evidence, KeyNumber, Passage,
 from summarizer.document import ArxivRecord, Chunk, Document, Link
 from summarizer.drafting import venue
 from summarizer.ingest import links
-from summarizer.numbers import claims, publication, results, row_roles
+from summarizer.numbers import claims, publication, results, row_roles, table_choice
 from summarizer.numbers.normalise import canonical, normalize_text, numbers_in, restates
 from summarizer.settings import ExtractSettings
 
@@ -71,7 +71,7 @@ class Answers:
 
 
 def card(
-    doc: Document, record: ArxivRecord | None, answers: Answers, options: list[results.TableOption],
+    doc: Document, record: ArxivRecord | None, answers: Answers, options: list[table_choice.TableOption],
     context: list[Chunk], front: str, settings: ExtractSettings,
 ) -> Card:
     """The draft card: the model's prose beside every field that code derives from the paper."""

@@ -26,7 +26,7 @@ from summarizer.document import ArxivRecord, Chunk, Document
 from summarizer.drafting import assemble
 from summarizer.errors import ModelOutputInvalid
 from summarizer.model import prompts
-from summarizer.numbers import results, row_roles
+from summarizer.numbers import row_roles, table_choice
 from summarizer.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class Draft:
     calls: list[ModelCall] = field(default_factory=list)
 
 
-def _results_schema(options: list[results.TableOption]) -> type[BaseModel]:
+def _results_schema(options: list[table_choice.TableOption]) -> type[BaseModel]:
     table_ids = tuple(o.id for o in options) + ("none",)
     rows = tuple(dict.fromkeys(r for o in options for r in o.rows)) + ("none",)
     # constrained: the model picks, never types, a table and a row (types built at run time: Any to mypy)
@@ -177,7 +177,7 @@ def _front_text(doc: Document) -> str:
 
 
 def ask_prose(
-    paper: prompts.RenderedPrompt, options: list[results.TableOption], llm: Model, settings: Settings,
+    paper: prompts.RenderedPrompt, options: list[table_choice.TableOption], llm: Model, settings: Settings,
     system: str,
 ) -> tuple[ProblemMethod, Any, list[ModelCall]]:
     """The two prose questions over one shared paper context (so llama.cpp reuses its prefix)."""
@@ -215,8 +215,8 @@ def fill(
 
     context = _context_chunks(retriever, doc, chunks, settings)
     title = record.title if record else (doc.title or "Untitled")
-    options = results.options(doc.tables, row_roles.anchors(assemble.short_name(title), title),
-                              limit=_MAX_TABLE_OPTIONS, layout=results.Layout.of(doc))
+    options = table_choice.options(doc.tables, row_roles.anchors(assemble.short_name(title), title),
+                              limit=_MAX_TABLE_OPTIONS, layout=table_choice.Layout.of(doc))
     paper = prompts.render(
         settings.prompts_dir, "paper_context", title=record.title if record else (doc.title or ""),
         chunks=[{"section": c.section, "pages": c.pages, "text": c.text} for c in context],

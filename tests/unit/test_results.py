@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer.document import Document, Page, PageText, Section, Table, TableRow
-from summarizer.numbers import results, row_roles
+from summarizer.numbers import results, row_roles, table_choice
 
 
 def _table(caption: str, rows: list[tuple[str, list[str]]], page: int = 5, columns: list[str] | None = None) -> Table:
@@ -24,7 +24,7 @@ def _label(row: TableRow | None) -> str | None:
 
 
 def test_results_tables_are_offered_before_configuration_tables() -> None:
-    opts = results.options([CONFIG, MAIN, ABLATION], row_roles.anchors("Zeta-Gen", "Zeta-Gen: a title"), limit=6)
+    opts = table_choice.options([CONFIG, MAIN, ABLATION], row_roles.anchors("Zeta-Gen", "Zeta-Gen: a title"), limit=6)
     assert [o.table.page for o in opts][:2] == [6, 8] and opts[0].id == "T1"
 
 
@@ -36,7 +36,7 @@ def test_our_row_is_found_by_name_or_ours_marker() -> None:
 
 
 def test_collect_takes_the_models_table_then_other_results_tables() -> None:
-    opts = results.options([CONFIG, MAIN, ABLATION], set(), limit=6)
+    opts = table_choice.options([CONFIG, MAIN, ABLATION], set(), limit=6)
     main = next(o for o in opts if o.table is MAIN)
     found = results.collect(main, "Zeta-Gen (ours)", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12)
     tables, numbers = found.tables, found.numbers
@@ -47,7 +47,7 @@ def test_collect_takes_the_models_table_then_other_results_tables() -> None:
 
 
 def test_no_choice_and_no_recognisable_row_gives_no_numbers() -> None:
-    found = results.collect(None, "none", results.options([CONFIG], set(), 6), set(), max_rows=12)
+    found = results.collect(None, "none", table_choice.options([CONFIG], set(), 6), set(), max_rows=12)
     tables, numbers = found.tables, found.numbers
     assert tables == [] and numbers == []
 
@@ -59,7 +59,7 @@ def test_capitalised_titles_and_everyday_acronyms_are_not_method_names() -> None
 
 def test_a_comparison_table_ranks_above_an_ablation() -> None:
     ablation = _table("Table 4: Ablation studies of encoders.", [("Zeta-Gen", ["1.0", "2.0"]), ("b", ["3.0", "4.0"])])
-    opts = results.options([ablation, MAIN], row_roles.anchors("Zeta-Gen", "x"), limit=6)
+    opts = table_choice.options([ablation, MAIN], row_roles.anchors("Zeta-Gen", "x"), limit=6)
     assert opts[0].table is MAIN
 
 
@@ -72,13 +72,13 @@ def test_every_size_of_the_model_gives_key_numbers_and_none_is_the_others_baseli
     sizes = _table("Table 2: Comparison on GenEval.", [
         ("Zeta", ["0.52"]), ("SDXL", ["0.47"]), ("Zeta-Gen-1B", ["0.66"]), ("Zeta-Gen-7B", ["0.71"]),
     ], columns=["Overall"])
-    opts = results.options([sizes], set(), limit=6)
+    opts = table_choice.options([sizes], set(), limit=6)
     numbers = results.collect(opts[0], "none", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12).numbers
     # the full name beats the predecessor sharing a prefix ("Zeta"); the largest size comes first
     assert [(k.value, k.baseline) for k in numbers] == [("0.71", "0.52"), ("0.66", "0.52")]
     # a third size of ours gives no key number and is never the others' baseline either
     three = sizes.model_copy(update={"rows": [*sizes.rows, TableRow(label="Zeta-Gen-500M", cells=["0.69"])]})
-    opts = results.options([three], set(), limit=6)
+    opts = table_choice.options([three], set(), limit=6)
     numbers = results.collect(opts[0], "none", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("0.71", "0.52"), ("0.66", "0.52")]
 
@@ -96,7 +96,7 @@ def test_the_models_row_brings_its_other_sizes_and_its_parts_find_it_in_other_ta
         ("Zeta", ["0.52"]), ("GPT-Base", ["0.63"]), ("Zeta-Gen-1B", ["0.66"]), ("Zeta-Gen-7B", ["0.71"]),
     ], columns=["Overall"])
     strategies = _table("Table 3: Pass rate of reasoning strategies.", [("ReACT", ["35.3"]), ("DFS", ["60.5"])])
-    opts = results.options([main, strategies], set(), limit=6)
+    opts = table_choice.options([main, strategies], set(), limit=6)
     chosen = next(o for o in opts if o.table is main)
     # anchors from prose can name a baseline (GPT); the model's row decides in its table
     found = results.collect(chosen, "Zeta-Gen-7B", opts, {"gpt"}, max_rows=12)
@@ -110,7 +110,7 @@ def test_the_models_row_brings_its_other_sizes_and_its_parts_find_it_in_other_ta
 def test_a_caption_naming_only_a_metric_is_a_results_table() -> None:
     fid = _table("Table 2: MSCOCO zero-shot FID.",
                  [("DALL-E", ["-"]), ("GLIDE", ["11.58"]), ("Zeta-Gen (Ours)", ["8.37"])], 10)
-    opts = results.options([CONFIG, MAIN, fid], set(), limit=6)
+    opts = table_choice.options([CONFIG, MAIN, fid], set(), limit=6)
     main = next(o for o in opts if o.table is MAIN)
     found = results.collect(main, "Zeta-Gen (ours)", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12)
     tables, numbers = found.tables, found.numbers
@@ -161,12 +161,12 @@ def test_a_table_printing_methods_as_columns_is_read_with_methods_as_rows() -> N
         ("FID\u2193", ["12.1", "10.3", "9.2"]), ("IS", ["150.2", "160.4", "171.9"]),
     ], 6, ["Rival-A", "Rival-B", "Zeta-Gen"])
     words = row_roles.anchors("Zeta-Gen")
-    opts = results.options([transposed], words, limit=6)
+    opts = table_choice.options([transposed], words, limit=6)
     assert opts[0].rows == ["Rival-A", "Rival-B", "Zeta-Gen"]
     numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
     # FID is lower-is-better: the baseline is the lowest rival, in the same metric
     assert [(k.metric, k.value, k.baseline) for k in numbers] == [("FID", "9.2", "10.3"), ("IS", "171.9", "160.4")]
-    assert results.options([MAIN], words, limit=6)[0].table is MAIN  # methods already rows: unchanged
+    assert table_choice.options([MAIN], words, limit=6)[0].table is MAIN  # methods already rows: unchanged
 
 
 @pytest.mark.parametrize("caption", [
@@ -176,7 +176,7 @@ def test_a_table_printing_methods_as_columns_is_read_with_methods_as_rows() -> N
 def test_side_tables_rank_below_the_headline_comparison(caption: str) -> None:
     side = _table(caption, [("Rival-A", ["0.00", "1.0"]), ("Zeta-Gen", ["0.00", "2.0"])], 4)
     headline = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 6)
-    opts = results.options([side, headline], row_roles.anchors("Zeta-Gen"), limit=6)
+    opts = table_choice.options([side, headline], row_roles.anchors("Zeta-Gen"), limit=6)
     assert opts[0].table is headline
 
 
@@ -184,8 +184,8 @@ def test_a_results_table_past_the_references_ranks_below_one_in_the_body() -> No
     appendix = _table("Table 12: Results on OmniBench.", [("Rival-A", ["40.1", "3"]), ("Zeta-Gen", ["44.0", "5"])], 15)
     body = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1", "-"]), ("Zeta-Gen", ["44.0", "5"])], 6)
     words = row_roles.anchors("Zeta-Gen")
-    assert results.options([appendix, body], words, limit=6, layout=results.Layout(appendix_from=12))[0].table is body
-    assert results.options([appendix, body], words, limit=6)[0].table is appendix  # more numeric cells
+    assert table_choice.options([appendix, body], words, limit=6, layout=table_choice.Layout(appendix_from=12))[0].table is body
+    assert table_choice.options([appendix, body], words, limit=6)[0].table is appendix  # more numeric cells
 
 
 def test_a_table_printed_in_an_ablation_section_is_a_side_table() -> None:
@@ -193,27 +193,27 @@ def test_a_table_printed_in_an_ablation_section_is_a_side_table() -> None:
     table = _table("Table 5: Comparison of decoding schemes.", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 5)
     headline = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 6)
 
-    def layout(heading: str) -> results.Layout:
+    def layout(heading: str) -> table_choice.Layout:
         text = "We vary the decoder. Table 5: Comparison of decoding schemes. Rival-A 40.1 Zeta-Gen 44.0"
         doc = Document(sha256="0", pages=[Page(number=n, text="") for n in range(1, 9)], sections=[
             Section(kind="experiments", heading=heading, parts=[PageText(page=5, text=text)]),
             Section(kind="references", heading="References", parts=[PageText(page=8, text="[1] A. Author.")]),
         ])
-        return results.Layout.of(doc)
+        return table_choice.Layout.of(doc)
 
-    assert results.is_side(table, layout("4.3 Ablation Studies"))
-    assert results.options([table, headline], row_roles.anchors("Zeta-Gen"), limit=6,
+    assert table_choice.is_side(table, layout("4.3 Ablation Studies"))
+    assert table_choice.options([table, headline], row_roles.anchors("Zeta-Gen"), limit=6,
                            layout=layout("4.3 Ablation Studies"))[0].table is headline
-    assert not results.is_side(table, layout("4 Results and Analysis"))
-    assert results.options([table, headline], row_roles.anchors("Zeta-Gen"), limit=6)[0].table is table  # page order
-    assert not results.is_side(headline, layout("4.3 Ablation Studies"))  # its caption is printed elsewhere
+    assert not table_choice.is_side(table, layout("4 Results and Analysis"))
+    assert table_choice.options([table, headline], row_roles.anchors("Zeta-Gen"), limit=6)[0].table is table  # page order
+    assert not table_choice.is_side(headline, layout("4.3 Ablation Studies"))  # its caption is printed elsewhere
 
 
 def test_the_papers_own_name_overrides_a_model_choosing_its_predecessors_row() -> None:
     table = _table("Table 2: Results on OmniBench.", [
         ("Zeta", ["40.1"]), ("Rival-A", ["41.6"]), ("Zeta-Gen-1B", ["43.0"]), ("Zeta-Gen-7B", ["44.0"]),
     ], 6, ["Overall"])
-    opts = results.options([table], set(), limit=6)
+    opts = table_choice.options([table], set(), limit=6)
     numbers = results.collect(opts[0], "Zeta", opts, set(), max_rows=12, name_words=row_roles.anchors("Zeta-Gen")).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("44.0", "41.6"), ("43.0", "41.6")]
 
@@ -224,13 +224,13 @@ def test_key_numbers_cover_every_results_table_before_going_deep_into_one_and_si
     second = _table("Table 3: Results on QuillBench.", [("Rival-A", ["10.0", "20.0"]), ("Zeta-Gen", ["15.5", "25.0"])],
                     7, ["D", "E"])
     words = row_roles.anchors("Zeta-Gen")
-    opts = results.options([first, second], words, limit=6)
+    opts = table_choice.options([first, second], words, limit=6)
     chosen = next(o for o in opts if o.table is first)
     numbers = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12).numbers
     assert [k.value for k in numbers] == ["1.5", "2.5", "15.5", "3.5", "25.0"]
     summary = first.model_copy(update={"columns": ["A", "B", "Average"]})
     side = _table("Table 4: Ablation of the encoder.", [("Rival-A", ["7.0"]), ("Zeta-Gen", ["7.5"])], 8, ["Average"])
-    opts = results.options([summary, second, side], words, limit=6)
+    opts = table_choice.options([summary, second, side], words, limit=6)
     chosen = next(o for o in opts if o.table is summary)
     found = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12)
     # the summary cell of the first table and every cell of the second (no summary column); the ablation's
@@ -246,19 +246,19 @@ def test_the_baseline_is_the_strongest_rival_of_comparable_size_when_the_table_g
         ("Giant-VL", ["13B", "88.0"]), ("Mid-VL", ["7B", "85.0"]), ("Tiny-VL", ["1.8B", "79.5"]),
         ("Small-VL", ["1.3B", "81.2"]), ("Zeta (ours)", ["1.3B", "77.4"]),
     ], columns=["# Params", "Score"])
-    opts = results.options([table], set(), limit=6)
+    opts = table_choice.options([table], set(), limit=6)
     numbers = results.collect(opts[0], "Zeta (ours)", opts, row_roles.anchors("Zeta", "x"), max_rows=12).numbers
     # the 7B and 13B models are not a fair comparison for a 1.3B model: the best of those up to twice its size
     assert [(k.value, k.baseline) for k in numbers] == [("77.4", "81.2")]
     # no rival that small: the strongest of all
     alone = table.model_copy(update={"rows": [r for r in table.rows if r.label not in ("Tiny-VL", "Small-VL")]})
-    opts = results.options([alone], set(), limit=6)
+    opts = table_choice.options([alone], set(), limit=6)
     numbers = results.collect(opts[0], "Zeta (ours)", opts, row_roles.anchors("Zeta", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("77.4", "88.0")]
     # a closed model of undisclosed size ("-") is not known to be larger: it stays in the fair comparison
     closed = table.model_copy(update={"rows": [*table.rows[:-1], TableRow(label="Closed-VL", cells=["-", "82.5"]),
                                                table.rows[-1]]})
-    opts = results.options([closed], set(), limit=6)
+    opts = table_choice.options([closed], set(), limit=6)
     numbers = results.collect(opts[0], "Zeta (ours)", opts, row_roles.anchors("Zeta", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("77.4", "82.5")]
 
@@ -267,7 +267,7 @@ def test_the_baseline_is_the_authors_earlier_model_when_the_table_has_it() -> No
     table = _table("Table 4: Comparison on GenEval.", [
         ("Orion [12]", ["0.58"]), ("Rival-XL [3]", ["0.77"]), ("Orion-Plus-1B", ["0.69"]),
     ], columns=["Overall"])
-    opts = results.options([table], set(), limit=6)
+    opts = table_choice.options([table], set(), limit=6)
     numbers = results.collect(opts[0], "Orion-Plus-1B", opts, row_roles.anchors("Orion-Plus", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("0.69", "0.58")]
     assert "Orion-Plus-1B vs Orion [12]" in (numbers[0].context or "")
@@ -277,7 +277,7 @@ def test_without_summary_columns_only_the_main_rows_cells_lead() -> None:
     table = _table("Table 3: Comparison on understanding benchmarks.", [
         ("Rival", ["80.1", "60.2", "40.3"]), ("Zeta-1B", ["81.0", "62.5", "42.5"]), ("Zeta-7B", ["85.0", "65.0", "45.0"]),
     ], columns=["POPE", "GQA", "MMMU"])
-    opts = results.options([table], set(), limit=6)
+    opts = table_choice.options([table], set(), limit=6)
     found = results.collect(opts[0], "Zeta-7B", opts, row_roles.anchors("Zeta", "x"), max_rows=12)
     assert [k.value for k in found.headline] == ["85.0", "65.0", "45.0"]
     assert [k.value for k in found.detail] == ["81.0", "62.5", "42.5"]
@@ -292,7 +292,7 @@ def test_a_table_of_uncited_variants_ranks_as_an_ablation_where_the_headline_tab
     variants = _table("Table 5: Comparison of generation paradigms.", [
         ("Context-cond.", ["14.5"]), ("Masked-cond.", ["23.2"]), ("Zeta (ours)", ["13.9"]),
     ], page=9, columns=["rFID"])
-    opts = results.options([main, variants], set(), limit=6)
+    opts = table_choice.options([main, variants], set(), limit=6)
     chosen = next(o for o in opts if o.table is main)
     found = results.collect(chosen, "Zeta (ours)", opts, row_roles.anchors("Zeta", "x"), max_rows=12)
     headline = [k.value for k in found.headline]
@@ -305,7 +305,7 @@ def test_the_earlier_model_is_the_baseline_whatever_its_size_and_a_batch_size_co
     table = _table("Table 1: Comparison on understanding benchmarks.", [
         ("Orion", ["7B", "128", "70.5"]), ("Small-VL", ["1.3B", "64", "74.0"]), ("Orion-Lite", ["1.3B", "32", "72.2"]),
     ], columns=["# Params", "Batch size", "Score"])
-    opts = results.options([table], set(), limit=6)
+    opts = table_choice.options([table], set(), limit=6)
     numbers = results.collect(opts[0], "Orion-Lite", opts, row_roles.anchors("Orion-Lite", "x"), max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("72.2", "70.5")]  # Orion, five times larger
     images = _table("Table 2: Resolution study.", [("Orion", ["4K", "70.5"]), ("Orion-Lite", ["2K", "72.2"])],
@@ -322,7 +322,7 @@ def test_a_table_printing_methods_as_groups_of_columns_is_read_with_methods_as_r
         ("All", ["64.75", "72.80", "8.35", "12.60", "47.25", "49.90"]),
     ], 8, columns)
     words = row_roles.anchors("Dense Ranker")
-    (option,) = results.options([grouped], words, limit=6)
+    (option,) = table_choice.options([grouped], words, limit=6)
     assert option.rows == ["Dense Ranker (ours)", "Term Match", "Neural-B"]
     assert option.table.columns == ["Short (S1) MRR", "Short (S1) R@5", "All MRR", "All R@5"]
     numbers = results.collect(option, "Dense Ranker (ours)", [option], words, max_rows=12).numbers
@@ -333,7 +333,7 @@ def test_a_table_printing_methods_as_groups_of_columns_is_read_with_methods_as_r
     settings = _table("Table 5: Main results.", [("Term Match", ["1.0", "2.0", "3.0", "4.0"]),
                                                  ("Dense Ranker", ["5.0", "6.0", "7.0", "8.0"])], 9,
                       ["S1 MRR", "S1 R@5", "S2 MRR", "S2 R@5"])
-    assert results.options([settings], words, limit=6)[0].table is settings
+    assert table_choice.options([settings], words, limit=6)[0].table is settings
 
 
 def test_an_ablation_printing_changes_to_the_model_compares_each_change_with_the_full_model() -> None:
@@ -342,7 +342,7 @@ def test_an_ablation_printing_changes_to_the_model_compares_each_change_with_the
         ("+ LoRA", ["48.5", "40.5"]),
     ], 9, ["Average Pass", "Average Win"])
     words = row_roles.anchors("Zeta-Gen")
-    (option,) = results.options([ablation], words, limit=6)
+    (option,) = table_choice.options([ablation], words, limit=6)
     lead, rest = results.table_numbers(option.table, row_roles.our_rows(option.table, words), words)
     # each change against the full model, column by column: the first column's comparisons lead
     assert [(k.setting, k.value, k.baseline) for k in lead] == [
@@ -359,7 +359,7 @@ def test_a_rivals_row_the_model_names_in_another_table_does_not_become_ours_ther
     strategies = _table("Table 3: Pass rate of search strategies.",
                         [("Greedy", ["29.5"]), ("Greedy@N", ["39.5"]), ("Search", ["48.5"])], 8, ["Average"])
     words = row_roles.anchors("Zephyr")
-    opts = results.options([main, strategies], words, limit=6)
+    opts = table_choice.options([main, strategies], words, limit=6)
     chosen = next(o for o in opts if o.table is main)
     # the model chose the main table but named "Greedy" (a rival in the other table) as the authors' row
     found = results.collect(chosen, "Greedy", opts, words, max_rows=12)
@@ -374,7 +374,7 @@ def test_the_papers_own_name_finds_its_row_where_other_distinctive_words_name_ea
     arena = _table("Table 7: Open-ended evaluations.", [("Zephyr-V2.5-0905", ["76.5"]), ("Zephyr-V3", ["85.5"])],
                    10, ["Arena-Hard"])
     words = row_roles.anchors("Zephyr-V3", None, "Zephyr-V3 builds on Zephyr-V2 and ZephyrMoE.")
-    opts = results.options([arena, chat], words, limit=6)
+    opts = table_choice.options([arena, chat], words, limit=6)
     chosen = next(o for o in opts if o.table is arena)
     # the model named a row of another table: the paper's name finds ours here and in the other table
     found = results.collect(chosen, "Rival-72B", opts, words, max_rows=12, name_words=row_roles.anchors("Zephyr-V3"))
@@ -385,11 +385,11 @@ def test_a_human_or_an_upper_bound_is_no_rival_and_only_a_comparison_with_others
     table = _table("Table 2: Results on OmniBench.", [("Human", ["95.5"]), ("Rival-A", ["70.5"]), ("Zeta-Gen", ["75.5"])],
                    6, ["Score"])
     words = row_roles.anchors("Zeta-Gen")
-    opts = results.options([table], words, limit=6)
+    opts = table_choice.options([table], words, limit=6)
     numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("75.5", "70.5")]
-    assert not results.is_side(_table("Table 3: Comparison between Zeta and other leading models.", []))
-    assert results.is_side(_table("Table 3: Comparison between loss functions (ablation).", []))
+    assert not table_choice.is_side(_table("Table 3: Comparison between Zeta and other leading models.", []))
+    assert table_choice.is_side(_table("Table 3: Comparison between loss functions (ablation).", []))
 
 
 def test_the_headline_comparison_is_offered_before_other_results_tables() -> None:
@@ -399,7 +399,7 @@ def test_the_headline_comparison_is_offered_before_other_results_tables() -> Non
     headline = _table("Table 6: Comparison with state-of-the-art models.",
                       [("Rival-A", ["70.5", "50.5"]), ("Zeta-Gen", ["75.5", "60.5"])], 13, ["MMLU", "GSM8K"])
     # first, though printed after the other one
-    assert [o.table for o in results.options([other, headline], words, limit=6)] == [headline, other]
+    assert [o.table for o in table_choice.options([other, headline], words, limit=6)] == [headline, other]
 
 
 def test_cells_of_a_wide_row_past_the_limit_come_last_not_never() -> None:
@@ -416,6 +416,6 @@ def test_bits_per_byte_is_lower_is_better() -> None:
     table = _table("Table 2: Language modelling on PileLike.", [("Rival-A", ["0.612"]), ("Rival-B", ["0.655"]),
                                                                ("Zeta-Gen", ["0.581"])], 6, ["Pile-test (BPB)"])
     words = row_roles.anchors("Zeta-Gen")
-    opts = results.options([table], words, limit=6)
+    opts = table_choice.options([table], words, limit=6)
     numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("0.581", "0.612")]  # the best rival has the fewest bits
