@@ -15,7 +15,7 @@ from redis.exceptions import ConnectionError as RedisUnavailable
 from redis.exceptions import TimeoutError as RedisTimeout
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
-from summarizer import pipeline, render
+from summarizer import render
 from summarizer.digest import compose
 from summarizer.digest.selection import Selection
 from summarizer.errors import BadInput, JobNotFound, JobNotRetryable, SummarizerError, UpstreamUnavailable
@@ -98,6 +98,8 @@ def summarize(
     preset: str | None = typer.Option(None, "--preset", help=f"Settings preset: {', '.join(PRESETS)}."),
 ) -> None:
     """Summarize one paper into a card: every number checked against the PDF."""
+    from summarizer import pipeline  # the parser, index and model client: only this command needs them
+
     with user_errors():
         settings = load(preset)
         card = pipeline.summarize(source, settings, progress=_progress)

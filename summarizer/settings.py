@@ -89,6 +89,16 @@ class LLMSettings(BaseModel):
     json_mode: Literal["auto", "json_schema", "json_object", "none"] = "auto"
     max_tokens_scale: float = 1.0  # multiply every prompt's max_tokens (tests use <1 for speed)
 
+    @property
+    def model_name(self) -> str:
+        """The name calls are made (and cards recorded) under: part of every job's pipeline version."""
+        if self.model:
+            return self.model
+        if self.base_url:
+            return "default"
+        # the alias the local server gives: a .gguf file's stem, else the packaged name
+        return Path(self.gguf).stem if self.gguf.endswith(".gguf") else self.gguf
+
 
 class ExtractSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")

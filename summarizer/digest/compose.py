@@ -12,16 +12,19 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from summarizer.card import Card, KeyNumber, ResultsTable
 from summarizer.errors import BadInput, ModelError
 from summarizer.model import prompts
-from summarizer.model.llm import LLM
 from summarizer.numbers.normalise import PaperNumbers, numbers_in
 from summarizer.render import render_markdown
 from summarizer.settings import Settings
+
+if TYPE_CHECKING:  # the client (and openai) only where a model is called: a digest read needs neither
+    from summarizer.model.llm import LLM
 
 logger = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -25,8 +26,10 @@ from summarizer.drafting.abstract import Listing
 from summarizer.errors import ModelError
 from summarizer.ingest import links
 from summarizer.model import prompts
-from summarizer.model.llm import LLM
 from summarizer.settings import DigestSettings, Settings
+
+if TYPE_CHECKING:  # the client (and openai) only where a model is called: a digest read needs neither
+    from summarizer.model.llm import LLM
 
 logger = logging.getLogger(__name__)
 

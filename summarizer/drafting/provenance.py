@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from summarizer.card import Grounding, ModelCall, Provenance
 from summarizer.files import source_hash
 from summarizer.model import prompts, tokens
-from summarizer.model.llm import model_name
 from summarizer.settings import Settings
 
 # The code that turns a PDF and the model's answers into a card: a change to what any of it does is a new
@@ -29,7 +28,7 @@ def pipeline_version(settings: Settings) -> str:
     Part of every job's key: a change to any of the three makes a new card; intake and workers agree.
     """
     versions = prompts.versions(settings.prompts_dir)
-    text = ";".join([model_name(settings.llm), *(f"{k}={v}" for k, v in sorted(versions.items())),
+    text = ";".join([settings.llm.model_name, *(f"{k}={v}" for k, v in sorted(versions.items())),
                      source_hash(CARD_CODE)])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 

@@ -112,7 +112,7 @@ def run(
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     systems, tiers = list(systems), list(tiers)
-    model_name = llm.model_name(settings.llm)
+    model_name = settings.llm.model_name
     papers = {k: v for k, v in refs.papers.items() if not only or k in only}
     abstracts = {k: v for k, v in refs.abstracts.items()
                  if k in refs.digest_cards and (not only or k in only)}

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from summarizer.model.llm import LLM, model_name
+from summarizer.model.llm import LLM
 from summarizer.model.server import LocalServer
 from summarizer.settings import LLMSettings
 
@@ -18,7 +18,7 @@ def open_model(settings: LLMSettings, cache_dir: Path) -> tuple[LLM, LocalServer
     keeps it for the life of its process).
     """
     if settings.base_url:
-        return LLM(settings, settings.base_url, model_name(settings), local=False), None
+        return LLM(settings, settings.base_url, settings.model_name, local=False), None
     server = LocalServer(settings, cache_dir)
     server.start()
     return LLM(settings, server.base_url, server.alias, local=True), server

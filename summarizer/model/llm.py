@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from pathlib import Path
 from typing import Any, TypeVar
 
 import openai
@@ -19,16 +18,6 @@ from summarizer.settings import LLMSettings, masked_url
 
 logger = logging.getLogger(__name__)
 Answer = TypeVar("Answer", bound=BaseModel)
-
-
-def model_name(settings: LLMSettings) -> str:
-    """The name calls are made (and cards recorded) under: part of every job's pipeline version."""
-    if settings.model:
-        return settings.model
-    if settings.base_url:
-        return "default"
-    gguf = settings.gguf  # the alias LocalServer gives: a .gguf file's stem, else the packaged name
-    return Path(gguf).stem if gguf.endswith(".gguf") else gguf
 
 
 class LLM:

@@ -22,7 +22,6 @@ import httpx
 
 from summarizer.errors import ModelUnavailable
 from summarizer.model import packaged
-from summarizer.model.llm import model_name
 from summarizer.settings import LLMSettings, load
 
 logger = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ class LocalServer:
                  port: int | None = None) -> None:
         self.settings = settings
         self.gguf = packaged.resolve(settings.gguf, cache_dir)
-        self.alias = model_name(settings)
+        self.alias = settings.model_name
         self.host = host
         self.port = port or free_port()
         self.log_path = cache_dir / "logs" / f"llama-server-{self.port}.log"

@@ -22,7 +22,6 @@ import redis
 
 from summarizer.card import Card
 from summarizer.files import pid_alive
-from summarizer.model import llm
 from summarizer.retrieval import chroma_server
 from summarizer.service.intake import Intake
 from summarizer.service.store import JobView, Store
@@ -128,7 +127,7 @@ def test_a_worker_on_the_real_tiny_model_makes_a_card_and_stops_its_model_server
         calls = card.provenance.calls
         assert len(calls) >= 3, calls
         assert card.provenance.prompt_tokens > 0 and card.provenance.completion_tokens > 0
-        assert card.provenance.model == llm.model_name(settings.llm) and all(c.model for c in calls)
+        assert card.provenance.model == settings.llm.model_name and all(c.model for c in calls)
         assert card.provenance.pipeline_version == job.pipeline_version
 
         # the worker's own llama.cpp server: a descendant of the worker, on the endpoint the card names

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +126,10 @@ def test_public_names_exist() -> None:
 def test_required_top_level_layout() -> None:
     for part in ("pyproject.toml", "summarizer", "prompts", "workers", "eval", "tests", "README.md", "compose.yaml"):
         assert (TOP / part).exists(), part
+
+
+def test_the_command_line_loads_the_model_client_and_the_vector_store_only_for_commands_that_use_them() -> None:
+    # `summarizer --help`, `users add`, `jobs`: no openai or chromadb import (each costs seconds at start)
+    probe = "import sys, summarizer.cli; print(sorted({'openai', 'chromadb'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, cwd=TOP)
+    assert loaded.stdout.strip() == "[]"
