@@ -177,9 +177,10 @@ def _named_in(sentence: str, patterns: list[tuple[TableRow, re.Pattern[str]]],
 
 def _of_kind(sentence: str, text: str, patterns: list[tuple[TableRow, re.Pattern[str]]]) -> list[TableRow]:
     """The rows a sentence names by their kind ("In comparison to unified models, Zeta ..."), where the text
-    defines the kind by its members ("unified models including Alpha and Borealis"): those members."""
-    return [row for kind, members in _kinds(text).items() if re.search(rf"\b{re.escape(kind)}\b", sentence, re.IGNORECASE)
-            for row, pattern in patterns if pattern.search(members)]
+    defines the kind by its members ("unified models including Alpha and Borealis"): those members, once each."""
+    lists = " ; ".join(members for kind, members in _kinds(text).items()
+                       if re.search(rf"\b{re.escape(kind)}\b", sentence, re.IGNORECASE))
+    return [row for row, pattern in patterns if lists and pattern.search(lists)]
 
 
 @functools.lru_cache(maxsize=2)
