@@ -138,13 +138,13 @@ def _results_schema(options: list[table_choice.TableOption]) -> type[BaseModel]:
     table_ids = tuple(o.id for o in options) + ("none",)
     rows = tuple(dict.fromkeys(r for o in options for r in o.rows)) + ("none",)
     # constrained: the model picks, never types, a table and a row (types built at run time: Any to mypy)
-    table_choice: Any = Literal[table_ids]
+    table_pick: Any = Literal[table_ids]
     row_choice: Any = Literal[rows]
     return create_model(
         "ResultsAnswer",
         __base__=ProseAnswer,
         results_text=(str, _prose(_RESULTS_TEXT_MAX_CHARS)),
-        main_table=(table_choice, ...),
+        main_table=(table_pick, ...),
         proposed_row=(row_choice, ...),
         verdict=(str, _prose(_VERDICT_MAX_CHARS)),
         headline=(str, Field(min_length=_HEADLINE_MIN_CHARS, max_length=_HEADLINE_MAX_CHARS)),

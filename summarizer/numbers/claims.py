@@ -68,7 +68,7 @@ _PROSE_MAX_NUMERIC_SHARE = 0.35  # a sentence is mostly words; a row is mostly n
 _KEY_NUMBERS_LIMIT = 20  # a paper's key numbers: enough for every headline result, few enough to read
 _ABSTRACT_LIMIT = 8  # an abstract alone quotes fewer numbers
 
-_N = versus.NUMBER
+_N = versus.NUMBER  # one number as printed, short for the patterns below
 # a count written as a word (what a short paper quotes: "the three most popular packages", "Two papers")
 _NUMBER_WORD = r"\b(?i:" + "|".join(NUMBER_WORDS[1:]) + r")\b"  # not "zero", as in "zero-shot"
 # one value as a reader quotes it: an interval, a size, a ratio, a range or a fraction, or a number
@@ -294,8 +294,9 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
         paired = _paired(sentence, matches)
         for match in matches:
             start, end = match.span()
-            if any(start == versus.baseline_at for versus in thans.values()):
-                continue  # the rival's value: our value's baseline
+            if any(start == v.baseline_at for at, v in [*thans.items(), *changes.items()] if at != start):
+                continue  # the rival's value, or the old one stated before: another value's baseline ("from X
+                # to Y" is keyed by X itself, and read below)
             if start in paired and paired[start] is None:
                 continue  # a list paired with names the sentence does not give one by one: no label of its own
             change = changes.get(start) or thans.get(start)

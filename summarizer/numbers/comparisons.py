@@ -33,12 +33,17 @@ _TABLE_NUMBER = re.compile(r"\s*Table\s+(\d+)\b", re.IGNORECASE)
 _ANY_POINTER = re.compile(r"\b(?:Tab(?:le|\.)|Fig(?:ure|\.))\s*(\d+)")
 _BRACKETED = re.compile(r"\s*\[[^\]]*\]|\s*\([^)]*\)")  # a citation or an aside: "[46]", "(d=24)", "(Ours)"
 # a kind of system the text defines by its members: "unified models including Gemini, NExT-GPT and LWM",
-# "diffusion-based methods such as GLIDE and LDM": a word that is no function word ("of parameters", "in
-# applications" name no kind), a plural, then the list up to a ";"
+# "diffusion-based methods such as GLIDE and LDM": a word that is no function word ("of parameters", "several
+# baselines" name no kind), a plural, then the list (`_name_run` keeps its names)
 _KIND = re.compile(
-    r"\b(?P<kind>(?!(?:in|of|for|to|on|at|by|with|and|or|only|the|these|those|their|its|our|some|other|many|all)\s)"
+    r"(?<![\w-])(?P<kind>(?!(?:in|of|for|to|on|at|by|with|and|or|only|the|these|those|their|its|our|some|other|many"
+    r"|all|several|various|different|both|most|more|such|two|three|four|five|compare|compared)\s)"
     r"[A-Za-z][\w-]*\s[a-z][a-z-]*[a-z]s),?\s+(?:including|such\s+as|e\.g\.,?)\s+(?P<members>[^;]+)",
     re.IGNORECASE)
+# what sets our result against a kind right before it names: "in comparison to unified models", "than
+# existing diffusion models", "outperforms other retrieval methods"
+_VERSUS_KIND = r"(?:compar\w*\s+(?:to|with)|than|over|against|outperform\w*|surpass\w*|beat\w*|exceed\w*)\s+(?:\w+\s+){0,2}?"
+_JOINERS = {"and", "or", "etc"}
 
 
 @dataclass(frozen=True)
@@ -176,23 +181,37 @@ def _named_in(sentence: str, patterns: list[tuple[TableRow, re.Pattern[str]]],
 
 
 def _of_kind(sentence: str, text: str, patterns: list[tuple[TableRow, re.Pattern[str]]]) -> list[TableRow]:
-    """The rows a sentence names by their kind ("In comparison to unified models, Zeta ..."), where the text
-    defines the kind by its members ("unified models including Alpha and Borealis"): those members, once each."""
+    """The rows a sentence names by their kind, set against ours ("In comparison to unified models, Zeta ..."),
+    where the text defines the kind by its members ("unified models including Alpha and Borealis"): those
+    members, once each, a name inside a longer one's not counted (`_named_in`)."""
     lists = " ; ".join(members for kind, members in _kinds(text).items()
-                       if re.search(rf"\b{re.escape(kind)}\b", sentence, re.IGNORECASE))
-    return [row for row, pattern in patterns if lists and pattern.search(lists)]
+                       if re.search(rf"{_VERSUS_KIND}{re.escape(kind)}\b", sentence, re.IGNORECASE))
+    return _named_in(lists, patterns, []) if lists else []
 
 
 @functools.lru_cache(maxsize=2)
 def _kinds(text: str) -> dict[str, str]:
-    """The kinds of system the text defines by their members, lower-cased, each with the words listing them
+    """The kinds of system the text defines by their members, lower-cased, each with the names listing them
     (every list the text gives for it)."""
     kinds: dict[str, str] = {}
     for sentence in _sentences(text):
         for match in _KIND.finditer(sentence):
             kind = match.group("kind").lower()
-            kinds[kind] = f"{kinds.get(kind, '')}; {match.group('members')}"
+            kinds[kind] = f"{kinds.get(kind, '')}; {_name_run(match.group('members'))}"
     return kinds
+
+
+def _name_run(members: str) -> str:
+    """The names a list begins with, up to its first plain word: "Alpha (Lee, 2021), Borealis and Orion have
+    been overtaken by ..." -> "Alpha, Borealis and Orion have"; a plain word ends it, a name need not."""
+    run: list[str] = []
+    for word in _BRACKETED.sub("", members).split():
+        bare = word.strip(",.:")
+        if bare and not (bare.lower() in _JOINERS or bare[0].isupper() or any(c.isdigit() for c in bare)
+                         or row_roles.coined(bare)):
+            break
+        run.append(word)
+    return " ".join(run)
 
 
 def _column(sentence: str, ours: TableRow, measured: Sequence[int], lead: int | None,

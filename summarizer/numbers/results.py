@@ -58,7 +58,7 @@ _CAPTION_BENCHMARK = {
     preposition: re.compile(rf"\b{preposition}\s+(?:the\s+)?([A-Za-z][\w.-]*[\w])") for preposition in ("on", "of")
 }
 # an empty setting cell joined to a row's name: "Pile-test (BPB) -" (no shot count), "HumanEval –"
-_EMPTY_SETTING = re.compile(r"\s+[-–—]$")
+_EMPTY_SETTING = re.compile(r"\s+[-–—−]$")
 # direction arrows after a metric's name: they say which way is better, not what is measured
 _ARROW_MARKS = "↑↓⇑⇓▲▼ "
 # a row printing our model with one thing changed: replaced ("→ReACT", "-> LoRA"), removed ("w/o X",
@@ -98,7 +98,7 @@ def metric_label(column: str, bench: str | None, caption: str = "") -> str:
     column that only sums up ("Average") says what it averages when the caption names a measure ("Pass rate
     of reasoning strategies" -> "Pass rate average"). A setting the table leaves empty ("Pile-test (BPB) -", no
     shot count) is not part of it."""
-    name = _EMPTY_SETTING.sub("", column).strip(_ARROW_MARKS) or column
+    name = _EMPTY_SETTING.sub("", column.strip(_ARROW_MARKS)) or column
     measure = _CAPTION_MEASURE.search(caption)
     if measure is not None and _SUMMARY_COLUMN.fullmatch(name.strip(" .")):
         name = f"{measure.group(0)} {name.lower()}"
@@ -253,7 +253,7 @@ def collect(
     paper's own name (`name_words`) names another row more surely ("Janus" chosen where "Janus-Pro-7B" is
     printed) or the row is not in the model's table; in the other tables the paper's name finds our rows
     first. Key numbers are ranked across tables: two from the chosen table, then one from each other table
-    in turn, so the first few cover every headline comparison; the side tables' (`is_side`) first few are
+    in turn, so the first few cover every headline comparison; the side tables' (`table_choice.is_side`) first few are
     kept apart (`Collected.side`), and the details come after. `text`: the paper's, for the comparisons it
     writes out (`table_numbers`).
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.document import Document, Table, TableRow
+from summarizer.document import SKIPPED_SECTIONS, Document, Table, TableRow
 from summarizer.numbers import row_roles
 from summarizer.numbers.normalise import numbers_in
 
@@ -22,6 +22,7 @@ _OUR_ROW_BONUS = 1  # a row naming the authors' method: their results are in thi
 OTHER_TABLE_MIN_SCORE = 2  # a results caption's worth: a further table must clearly hold results
 _MIN_ROWS = 2  # a table of one row compares nothing
 _CAPTION_KEY_CHARS = 40  # a caption's first letters (squashed) find where the text prints it
+_CAPTION_KEY_MIN_CHARS = 10  # letters of a caption's words (after "Table N") enough to tell it from a mention
 # columns printed as groups over the same sub-columns: 2 to 4 sub-columns ("Pass Win", "NDCG1 NDCG3 NDCG5"),
 # each named by its last word or two
 _SUB_COLUMNS = (2, 3, 4)
@@ -54,10 +55,13 @@ _SIDE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# a section of side results: its heading says ablation or analysis, and not results, experiments or evaluation
-# ("5.3 Ablation Studies", "Further Analysis"; not "Results and Analysis")
-_SIDE_HEADING = re.compile(r"^(?!.*(?:result|experiment|evaluat|compar|main)).*(?:ablation|analys[ie]s|sensitivity)",
-                           re.IGNORECASE)
+# an ablation section: its heading says ablation or sensitivity, and not results, experiments or evaluation
+# ("5.3 Ablation Studies", "Sensitivity to the grid"; not "Experiments and Ablations"). "Analysis" is not enough:
+# "Quantitative Analysis" is often the main results
+_ABLATION_HEADING = re.compile(r"^(?!.*(?:result|experiment|evaluat|compar|main)).*(?:ablation|sensitivity)",
+                               re.IGNORECASE)
+# a numbered caption: "Table 5: Comparison of decoding schemes." (its number and its words)
+_NUMBERED_CAPTION = re.compile(r"\s*Tab(?:le|\.)\s*(?P<number>\d+)\s*[:.|]?\s*(?P<words>.*)", re.IGNORECASE | re.DOTALL)
 # words of a caption of a table that describes the setup, not results
 _NOT_RESULTS = re.compile(
     r"""
@@ -73,7 +77,8 @@ _NOT_RESULTS = re.compile(
 class TableOption:
     id: str
     table: Table
-    side: bool = False  # an ablation, distillation, continual-learning or appendix table (see `is_side`)
+    side: bool = False  # an ablation, distillation, continual-learning or appendix table, or one printed in an
+    # ablation section (see `is_side`)
 
     @property
     def rows(self) -> list[str]:
@@ -88,22 +93,33 @@ def _numeric_share(table: Table) -> float:
 @dataclass(frozen=True)
 class Layout:
     """Where a paper keeps its side results: past `appendix_from` (the page its references or appendix start
-    on), and in the sections whose headings say ablation or analysis (`side_text`, squashed: `row_roles.squash`)."""
+    on), and in its ablation sections (`ablation_text`, squashed: `row_roles.squash`) unless another section
+    discusses the table (`other_text`: a main table LaTeX floated into an ablation section is still the main one)."""
 
     appendix_from: int | None = None
-    side_text: str = ""
+    ablation_text: str = ""
+    other_text: str = ""
 
     @classmethod
     def of(cls, doc: Document) -> Layout:
-        back_matter = [s.pages[0] for s in doc.sections if s.kind in ("references", "appendix") and s.pages]
-        aside = [s.text for s in doc.sections if _SIDE_HEADING.search(s.heading)]
-        return cls(min(back_matter, default=None), row_roles.squash(" ".join(aside)))
+        back_matter = [s.pages[0] for s in doc.sections if s.kind in SKIPPED_SECTIONS and s.pages]
+        ablation = [s for s in doc.sections if _ABLATION_HEADING.search(s.heading)]
+        others = [s for s in doc.sections if s not in ablation and s.kind not in SKIPPED_SECTIONS]
+        return cls(min(back_matter, default=None), row_roles.squash(" ".join(s.text for s in ablation)),
+                   " ".join(s.text for s in others))
 
     def holds_side(self, table: Table) -> bool:
-        """Whether the table lies in the appendix or its caption is printed in an ablation or analysis section."""
-        caption = row_roles.squash(table.caption)[:_CAPTION_KEY_CHARS]
-        return ((self.appendix_from is not None and table.page > self.appendix_from)
-                or bool(caption and caption in self.side_text))
+        """Whether the table lies in the appendix, or its caption is printed in an ablation section and no
+        other section mentions it ("as Table 5 shows"). A caption of its number alone ("Table 2") says
+        nothing about where it is printed."""
+        if self.appendix_from is not None and table.page > self.appendix_from:
+            return True
+        numbered = _NUMBERED_CAPTION.match(table.caption)
+        if numbered is None or len(row_roles.squash(numbered.group("words"))) < _CAPTION_KEY_MIN_CHARS:
+            return False
+        if row_roles.squash(table.caption)[:_CAPTION_KEY_CHARS] not in self.ablation_text:
+            return False
+        return re.search(rf"\bTab(?:le|\.)\s*{numbered.group('number')}\b", self.other_text) is None
 
 
 def results_score(table: Table, anchors: set[str], layout: Layout = Layout()) -> float:

@@ -17,15 +17,20 @@ YEAR = re.compile(r"(?:19|20)\d\d")
 # baseline): both values in one form, a ratio to a ratio, a share to a share (`changes`)
 _CHANGE = re.compile(rf"\bfrom\s(?P<old>(?:{NUMBER})(?::(?:{NUMBER}))*%?)\s(?:to|into)\s(?P<new>(?:{NUMBER})(?::(?:{NUMBER}))*%?)")
 # a change written with its new value only, the old one stated just before ("The model is pre-trained with a
-# sequence length of 2048. ... we extend the context length to 8192"): the verb, what it changes (its last word,
-# the quantity: "length"), the new value; the old value is that quantity's "of"/"is" value earlier in the
-# sentence or in the one before (`changes`)
+# sequence length of 2048. ... we extend the context length to 8192"): the verb, what it changes (the quantity,
+# "length", and the word before it, "context"), the new value with its unit; the old value is that quantity's
+# "of"/"is" value earlier in the sentence or in the one before (`_STATED`, `changes`)
 _CHANGED_TO = re.compile(
     rf"\b(?:extend|increas|expand|rais|enlarg|grow|reduc|decreas|lower|shorten|cut)\w*\s+"
-    rf"(?:the\s+|its\s+|our\s+|their\s+)?(?:[A-Za-z-]+\s+){{0,3}}?(?P<quantity>[A-Za-z-]{{3,}})\s+to\s+"
-    rf"(?P<new>(?:{NUMBER})%?)(?!\d|[.,:]\d)",
+    rf"(?:the\s+|its\s+|our\s+|their\s+)?(?:[A-Za-z-]+\s+){{0,2}}?(?:(?P<modifier>[A-Za-z-]+)\s+)?"
+    rf"(?P<quantity>[A-Za-z-]{{3,}})\s+to\s+(?P<new>(?:{NUMBER})[%kKMB]?)(?!\d|[.,:]\d|[eE][-+]?\d)",
     re.IGNORECASE,
 )
+_STATED = r"(?:(?P<modifier>[A-Za-z-]+)\s+)?{quantity}\s+(?:of|is|was|=)\s+(?P<old>(?:{number})[%kKMB]?)(?!\d|[.,:]\d|[eE][-+]?\d)"
+# words before a quantity that name no kind of it ("the length", "a length")
+_NO_MODIFIER = {"a", "an", "the", "its", "our", "their", "this", "that", "with", "of", "to", "and"}
+# kinds of one quantity that papers use for each other: a "sequence length" extended as a "context length"
+_ONE_MEASURE = {"context", "sequence", "input", "window"}
 # a value set against another's in brackets: "lower variance (3.47%) than humans (3.97%)", "a larger dataset
 # (400M) than that of our tokenizer (35M)" (the second value ours: the first is the rival's); the rival named
 # by words, digits only inside them: "GPT-4", not "the method of Lee (2021)" or "in (12)"
@@ -44,13 +49,22 @@ def _one_form(new: str, old: str) -> bool:
 @dataclass(frozen=True)
 class Versus:
     """A value set against a baseline in one phrase: where the words naming the value end (the phrase's start,
-    or the value's own when it comes second), where the value and the baseline start (-1: the baseline is in the
-    sentence before), the baseline as printed."""
+    or the value's own when it comes second), where the value and the baseline start in the sentence (-1: the
+    baseline is in the sentence before), the baseline as printed."""
 
     named_until: int
     value_at: int
     baseline_at: int
     baseline: str
+
+
+def _same_kind(modifier: str | None, other: str | None) -> bool:
+    """Whether the words before two mentions of a quantity name one kind of it: the same word, none on either
+    side, or two of `_ONE_MEASURE`."""
+    first, second = ((m or "").lower() for m in (modifier, other))
+    if first in _NO_MODIFIER or second in _NO_MODIFIER or not first or not second or first == second:
+        return True
+    return first in _ONE_MEASURE and second in _ONE_MEASURE
 
 
 def changes(sentence: str, previous: str = "") -> dict[int, Versus]:
@@ -66,11 +80,16 @@ def changes(sentence: str, previous: str = "") -> dict[int, Versus]:
         if same_form and not _SPAN_BEFORE.search(sentence[:match.start()]):
             found[match.start("old")] = Versus(match.start(), match.start("new"), match.start("old"), old)
     for match in _CHANGED_TO.finditer(sentence):
-        stated = re.compile(rf"\b{re.escape(match.group('quantity'))}\s+(?:of|is|was|=)\s+(?P<old>(?:{NUMBER})%?)(?!\d|[.,:]\d)",
-                            re.IGNORECASE)
-        olds = [m.group("old") for m in stated.finditer(f"{previous} {sentence[:match.start()]}")]
-        if olds and _one_form(match.group("new"), olds[-1]) and match.group("new") != olds[-1]:
-            found[match.start("new")] = Versus(match.start("new"), match.start("new"), -1, olds[-1])
+        stated = re.compile(_STATED.format(quantity=re.escape(match.group("quantity")), number=NUMBER), re.IGNORECASE)
+        before = sentence[:match.start()]
+        said = [*stated.finditer(before)] or [*stated.finditer(previous)]
+        old = said[-1] if said else None
+        if old is None or not _one_form(match.group("new"), old.group("old")) or match.group("new") == old.group("old"):
+            continue
+        if not _same_kind(match.group("modifier"), old.group("modifier")):
+            continue  # "a batch size of 256 ... the model size to 1024": two quantities
+        at = old.start("old") if stated.search(before) else -1
+        found[match.start("new")] = Versus(match.start("new"), match.start("new"), at, old.group("old"))
     return found
 
 

@@ -277,6 +277,16 @@ def test_a_change_written_with_its_new_value_has_the_value_stated_before_as_base
     far = ("The encoder reads a window length of 1536. It was trained on 4 corpora. "
            "We extend the window length to 6144.")
     assert all(c.baseline is None for c in claims.in_text(far))
+    # another kind of the quantity is another quantity; a sequence length extended as a context length is one
+    other_kind = "We use a batch size of 384. We then increase the model size to 1536 units."
+    assert all(c.baseline is None for c in claims.in_text(other_kind))
+    synonym = "It reads a sequence length of 1536 tokens. We extend the context length to 6144 tokens."
+    assert {c.value: c.baseline for c in claims.in_text(synonym)}["6144"] == "1536"
+    # units are kept and compared; the old value in the same sentence is the baseline, not a claim of its own
+    scaled = "It reads a context length of 3K tokens. We extend the context length to 24K tokens with interpolation."
+    assert {c.value: c.baseline for c in claims.in_text(scaled)}["24K"] == "3K"
+    inline = "The encoder reads a window length of 1536, and we extend the window length to 6144 with scaling."
+    assert [(c.value, c.baseline) for c in claims.in_text(inline)] == [("6144", "1536")]
 
 
 def test_one_value_in_two_scales_is_kept_once() -> None:

@@ -183,3 +183,16 @@ def test_rivals_named_by_their_kind_are_the_kinds_members_the_text_lists() -> No
     listed = ("Rivals differ in number of parameters such as Alpha 2 and Borealis. Table 2 lists them. "
               "Zeta, with fewer of parameters, reaches a better DQS.")
     assert _rivals(listed) == []
+
+
+def test_a_kinds_list_is_its_names_and_the_kind_must_be_set_against_ours() -> None:
+    # the list ends at its first plain word: Alpha 2 is no hybrid system here; a name inside a longer one
+    # ("Alpha" in "Alpha 2") is not named; two kinds listing one row name it once
+    run_on = ("Hybrid systems such as Borealis have been overtaken by larger models like Alpha 2. "
+              "Sparse systems including Borealis were slower. Table 2 lists them. "
+              "Zeta reaches a better DQS than hybrid systems and sparse systems.")
+    assert _rivals(run_on) == [["Borealis [12]"]]
+    # naming the kind without setting ours against it compares nothing
+    aside = ("Hybrid systems such as Alpha 2 and Borealis came first. Table 2 lists them. "
+             "Built on hybrid systems, Zeta reaches a better DQS than before.")
+    assert _rivals(aside) == []

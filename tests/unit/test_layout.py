@@ -129,7 +129,8 @@ def test_required_top_level_layout() -> None:
 
 
 def test_the_command_line_loads_the_model_client_and_the_vector_store_only_for_commands_that_use_them() -> None:
-    # `summarizer --help`, `users add`, `jobs`: no openai or chromadb import (each costs seconds at start)
+    # importing the command line (what `summarizer --help` does) loads neither openai nor chromadb: each costs
+    # seconds at start; only `summarize` and the workers need them
     probe = "import sys, summarizer.cli; print(sorted({'openai', 'chromadb'} & set(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, cwd=TOP)
     assert loaded.stdout.strip() == "[]"

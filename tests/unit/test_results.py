@@ -153,6 +153,7 @@ def test_a_caption_names_its_benchmark_but_not_the_authors_method() -> None:
     assert results.metric_label("Average", None, "Table 3: Three search strategies.") == "Average"
     # a setting the table leaves empty is no part of the label; a hyphen inside a name is
     assert results.metric_label("Quux-test (BPB) -", None) == "Quux-test (BPB)"
+    assert results.metric_label("Quux-test (BPB) \u2212 \u2193", None) == "Quux-test (BPB)"
     assert results.metric_label("Quux (EM) 3-shot", None) == "Quux (EM) 3-shot"
 
 
@@ -189,24 +190,32 @@ def test_a_results_table_past_the_references_ranks_below_one_in_the_body() -> No
 
 
 def test_a_table_printed_in_an_ablation_section_is_a_side_table() -> None:
-    # synthetic: the same caption, printed under an ablation heading or under a results-and-analysis one
+    # synthetic: the same caption, printed under an ablation heading or under a results one
     table = _table("Table 5: Comparison of decoding schemes.", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 5)
     headline = _table("Table 2: Results on OmniBench.", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 6)
+    words = row_roles.anchors("Zeta-Gen")
 
-    def layout(heading: str) -> table_choice.Layout:
-        text = "We vary the decoder. Table 5: Comparison of decoding schemes. Rival-A 40.1 Zeta-Gen 44.0"
+    def layout(heading: str, elsewhere: str = "We train Zeta-Gen on OmniBench.", caption: str = table.caption,
+               ) -> table_choice.Layout:
+        text = f"We vary the decoder. {caption} Rival-A 40.1 Zeta-Gen 44.0"
         doc = Document(sha256="0", pages=[Page(number=n, text="") for n in range(1, 9)], sections=[
+            Section(kind="experiments", heading="4.1 Main Results", parts=[PageText(page=4, text=elsewhere)]),
             Section(kind="experiments", heading=heading, parts=[PageText(page=5, text=text)]),
             Section(kind="references", heading="References", parts=[PageText(page=8, text="[1] A. Author.")]),
         ])
         return table_choice.Layout.of(doc)
 
     assert table_choice.is_side(table, layout("4.3 Ablation Studies"))
-    assert table_choice.options([table, headline], row_roles.anchors("Zeta-Gen"), limit=6,
-                           layout=layout("4.3 Ablation Studies"))[0].table is headline
-    assert not table_choice.is_side(table, layout("4 Results and Analysis"))
-    assert table_choice.options([table, headline], row_roles.anchors("Zeta-Gen"), limit=6)[0].table is table  # page order
+    assert table_choice.options([table, headline], words, limit=6, layout=layout("4.3 Ablation Studies"))[0].table is headline
+    assert table_choice.options([table, headline], words, limit=6)[0].table is table  # page order
     assert not table_choice.is_side(headline, layout("4.3 Ablation Studies"))  # its caption is printed elsewhere
+    # not aside: a heading of results or of analysis, a table another section discusses (LaTeX floated it into
+    # the ablations), a caption of its number alone (found in any sentence mentioning the table)
+    assert not table_choice.is_side(table, layout("4 Results and Ablations"))
+    assert not table_choice.is_side(table, layout("4.2 Quantitative Analysis"))
+    assert not table_choice.is_side(table, layout("4.3 Ablation Studies", elsewhere="Table 5 shows our main gains."))
+    bare = _table("Table 5", [("Rival-A", ["40.1"]), ("Zeta-Gen", ["44.0"])], 5)
+    assert not table_choice.is_side(bare, layout("4.3 Ablation Studies", caption="Table 5"))
 
 
 def test_the_papers_own_name_overrides_a_model_choosing_its_predecessors_row() -> None:
