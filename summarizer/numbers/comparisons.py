@@ -36,7 +36,7 @@ _BRACKETED = re.compile(r"\s*\[[^\]]*\]|\s*\([^)]*\)")  # a citation or an aside
 # "diffusion-based methods such as GLIDE and LDM": a word that is no function word ("of parameters", "several
 # baselines" name no kind), a plural, then the list (`_name_run` keeps its names)
 _KIND = re.compile(
-    r"(?<![\w-])(?P<kind>(?!(?:in|of|for|to|on|at|by|with|and|or|only|the|these|those|their|its|our|some|other|many"
+    r"(?<![\w-])(?P<kind>(?!(?:in|of|for|from|to|on|at|by|with|and|or|only|the|these|those|their|its|our|some|other|many"
     r"|all|several|various|different|both|most|more|such|two|three|four|five|compare|compared)\s)"
     r"[A-Za-z][\w-]*\s[a-z][a-z-]*[a-z]s),?\s+(?:including|such\s+as|e\.g\.,?)\s+(?P<members>[^;]+)",
     re.IGNORECASE)
