@@ -278,7 +278,7 @@ def test_a_change_written_with_its_new_value_has_the_value_stated_before_as_base
            "We extend the window length to 6144.")
     assert all(c.baseline is None for c in claims.in_text(far))
     # another kind of the quantity is another quantity; a sequence length extended as a context length is one
-    other_kind = "We use a batch size of 384. We then increase the model size to 1536 units."
+    other_kind = "We use a batch size of 320. We then increase the model size to 1536 units."
     assert all(c.baseline is None for c in claims.in_text(other_kind))
     synonym = "It reads a sequence length of 1536 tokens. We extend the context length to 6144 tokens."
     assert {c.value: c.baseline for c in claims.in_text(synonym)}["6144"] == "1536"

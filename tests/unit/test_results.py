@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.document import Document, Page, PageText, Section, Table, TableRow
+from summarizer.document import Document, PageText, Section, Table, TableRow
 from summarizer.numbers import results, row_roles, table_choice
 
 
@@ -198,7 +198,7 @@ def test_a_table_printed_in_an_ablation_section_is_a_side_table() -> None:
     def layout(heading: str, elsewhere: str = "We train Zeta-Gen on OmniBench.", caption: str = table.caption,
                ) -> table_choice.Layout:
         text = f"We vary the decoder. {caption} Rival-A 40.1 Zeta-Gen 44.0"
-        doc = Document(sha256="0", pages=[Page(number=n, text="") for n in range(1, 9)], sections=[
+        doc = Document.model_construct(sections=[  # only its sections are read
             Section(kind="experiments", heading="4.1 Main Results", parts=[PageText(page=4, text=elsewhere)]),
             Section(kind="experiments", heading=heading, parts=[PageText(page=5, text=text)]),
             Section(kind="references", heading="References", parts=[PageText(page=8, text="[1] A. Author.")]),
