@@ -157,6 +157,11 @@ _SETUP_BEFORE = re.compile(
     _SETTING + r"[^.;]{0,15}$" + r"|\brandomly\ (?:select|sampl|choos|pick|draw)\w*\ (?:at\ most\ |up\ to\ )?$",
     re.IGNORECASE | re.VERBOSE,
 )
+# the hardware a run used ("on a cluster of 16/32 nodes", "on 64 A100 GPUs"): in a sentence that also says how
+# long the run took ("took 9/14 days"), the hardware is that duration's setting, not a claim of its own
+_HARDWARE = re.compile(r"^\s?(?:[\w()-]+\s){0,2}?(?:nodes|GPUs|TPUs|machines|servers|devices|accelerators|chips)\b")
+_DURATION = re.compile(rf"(?:{_N})(?:\ ?(?:to|-|~)\ ?|/)?(?:{_N})?\s?(?:GPU[- ])?(?:days|hours|weeks|months)\b",
+                       re.IGNORECASE)
 # a setting changed: "the batch size is gradually increased from 3072 to 15360" (its name further back)
 _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VERBOSE)
 # a clause describing what a dataset or a benchmark holds or spans ("This dataset comprises 1 billion instances",
@@ -292,6 +297,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
         thans = versus.thans(sentence)
         matches = list(_VALUE.finditer(sentence))
         paired = _paired(sentence, matches)
+        timed = _DURATION.search(sentence) is not None
         for match in matches:
             start, end = match.span()
             if any(start == v.baseline_at for at, v in [*thans.items(), *changes.items()] if at != start):
@@ -307,6 +313,8 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             else:
                 change = next((v for v in changes.values() if v.value_at == start), None)
             before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
+            if timed and _HARDWARE.match(after):
+                continue  # the hardware of a run whose duration the sentence gives: that duration's setting
             if change is not None:
                 before = sentence[max(0, change.named_until - _BEFORE_CHARS):change.named_until]
             item = paired.get(start)

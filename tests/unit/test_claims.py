@@ -305,6 +305,14 @@ def test_a_value_set_against_a_rivals_in_brackets_has_it_as_baseline() -> None:
     assert all(c.baseline is None for c in found)
 
 
+def test_the_hardware_of_a_run_whose_duration_is_given_is_that_durations_setting() -> None:
+    timed = claims.in_text("Pretraining took about 6/11 days on a cluster of 12/24 nodes for the small/large model.")
+    assert _values(timed) == ["6/11"]
+    # without a duration the hardware is the claim ("trained on 72 GPUs")
+    untimed = claims.in_text("The base model is trained on 72 H100 GPUs with a total batch size of 1,536.")
+    assert "72" in _values(untimed)
+
+
 def test_a_count_drawn_at_random_to_build_the_data_ranks_below_a_finding() -> None:
     drawn = claims.in_text("For each query we randomly select 3-7 documents from the same topic as its context.")
     found = claims.in_text("For each query we select 3-7 documents from the same topic as its context.")
