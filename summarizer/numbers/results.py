@@ -25,6 +25,8 @@ _MAX_NUMBERS = 30  # key numbers from all tables together
 _ROWS_PER_TABLE = 2  # rows of ours per table giving key numbers: the largest model and the next
 _SUMMARY_COLUMN_WORDS = 2  # "Average Pass", "Mean IoU": a longer name is a quantity ("Avg. Reasoning Traces")
 _SIDE_LEAD = 2  # a side table's numbers ranked with the supporting claims: its first few (ablation findings)
+_OTHER_LEAD = 4  # a supporting results table's numbers ranked with the headline: its first few, as a results
+# paragraph quotes them; the rest are detail, so no wide table crowds out the others (the chosen one has no cap)
 _CHOSEN_TABLE_TURN = 2  # key numbers the chosen (headline) table gives per turn; every other table gives one
 # a metric (in a column name or caption) where lower is better
 _LOWER_BETTER = re.compile(
@@ -253,9 +255,9 @@ def collect(
     paper's own name (`name_words`) names another row more surely ("Janus" chosen where "Janus-Pro-7B" is
     printed) or the row is not in the model's table; in the other tables the paper's name finds our rows
     first. Key numbers are ranked across tables: two from the chosen table, then one from each other table
-    in turn, so the first few cover every headline comparison; the side tables' (`table_choice.is_side`) first few are
-    kept apart (`Collected.side`), and the details come after. `text`: the paper's, for the comparisons it
-    writes out (`table_numbers`).
+    in turn, so the first few cover every headline comparison (each other table gives its first `_OTHER_LEAD`); the
+    side tables' (`table_choice.is_side`) first few are kept apart (`Collected.side`), and the details come after.
+    `text`: the paper's, for the comparisons it writes out (`table_numbers`).
     """
     picked: list[tuple[Table, list[TableRow], bool]] = []  # table, our rows, side table
     if chosen is not None:
@@ -291,11 +293,14 @@ def collect(
             picked.append((option.table, mine, option.side or own_variants))
     found = [(table_numbers(table, row_roles.main_first(rows), words, rows=rows_per_table, text=text), side)
              for table, rows, side in picked]
-    headline = _interleave([lead for (lead, _), side in found if not side])[:max_numbers]
+    # the chosen table's headline numbers all lead; another results table's first few
+    main = [(lead, rest) if n == 0 and chosen is not None else (lead[:_OTHER_LEAD], lead[_OTHER_LEAD:] + rest)
+            for n, ((lead, rest), side) in enumerate(found) if not side]
+    headline = _interleave([lead for lead, _ in main])[:max_numbers]
     # a side table's first numbers rank before the headline tables' detail; its others after
     side_lead = _interleave([lead[:_SIDE_LEAD] for (lead, _), side in found if side],
                             first_turn=1)[:max_numbers - len(headline)]
-    detail = (_interleave([rest for (_, rest), side in found if not side])
+    detail = (_interleave([rest for _, rest in main])
               + _interleave([lead[_SIDE_LEAD:] + rest for (lead, rest), side in found if side]))
     return Collected(tables=[as_card_table(t, max_rows, keep=rows) for t, rows, _ in picked],
                      headline=headline, side=side_lead, detail=detail[:max_numbers - len(headline) - len(side_lead)])

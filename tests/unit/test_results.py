@@ -282,6 +282,22 @@ def test_the_baseline_is_the_authors_earlier_model_when_the_table_has_it() -> No
     assert "Orion-Plus-1B vs Orion [12]" in (numbers[0].context or "")
 
 
+def test_a_supporting_table_gives_its_first_few_numbers_to_the_headline_and_the_rest_to_detail() -> None:
+    chosen_table = _table("Table 2: Results on OmniBench.", [("Rival-A", ["1.0"]), ("Zeta-Gen", ["1.5"])], 6, ["Score"])
+    wide = _table("Table 3: Comparison of our corpus with other corpora.",
+                  [("Corpus-B", ["11", "21", "31", "41", "51", "61"]), ("Zeta-Gen", ["17", "27", "37", "47", "57", "67"])],
+                  7, ["Tools", "APIs", "Samples", "Calls", "Steps", "Turns"])
+    words = row_roles.anchors("Zeta-Gen")
+    opts = table_choice.options([chosen_table, wide], words, limit=6)
+    chosen = next(o for o in opts if o.table is chosen_table)
+    found = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12)
+    assert [k.value for k in found.headline] == ["1.5", "17", "27", "37", "47"]
+    assert [k.value for k in found.detail] == ["57", "67"]
+    # the chosen table has no such cap: every cell of our row leads
+    opts = table_choice.options([wide], words, limit=6)
+    assert len(results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).headline) == 6
+
+
 def test_without_summary_columns_only_the_main_rows_cells_lead() -> None:
     table = _table("Table 3: Comparison on understanding benchmarks.", [
         ("Rival", ["80.1", "60.2", "40.3"]), ("Zeta-1B", ["81.0", "62.5", "42.5"]), ("Zeta-7B", ["85.0", "65.0", "45.0"]),
