@@ -148,6 +148,9 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
     # an aside in brackets inside the phrase is left out
     ("The large model is trained on 24 H200 (141GB) GPUs for a week.", "24", "H200 GPUs"),
     ("It turns each clip into 12×12 latent tokens (variant (b) in Fig. 3) at once.", "12×12", "latent tokens"),
+    # "totals" as a verb says only that there is an amount: what follows names it
+    ("The public corpus holds about 3 million pages and totals 4.6 gigabytes of cleaned web text.", "4.6",
+     "gigabytes of cleaned web text"),
 ])
 def test_a_claim_is_labelled_with_a_short_noun_phrase_not_a_window_of_words(text: str, value: str, label: str) -> None:
     found = {c.value: c.metric for c in claims.in_text(text)}
