@@ -312,7 +312,7 @@ def test_the_hardware_of_a_run_whose_duration_is_given_is_that_durations_setting
     timed = claims.in_text("Pretraining took about 6/11 days on a cluster of 12/24 nodes for the small/large model.")
     assert _values(timed) == ["6/11"]
     # without a duration the hardware is the claim ("trained on 72 GPUs")
-    untimed = claims.in_text("The base model is trained on 72 H100 GPUs with a total batch size of 1,536.")
+    untimed = claims.in_text("The base model is trained on 72 Hopper GPUs with a total batch size of 1,536.")
     assert "72" in _values(untimed)
 
 
