@@ -157,11 +157,19 @@ _SETUP_BEFORE = re.compile(
     _SETTING + r"[^.;]{0,15}$" + r"|\brandomly\ (?:select|sampl|choos|pick|draw)\w*\ (?:at\ most\ |up\ to\ )?$",
     re.IGNORECASE | re.VERBOSE,
 )
-# the hardware a run used ("on a cluster of 16/32 nodes", "on 64 A100 GPUs"): in a sentence that also says how
-# long the run took ("took 9/14 days"), the hardware is that duration's setting, not a claim of its own
-_HARDWARE = re.compile(r"^\s?(?:[\w()-]+\s){0,2}?(?:nodes|GPUs|TPUs|machines|servers|devices|accelerators|chips)\b")
-_DURATION = re.compile(rf"(?:{_N})(?:\ ?(?:to|-|~)\ ?|/)?(?:{_N})?\s?(?:GPU[- ])?(?:days|hours|weeks|months)\b",
-                       re.IGNORECASE)
+# the hardware a run used ("on a cluster of 16/32 nodes", "on 8 × H100 GPUs"): in a sentence that also says how
+# long the run took ("took 9/14 days", "2.8M GPU hours"; not "1,000 hours of speech"), the hardware is that
+# duration's setting. The words between the count and the hardware's name are names, not numbers ("52.1 with 64
+# GPUs": 52.1 is no count of GPUs)
+_HARDWARE = re.compile(
+    r"^\s?(?:[×x]\s)?(?:(?=[\w()-]*[A-Za-z])[\w()-]+\s){0,2}?"
+    r"(?:nodes|GPUs|TPUs|NPUs|machines|servers|devices|accelerators|chips|cores|[A-Z]\d+s)\b"
+)
+_DURATION = re.compile(
+    rf"(?<![\w.])(?:{_N})(?:(?:\ ?(?:to|-|~)\ ?|/)(?:{_N}))?(?:\s?(?:[KMB]\b|thousand|million|billion))?"
+    r"\s?(?:GPU[- ]|TPU[- ])?(?:days?|hours?|weeks?|months?|minutes)\b(?!\s+of\b)",
+    re.IGNORECASE,
+)
 # a setting changed: "the batch size is gradually increased from 3072 to 15360" (its name further back)
 _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VERBOSE)
 # a clause describing what a dataset or a benchmark holds or spans ("This dataset comprises 1 billion instances",
@@ -313,8 +321,6 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             else:
                 change = next((v for v in changes.values() if v.value_at == start), None)
             before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
-            if timed and _HARDWARE.match(after):
-                continue  # the hardware of a run whose duration the sentence gives: that duration's setting
             if change is not None:
                 before = sentence[max(0, change.named_until - _BEFORE_CHARS):change.named_until]
             item = paired.get(start)
@@ -326,6 +332,8 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
                 continue
             if item is not None:
                 score -= _LIST_PENALTY
+            if timed and _HARDWARE.match(after):
+                score -= _SETUP_PENALTY  # the hardware of a run whose duration the sentence gives
             if change is not None:  # a change found, but a batch size raised is still a setting
                 score += -_SETUP_PENALTY if _SETTING_CHANGED.search(before) else _CHANGE_BONUS
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"

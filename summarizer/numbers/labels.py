@@ -49,7 +49,8 @@ _LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|l
                    r"|approximately|around|only|up|than|more|less"
                    r"|rises?|rose|falls?|fell|grows?|grew|increases?|decreases?|drops?|changes?|goes|went",  # a change
                    re.IGNORECASE)
-# a word naming only that there is a quantity: "size", "number", "total"; the noun it belongs to says what
+# a word naming only that there is a quantity: "size", "number", "total" ("totals", a verb, too); the noun it
+# belongs to, or the words after the value, say what
 _GENERIC_QUANTITY = re.compile(r"(?:size|number|total|count|length|amount|dimension)s?", re.IGNORECASE)
 _ARTICLES = frozenset({"the", "a", "an", "all"})
 # links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"

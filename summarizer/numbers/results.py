@@ -293,15 +293,15 @@ def collect(
             picked.append((option.table, mine, option.side or own_variants))
     found = [(table_numbers(table, row_roles.main_first(rows), words, rows=rows_per_table, text=text), side)
              for table, rows, side in picked]
-    # the chosen table's headline numbers all lead; another results table's first few
-    main = [(lead, rest) if n == 0 and chosen is not None else (lead[:_OTHER_LEAD], lead[_OTHER_LEAD:] + rest)
-            for n, ((lead, rest), side) in enumerate(found) if not side]
+    first = found[:1] if chosen is not None else []  # the chosen table, picked first: all its headline numbers lead
+    # another results table gives the headline its first few; a side table is kept apart
+    main = [numbers for numbers, _ in first] + [(lead[:_OTHER_LEAD], lead[_OTHER_LEAD:] + rest)
+                                                for (lead, rest), side in found[len(first):] if not side]
+    sides = [numbers for numbers, side in found if side]
     headline = _interleave([lead for lead, _ in main])[:max_numbers]
     # a side table's first numbers rank before the headline tables' detail; its others after
-    side_lead = _interleave([lead[:_SIDE_LEAD] for (lead, _), side in found if side],
-                            first_turn=1)[:max_numbers - len(headline)]
-    detail = (_interleave([rest for _, rest in main])
-              + _interleave([lead[_SIDE_LEAD:] + rest for (lead, rest), side in found if side]))
+    side_lead = _interleave([lead[:_SIDE_LEAD] for lead, _ in sides], first_turn=1)[:max_numbers - len(headline)]
+    detail = _interleave([rest for _, rest in main]) + _interleave([lead[_SIDE_LEAD:] + rest for lead, rest in sides])
     return Collected(tables=[as_card_table(t, max_rows, keep=rows) for t, rows, _ in picked],
                      headline=headline, side=side_lead, detail=detail[:max_numbers - len(headline) - len(side_lead)])
 

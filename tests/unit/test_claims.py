@@ -309,11 +309,17 @@ def test_a_value_set_against_a_rivals_in_brackets_has_it_as_baseline() -> None:
 
 
 def test_the_hardware_of_a_run_whose_duration_is_given_is_that_durations_setting() -> None:
-    timed = claims.in_text("Pretraining took about 6/11 days on a cluster of 12/24 nodes for the small/large model.")
-    assert _values(timed) == ["6/11"]
-    # without a duration the hardware is the claim ("trained on 72 GPUs")
-    untimed = claims.in_text("The base model is trained on 72 Hopper GPUs with a total batch size of 1,536.")
-    assert "72" in _values(untimed)
+    def scores(text: str) -> dict[str, float]:
+        return {c.value: c.score for c in claims.in_text(text, weight=1.0)}
+
+    timed = scores("Pretraining took about 6/11 days on a cluster of 12/24 nodes for the small/large model.")
+    assert timed["12/24"] < claims.MIN_SCORE <= timed["6/11"]
+    assert scores("Our run costs 1.7M GPU hours on 4,096 Hopper GPUs in all.")["4,096"] < claims.MIN_SCORE
+    # a result next to the hardware is no count of it
+    assert scores("Ours reaches a score of 61.3 with 48 GPUs in 5 days.")["61.3"] >= claims.MIN_SCORE
+    # without a duration the hardware is a claim: no run time, or an amount of data measured in hours
+    assert scores("The base model is trained on 72 Hopper GPUs with a total batch size of 1,536.")["72"] >= claims.MIN_SCORE
+    assert scores("We record 1,000 hours of speech from 3,072 devices in the field.")["3,072"] >= claims.MIN_SCORE
 
 
 def test_a_count_drawn_at_random_to_build_the_data_ranks_below_a_finding() -> None:

@@ -293,9 +293,11 @@ def test_a_supporting_table_gives_its_first_few_numbers_to_the_headline_and_the_
     found = results.collect(chosen, "Zeta-Gen", opts, words, max_rows=12)
     assert [k.value for k in found.headline] == ["1.5", "17", "27", "37", "47"]
     assert [k.value for k in found.detail] == ["57", "67"]
-    # the chosen table has no such cap: every cell of our row leads
+    # the chosen table has no such cap: every cell of our row leads; with none chosen, every table is capped
     opts = table_choice.options([wide], words, limit=6)
     assert len(results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).headline) == 6
+    assert [k.value for k in results.collect(None, "Zeta-Gen", opts, words, max_rows=12).headline] == [
+        "17", "27", "37", "47"]
 
 
 def test_without_summary_columns_only_the_main_rows_cells_lead() -> None:
