@@ -85,7 +85,8 @@ _VALUE = re.compile(
     re.VERBOSE,
 )
 # a scale after a number, as a word or a letter: "90 million", "35M", "7B", "3k"
-_SCALE = re.compile(r"^\s?(?:million|billion|trillion|thousand|[KMB]\b|k\b)", re.IGNORECASE)
+_SCALES = r"million|billion|trillion|thousand|[KMB]\b|k\b"
+_SCALE = re.compile(rf"^\s?(?:{_SCALES})", re.IGNORECASE)
 # a scale spelt out: "90 million" (a letter, "7B", is as often a model's size)
 _SCALE_WORD = re.compile(r"^\s?(?:million|billion|trillion|thousand)", re.IGNORECASE)
 # words every English sentence has and a table row or an axis label lacks
@@ -166,7 +167,7 @@ _HARDWARE = re.compile(
     r"(?:nodes|GPUs|TPUs|NPUs|machines|servers|devices|accelerators|chips|cores|[A-Z]\d+s)\b"
 )
 _DURATION = re.compile(
-    rf"(?<![\w.])(?:{_N})(?:(?:\ ?(?:to|-|~)\ ?|/)(?:{_N}))?(?:\s?(?:[KMB]\b|thousand|million|billion))?"
+    rf"(?<![\w.])(?:{_N})(?:(?:\ ?(?:to|-|~)\ ?|/)(?:{_N}))?(?:\s?(?:{_SCALES}))?"
     r"\s?(?:GPU[- ]|TPU[- ])?(?:days?|hours?|weeks?|months?|minutes)\b(?!\s+of\b)",
     re.IGNORECASE,
 )
