@@ -171,6 +171,8 @@ _DURATION = re.compile(
     r"\s?(?:GPU[- ]|TPU[- ])?(?:days?|hours?|weeks?|months?|minutes)\b(?!\s+of\b)",
     re.IGNORECASE,
 )
+# a multiplication sign between a count and the hardware counted: "8 × H100 GPUs" is eight GPUs, not a factor
+_TIMES = re.compile(r"^\s?[×x](?=\s(?!(?:more|fewer|less|as)\b))", re.IGNORECASE)  # not "3× more GPUs"
 # a setting changed: "the batch size is gradually increased from 3072 to 15360" (its name further back)
 _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VERBOSE)
 # a clause describing what a dataset or a benchmark holds or spans ("This dataset comprises 1 billion instances",
@@ -328,6 +330,8 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             if item is not None:  # the list's words name it, with its own name in place of the first's
                 before, after = sentence[max(0, item.first - _BEFORE_CHARS):item.first], sentence[item.last:]
                 after = _unit(sentence[end:]) + after
+            if _TIMES.match(after) and _HARDWARE.match(after):
+                after = _TIMES.sub("", after, count=1)  # "8 × H100 GPUs": read as "8 H100 GPUs"
             score = _score(sentence[start:end], before, after, sentence)
             if score is None:
                 continue

@@ -322,6 +322,16 @@ def test_the_hardware_of_a_run_whose_duration_is_given_is_that_durations_setting
     assert scores("We record 1,000 hours of speech from 3,072 devices in the field.")["3,072"] >= claims.MIN_SCORE
 
 
+def test_a_multiplication_sign_before_hardware_counts_it_and_is_no_factor() -> None:
+    found = claims.in_text("Each node of the cluster holds 6 × Hopper GPUs joined by a fast interconnect.")
+    assert [c.value for c in found if c.value.startswith("6")] == ["6"]
+    # before anything else the sign is a factor
+    found = claims.in_text("Our kernel is 6 × faster than the reference implementation on long inputs.")
+    assert [c.value for c in found if c.value.startswith("6")] == ["6 ×"]
+    found = claims.in_text("The sparse variant reaches the same loss with 3× fewer GPUs than the dense one.")
+    assert [c.value for c in found if c.value.startswith("3")] == ["3×"]
+
+
 def test_a_count_drawn_at_random_to_build_the_data_ranks_below_a_finding() -> None:
     drawn = claims.in_text("For each query we randomly select 3-7 documents from the same topic as its context.")
     found = claims.in_text("For each query we select 3-7 documents from the same topic as its context.")
