@@ -78,7 +78,8 @@ def card(
     needs_review = [] if answers.byline_read else ["authors/institutions could not be read from the PDF"]
     front_norm = normalize_text(" ".join(p.text for p in doc.pages[:2])).lower()
     institutions = list(dict.fromkeys(i.strip() for i in answers.institutions if _in_text(i, front_norm)))
-    authors = record.authors if record else byline_names(answers.authors, front)
+    title = record.title if record else (doc.title or "Untitled")
+    authors = record.authors if record else byline_names(answers.authors, front, title)
     evidence: list[Evidence] = []
     # every page the model read from: the chunks, the title (page 1) and the captions and row names of the
     # tables it was offered; the grounding check holds a prose number only when one of these prints it
@@ -88,7 +89,6 @@ def card(
         evidence.append(Evidence(field=prose_field, pages=context_pages, chunk_ids=context_ids, source="model",
                                  passages=closest_passages(getattr(answers, prose_field), context)))
 
-    title = record.title if record else (doc.title or "Untitled")
     name = short_name(title, doc.text)
     main = next((o for o in options if o.id == answers.main_table), None)
     anchor_words = row_roles.anchors(name, title, answers.method)
@@ -291,9 +291,9 @@ def _recased(capitals: str, text: str) -> str:
 
 def tagline(headline: str | None, name: str | None, title: str, text: str = "") -> str | None:
     """The one-line tagline the heading shows after the name: the model's, without the name or the title
-    repeated in front and ended at a whole word when the answer's length limit cut it; when nothing is
-    left of it, the title's own words after the name ("GPJax: A Gaussian Process Framework in JAX"), as
-    the paper's `text` spells them when the title is set in capitals."""
+    repeated in front and ended at a whole word (and not in the second half of a pair) when the answer's length
+    limit cut it; when nothing is left of it, the title's own words after the name ("GPJax: A Gaussian Process
+    Framework in JAX"), as the paper's `text` spells them when the title is set in capitals."""
     subtitle = title.split(":", 1)[1].strip() if name and ":" in title else None
     if subtitle and subtitle.isupper() and text:
         subtitle = _recased(subtitle, text)
@@ -306,18 +306,22 @@ def tagline(headline: str | None, name: str | None, title: str, text: str = "") 
     if len(headline) >= HEADLINE_CUT_CHARS:  # cut by the length limit: drop the broken last word
         text = text.rsplit(" ", 1)[0] if " " in text else text
         text = re.sub(r"[\s,;:–—-]+(?:and|or|of|the|a|an|for|to|with|in|on)?$", "", text, flags=re.IGNORECASE)
+        # a pair cut in its second half ("with high speed and low"): the first half alone
+        text = re.sub(r"[\s,]+(?:and|or)(?:\s+\S+){1,2}$", "", text, flags=re.IGNORECASE)
     return text or subtitle
 
 
-def byline_names(candidates: list[str], front: str) -> list[str]:
-    """Author names as the PDF prints them: split glued lists, drop markers, keep only names on the page."""
+def byline_names(candidates: list[str], front: str, title: str = "") -> list[str]:
+    """Author names as the PDF prints them: split glued lists, drop markers, keep only names on the page. Words
+    of the `title` are no author ("Zeta-V2 Technical Report", printed above the byline, is not a name)."""
     words = re.findall(r"[^\W\d_][\w'.-]*", _MARKERS.sub(" ", front))
     folded = [_fold(w) for w in words]
+    title_words = " " + " ".join(_fold(w) for w in _MARKERS.sub("", title).split()) + " "
     names: list[str] = []
     for candidate in candidates:
         for part in re.split(r"\s*(?:,|;|&|\band\b)\s*", _MARKERS.sub("", candidate)):
             target = [_fold(w) for w in part.split()]
-            if len(target) < 2:
+            if len(target) < 2 or f" {' '.join(target)} " in title_words:
                 continue
             for i in range(len(folded) - len(target) + 1):
                 if folded[i:i + len(target)] == target:

@@ -94,6 +94,11 @@ def test_byline_names_are_split_cleaned_and_spelt_as_printed() -> None:
     got = byline_names(["Dahai Li2,6, Zhiyuan Liu1†, Maosong Sun", "Clement Chadebec", "Yining Ye", "Nobody Here"],
                        front)
     assert got == ["Dahai Li", "Zhiyuan Liu", "Maosong Sun", "Clément Chadebec", "Yining Ye"]
+    # the title printed above the byline is no author, whatever the model answered
+    front = "Zeta-V2 Technical Report\nZeta-Lab\nAbstract We present Zeta-V2."
+    assert byline_names(["Zeta-V2 Technical Report", "Technical Report"], front, "Zeta-V2 Technical Report") == []
+    assert byline_names(["Ada Report, Tom Zeta"], "Ada Report, Tom Zeta", "Zeta-V2 Technical Report") == [
+        "Ada Report", "Tom Zeta"]
 
 
 # A paper whose folios, citations, dates and reference list print small numbers and years that no result

@@ -34,6 +34,10 @@ def test_the_tagline_drops_a_repeated_name_or_title_and_ends_at_a_whole_word() -
     cut = ("Predicting the long-term behaviour of widget swarms under heavy load with a model of "
            "pressureless gas")[:HEADLINE_CUT_CHARS]
     assert tagline(cut, "Zephyr", title) == "Predicting the long-term behaviour of widget swarms under heavy load with a model"
+    # ... and a pair cut in its second half loses that half
+    cut = ("A Tiny Widget Engine for Swarms of Self-Assembling Robots with High Throughput and Low Memory "
+           "Use")[:HEADLINE_CUT_CHARS]
+    assert tagline(cut, "Zephyr", title) == "A Tiny Widget Engine for Swarms of Self-Assembling Robots with High Throughput"
 
 
 
