@@ -24,6 +24,10 @@ _CAPITALS_SHARE = 0.8  # more capitals than this: a title set in capitals, not a
 _COMPARABLE_SIZE = 2.0
 # a row that is no competitor: people, an oracle, an upper bound, the ground truth
 _NOT_A_RIVAL = re.compile(r"\bhumans?\b|\boracle\b|upper[-\ ]bound|ground[-\ ]truth|\bgold\b", re.IGNORECASE)
+# a row the table names as the point of comparison: "Zeta-V2 Baseline", "baseline" (never the authors' method)
+_BASELINE = re.compile(r"\bbaselines?\b", re.IGNORECASE)
+# a size column counting every parameter, where the table also counts the activated ones: "# Total Params"
+_TOTAL_COLUMN = re.compile(r"\btotal\b", re.IGNORECASE)
 # the authors marking their own row
 _OURS = re.compile(r"\bours\b|\(ours\)|proposed|this work", re.IGNORECASE)
 # a plural acronym: "APIs", "LLMs" (vocabulary of the field, not a coined name)
@@ -101,8 +105,9 @@ def strength(row: TableRow, anchor_words: set[str]) -> int:
 
 
 def our_rows(table: Table, anchor_words: set[str]) -> list[TableRow]:
-    """Every row naming the authors' method as surely as the best one does (model sizes, variants)."""
-    scored = [(strength(row, anchor_words), row) for row in table.rows]
+    """Every row naming the authors' method as surely as the best one does (model sizes, variants); a row the
+    table calls a baseline ("Zeta-V2 Baseline" beside "Zeta-V2 + distillation") is what they compare with."""
+    scored = [(0 if _BASELINE.search(row.label) else strength(row, anchor_words), row) for row in table.rows]
     best = max((s for s, _ in scored), default=0)
     return [row for s, row in scored if best and s == best]
 
@@ -133,8 +138,11 @@ def parameters(text: str) -> float | None:
 
 def row_sizes(table: Table, columns: list[str]) -> dict[int, float]:
     """Each row's parameter count (by the row's id), from the table's size column (`columns`: its names) when
-    it has one, else from the size its label ends with ("Janus-Pro-7B"); rows without one are left out."""
-    column = next((i for i, name in enumerate(columns) if _PARAMETERS_COLUMN.search(name)), None)
+    it has one (of a mixture of experts' "# Activated" and "# Total" columns, the total: what the model is, as
+    a dense rival's count is), else from the size its label ends with ("Janus-Pro-7B"); rows without one are
+    left out."""
+    found = [i for i, name in enumerate(columns) if _PARAMETERS_COLUMN.search(name)]
+    column = next((i for i in found if _TOTAL_COLUMN.search(columns[i])), found[0] if found else None)
     sizes: dict[int, float] = {}
     for row in table.rows:
         if column is not None:

@@ -341,6 +341,25 @@ def test_the_earlier_model_is_the_baseline_whatever_its_size_and_a_batch_size_co
     assert row_roles.parameters("5000M+") is None and row_roles.parameters("1.3B") == 1.3e9
 
 
+def test_a_mixture_of_experts_is_compared_by_its_total_size_with_the_strongest_dense_rival() -> None:
+    table = _table("Table 3: Comparison among base models.", [
+        ("Orion 30B Base", ["30B", "30B", "71.5"]), ("Vega 250B Base", ["250B", "250B", "76.5"]),
+        ("Zeta-V3 Base", ["25B", "400B", "81.5"]),
+    ], columns=["# Activated Params", "# Total Params", "Score"])
+    opts = table_choice.options([table], set(), limit=6)
+    numbers = results.collect(opts[0], "Zeta-V3 Base", opts, row_roles.anchors("Zeta-V3", "x"), max_rows=12).numbers
+    assert [(k.value, k.baseline) for k in numbers] == [("81.5", "76.5")]  # Vega: 250B against our 400B in all
+
+
+def test_a_row_the_table_calls_its_baseline_is_the_baseline_not_ours() -> None:
+    table = _table("Table 9: The contribution of distillation.", [
+        ("Zeta-V2 Baseline", ["31.5", "715"]), ("Zeta-V2 +Teacher Distill", ["37.5", "785"]),
+    ], columns=["Pass@1", "Length"])
+    opts = table_choice.options([table], set(), limit=6)
+    found = results.collect(opts[0], "", opts, row_roles.anchors("Zeta-V2", "x"), max_rows=12)
+    assert [(k.setting, k.value, k.baseline) for k in found.numbers][:1] == [("Zeta-V2 +Teacher Distill", "37.5", "31.5")]
+
+
 def test_a_table_printing_methods_as_groups_of_columns_is_read_with_methods_as_rows() -> None:
     columns = ["Dense Ranker (ours) MRR", "Dense Ranker (ours) R@5", "Term Match MRR", "Term Match R@5",
                "Neural-B MRR", "Neural-B R@5"]
