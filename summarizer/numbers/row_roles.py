@@ -141,8 +141,9 @@ def row_sizes(table: Table, columns: list[str]) -> dict[int, float]:
     it has one (of a mixture of experts' "# Activated" and "# Total" columns, the total: what the model is, as
     a dense rival's count is), else from the size its label ends with ("Janus-Pro-7B"); rows without one are
     left out."""
-    found = [i for i, name in enumerate(columns) if _PARAMETERS_COLUMN.search(name)]
-    column = next((i for i in found if _TOTAL_COLUMN.search(columns[i])), found[0] if found else None)
+    size_columns = [i for i, name in enumerate(columns) if _PARAMETERS_COLUMN.search(name)]
+    column = next((i for i in size_columns if _TOTAL_COLUMN.search(columns[i])),
+                  size_columns[0] if size_columns else None)
     sizes: dict[int, float] = {}
     for row in table.rows:
         if column is not None:
