@@ -104,7 +104,7 @@ _RELATIVE = re.compile(
     r"""
     ^\s?(?:
         %|×|x\b|times\b|-fold\b|fold\b   # a share "75.8%" or a factor "2.6x", "3 times", "3-fold"
-        |percent|percentage\ points|pp\b   # a share or a difference of shares in words
+        |percent|percentage\ points|(?-i:pp)\b   # a share or a difference of shares in words ("PP": pipeline stages)
     )
     """,
     re.IGNORECASE | re.VERBOSE,

@@ -52,7 +52,17 @@ _LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|l
 # a word naming only that there is a quantity: "size", "number", "total" ("totals", a verb, too); the noun it
 # belongs to, or the words after the value, say what
 _GENERIC_QUANTITY = re.compile(r"(?:size|number|total|count|length|amount|dimension)s?", re.IGNORECASE)
-_ARTICLES = frozenset({"the", "a", "an", "all"})
+_ARTICLES = frozenset({"the", "a", "an", "all", "each", "every"})
+# praise in front of a name says how the authors feel about the value, not what it measures: "an impressive
+# win rate of 86%" is a win rate
+_PRAISE = frozenset({
+    "impressive", "remarkable", "notable", "substantial", "significant", "considerable", "excellent",
+    "outstanding", "strong", "superior", "competitive", "promising", "dramatic", "great", "huge", "solid",
+    "poor", "inefficient",
+})
+# a comparative alone names nothing: "20% more than the corpus of ..." says more of what only further on
+_BARE_COMPARATIVE = re.compile(r"more|less|fewer|higher|lower|larger|smaller|better|worse|faster|slower",
+                               re.IGNORECASE)
 # links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"
 _NOUN_LINKS = frozenset({"of", "is", "was", "are", "were", "=", ":", "by"})  # "by": "improves accuracy by 2%"
 # prepositions that carry a one-word name on to what it is of: "samples of synthetic data", "closer to the ideal"
@@ -99,8 +109,19 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
             named_before = [before_words[2], named_before[0]]  # "a codebook of size 16,384" -> "codebook size"
     quantity = bool(named_before) and _QUANTITY_WORD.fullmatch(named_before[-1]) is not None
     if named_before and (changed or _NOUN_LINKS & set(link) or (quantity and names_a_quantity(before))):
-        return " ".join(named_before)
-    return " ".join(named_after)
+        return _plain(named_before)
+    return _plain(named_after)
+
+
+def _plain(phrase: list[str]) -> str:
+    """The phrase without the articles and praise in front ("all context window lengths", "impressive win
+    rate" -> "context window lengths", "win rate"), unless nothing else is left; "" for a comparative alone."""
+    start = 0
+    while start < len(phrase) - 1 and phrase[start].lower() in _ARTICLES | _PRAISE:
+        start += 1
+    if len(phrase) - start == 1 and _BARE_COMPARATIVE.fullmatch(phrase[start]):
+        return ""
+    return " ".join(phrase[start:])
 
 
 def _qualifier(tokens: list[str]) -> list[str]:

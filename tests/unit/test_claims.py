@@ -151,10 +151,27 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
     # "totals" as a verb says only that there is an amount: what follows names it
     ("The public corpus holds about 3 million pages and totals 4.6 gigabytes of cleaned web text.", "4.6",
      "gigabytes of cleaned web text"),
+    # praise and articles in front are left out; "for each" still says what of
+    ("On the open arena our agent achieves an impressive win rate of over 72% against the reference.", "72%",
+     "win rate"),
+    ("The sparse model stores 412B weights in all, with 21B activated for each token.", "21B",
+     "activated for each token"),
+    ("It keeps its accuracy across all context window lengths up to 96K on the probe.", "96K",
+     "context window lengths"),
 ])
+
+
 def test_a_claim_is_labelled_with_a_short_noun_phrase_not_a_window_of_words(text: str, value: str, label: str) -> None:
     found = {c.value: c.metric for c in claims.in_text(text)}
     assert found[value] == label
+
+
+def test_a_comparative_alone_names_nothing_and_pipeline_stages_are_no_percentage_points() -> None:
+    found = {c.value: c.metric for c in claims.in_text(
+        "The rival was trained on 21T tokens, which are 35% more than the 15.5T tokens of our own corpus.")}
+    assert "35%" not in found
+    assert "3 PP" not in {c.value for c in claims.in_text("Our schedule raises the peak memory by only 3 PP stages.")}
+    assert {c.value for c in claims.in_text("Our schedule raises the accuracy by 3 pp on every split.")} == {"3 pp"}
 
 
 def test_citation_lists_and_identifiers_are_not_claims() -> None:
