@@ -164,7 +164,9 @@ _NUMBER_WORDS = {word: str(n) for n, word in enumerate(NUMBER_WORDS)}
 _PERCENT = re.compile(r"%|\bper ?cent\b")
 _FACTOR = re.compile(r"\d\s*(?:×|x\b)|\btimes\b|\bfold\b")
 _POINTS = re.compile(r"\bpp\b|\bpercentage points?\b|\bpoints?\b")
-_MAGNITUDE = re.compile(r"\d\s*([kmbt])\b")  # 35M, 1.5B, 4k (casefolded)
+# 35M, 1.5B, 4k (casefolded), and the same in words: "104.9 million", "4-billion-parameter"
+_SCALE_LETTER = {"thousand": "k", "million": "m", "billion": "b", "trillion": "t"}
+_MAGNITUDE = re.compile(r"\d(?:\s*([kmbt])\b|[\s-]*(thousand|million|billion|trillion)\b)")
 _SIGNED_NUMBER = re.compile(r"(?<![\w.])([-+]?)(\d[\d,]*(?:\.\d+)?)")
 
 
@@ -177,7 +179,7 @@ def value_form(value: str) -> tuple[tuple[str, ...], frozenset[str]]:
     text = " ".join(_NUMBER_WORDS.get(word, word) for word in text.split())
     numbers = tuple(sign.replace("+", "") + canonical(digits) for sign, digits in _SIGNED_NUMBER.findall(text))
     units = {unit for unit, pattern in (("%", _PERCENT), ("×", _FACTOR), ("pp", _POINTS)) if pattern.search(text)}
-    units |= set(_MAGNITUDE.findall(text))
+    units |= {letter or _SCALE_LETTER[word] for letter, word in _MAGNITUDE.findall(text)}
     if not numbers:
         numbers = tuple(word for word in words if word not in _HEDGES)
     return numbers, frozenset(units)

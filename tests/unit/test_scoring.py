@@ -265,11 +265,12 @@ def _kn(value: str, baseline: str | None = None) -> KeyNumber:
 def test_a_whole_value_matches_in_every_spelling_but_not_with_another_sign_unit_or_scale() -> None:
     same = [("57.0", "57"), ("23,817", "23817"), ("\u221238.3%", "-38.3 %"), ("up to 12\u00d7 fewer", "12x"),
             ("approximately 20 times fewer", "20\u00d7"), ("35M", "35 M"), ("5:1:4", "5 : 1 : 4"),
-            ("three", "3"), ("9 percent", "9%")]
+            ("three", "3"), ("9 percent", "9%"), ("about 61.5 million", "61.5M"), ("7-billion-parameter", "7B"),
+            ("3 thousand", "3k")]
     for a, b in same:
         assert value_form(a) == value_form(b), (a, b)
     different = [("-38.3%", "38.3%"), ("38.3%", "38.3"), ("12\u00d7", "12"), ("35M", "35B"), ("5:1:4", "5:4:1"),
-                 ("2.5 pp", "2.5%"), ("57.0", "57.01")]
+                 ("2.5 pp", "2.5%"), ("57.0", "57.01"), ("3 thousand", "3 trillion"), ("61.5 million", "61.5")]
     for a, b in different:
         assert value_form(a) != value_form(b), (a, b)
 
