@@ -21,7 +21,7 @@ from defusedxml import DefusedXmlException, ElementTree
 
 from summarizer.drafting.abstract import Listing
 from summarizer.errors import BadInput, InvalidArxivId, UpstreamUnavailable
-from summarizer.ingest import ids
+from summarizer.ingest import ids, tex
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +117,8 @@ def _entry(item: Element) -> Listing | None:
     creators = _text(item, "dc:creator") or ""
     return Listing(
         arxiv_id=arxiv_id.base, version=arxiv_id.version,
-        title=" ".join((_text(item, "title") or "").split()),
-        abstract=" ".join((match["abstract"] if match else "").split()),
+        title=tex.plain(_text(item, "title") or ""),  # written in TeX, as in the API
+        abstract=tex.plain(match["abstract"] if match else ""),
         authors=[name.strip() for name in _AUTHOR_SEPARATORS.split(creators) if name.strip()],
         categories=[c.text.strip() for c in item.findall("category") if c.text and c.text.strip()],
         announce_type=kind,

@@ -21,6 +21,7 @@ from summarizer.card import Card
 from summarizer.drafting import abstract, provenance
 from summarizer.errors import SummarizerError
 from summarizer.evaluation import baseline, scoring
+from summarizer.ingest import tex
 from summarizer.model import connection, llm, prompts
 from summarizer.settings import Settings
 
@@ -61,8 +62,9 @@ def load_references(folder: Path) -> References:
             for card in data["papers"]:
                 if card.get("arxiv_id"):
                     refs.digest_cards[card["arxiv_id"]] = card
-        elif "abstract" in data and data.get("arxiv_id"):
-            refs.abstracts[data["arxiv_id"]] = data
+        elif "abstract" in data and data.get("arxiv_id"):  # as the arXiv API gives it: TeX, read as ingest reads it
+            refs.abstracts[data["arxiv_id"]] = {**data, "title": tex.plain(data.get("title") or ""),
+                                                "abstract": tex.plain(data["abstract"])}
     return refs
 
 
@@ -195,7 +197,7 @@ def _distractors(path: Path) -> list[abstract.Listing]:
         entries = json.loads(path.read_text("utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise SummarizerError(f"cannot read the distractors {path}: {exc}") from exc
-    return [abstract.Listing(arxiv_id=e["arxiv_id"], title=e["title"], abstract=e["abstract"],
+    return [abstract.Listing(arxiv_id=e["arxiv_id"], title=tex.plain(e["title"]), abstract=tex.plain(e["abstract"]),
                              categories=e.get("categories") or [], announce_type=e.get("announce_type", "new"))
             for e in entries if e.get("announce_type", "new") in ("new", "cross")]
 

@@ -29,6 +29,7 @@ from summarizer.errors import (
     UpstreamUnavailable,
 )
 from summarizer.files import write_atomic
+from summarizer.ingest import tex
 from summarizer.ingest.ids import ArxivId, parse
 from summarizer.settings import ArxivSettings
 
@@ -416,9 +417,9 @@ def _record(entry: Element) -> ArxivRecord:
     try:
         return ArxivRecord(
             arxiv_id=base, version=version,
-            title=_text(entry, "atom:title") or "",
+            title=tex.plain(_text(entry, "atom:title") or ""),  # written in TeX: "$\pi$-Flow", "90\%"
             authors=[" ".join(name.split()) for name in names if name],
-            abstract=_text(entry, "atom:summary") or "",
+            abstract=tex.plain(_text(entry, "atom:summary") or ""),
             categories=categories,
             primary_category=(primary.get("term") if primary is not None else None) or
             (categories[0] if categories else ""),

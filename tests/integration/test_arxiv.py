@@ -58,6 +58,16 @@ def test_record_metadata_is_fetched_and_parsed(client: ArxivClient, fake_arxiv: 
     assert request.query == {"id_list": ["2307.16789"], "max_results": ["1"]}
 
 
+def test_a_title_and_abstract_written_in_tex_are_read_as_plain_text(client: ArxivClient, fake_arxiv: FakeArxiv) -> None:
+    fake_arxiv.papers["3103.00002"] = {
+        **fake_arxiv.papers["2307.16789"], "id": "3103.00002", "version": 1, "title": r"$\pi$-Zeta: Fast Sampling",
+        "abstract": r"We reach $4\times$ fewer steps and 30% lower cost with \textbf{Zeta}.",
+    }
+    record = client.fetch_record(ids.parse("3103.00002"))
+    assert record.title == "π-Zeta: Fast Sampling"
+    assert record.abstract == "We reach 4× fewer steps and 30% lower cost with Zeta."
+
+
 def test_an_explicit_version_is_fetched_as_asked(client: ArxivClient) -> None:
     record = client.fetch_record(ids.parse("arXiv:2307.16789v1"))
     assert record.version == 1

@@ -34,6 +34,16 @@ def test_a_feed_gives_each_item_with_its_id_version_type_authors_and_abstract() 
     assert (second.arxiv_id, second.version, second.announce_type) == ("3012.09999", 3, "replace")
 
 
+def test_a_title_and_abstract_written_in_tex_are_read_as_plain_text() -> None:
+    body = rss([paper("3103.00002", ["cs.LG"], title=r"$\pi$-Zeta: Fast Sampling",
+                      abstract=r"We reach $4\times$ fewer steps and 30% lower cost with \textbf{Zeta}.")], ["cs.LG"], DAY)
+
+    [entry], _ = parse_feed(body, "cs.LG")
+
+    assert entry.title == "π-Zeta: Fast Sampling"
+    assert entry.abstract == "We reach 4× fewer steps and 30% lower cost with Zeta."
+
+
 def test_a_paper_cross_listed_to_a_second_category_is_one_paper_announced_as_new() -> None:
     entries = [paper("3103.00001", ["cs.CV", "cs.LG"]), paper("3103.00002", ["stat.ML", "cs.LG"])]
     feeds = [parse_feed(rss(entries, [c], DAY), c)[0] for c in ("cs.CV", "cs.LG")]
