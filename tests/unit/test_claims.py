@@ -158,6 +158,8 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
      "activated for each token"),
     ("It keeps its accuracy across all context window lengths up to 96K on the probe.", "96K",
      "context window lengths"),
+    # a range of counted things with a word saying which before the noun
+    ("We study frame-wise rollout with only 3-5 denoising steps per frame.", "3-5", "denoising steps"),
 ])
 
 
