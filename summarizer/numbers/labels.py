@@ -38,6 +38,7 @@ _PHRASE_STOP = re.compile(
     |we|it|this|these|those|our|their|its|they|he|she|a|an|the|such|each|both
     |achieve[sd]?|reach(?:es|ed)?|obtain(?:s|ed)?|show(?:s|ed)?|outperform(?:s|ed)?|improve[sd]?
     |means|indicates|denotes|implies|suggests     # a definition: "a win rate above 50% means ..."
+    |approx|ca|about|approximately|around|roughly|nearly|almost   # a hedge before the next value
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -93,8 +94,13 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
         link.append(before_words.pop(0).lower())
     named_before = _noun_phrase(before_words)[::-1]
     after_words = _phrase_tokens(after)
-    if after_words and after_words[0].startswith("-"):
-        after_words[0] = after_words[0].lstrip("-")  # "a 4B-parameter model": the value qualifies the noun
+    if after_words and re.fullmatch(r"-[^\W\d_]+", after_words[0]) and not changed:
+        # "a 4B-parameter diffusion model", "6-DoF poses": the value counts the word it is joined to, of the noun
+        # after it -> "parameters (diffusion model)"
+        counted = after_words[0][1:]
+        counted += "s" if counted.islower() and not counted.endswith("s") else ""
+        of = _plain(_noun_phrase(after_words[1:]))
+        return f"{counted} ({of})" if of else counted
     named_after = _noun_phrase(after_words, of_names=True)
     if len(named_after) == 1:  # one word says little ("samples", "closer"): what follows it says what of
         named_after += _qualifier(after_words[1:])
@@ -108,7 +114,10 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
         if before_words[1:2] == ["of"] and len(before_words) > 2 and not _PHRASE_STOP.fullmatch(before_words[2]):
             named_before = [before_words[2], named_before[0]]  # "a codebook of size 16,384" -> "codebook size"
     quantity = bool(named_before) and _QUANTITY_WORD.fullmatch(named_before[-1]) is not None
-    if named_before and (changed or _NOUN_LINKS & set(link) or (quantity and names_a_quantity(before))):
+    # a colon names what follows it ("context length: 4096"), unless a preposition opens what follows
+    # ("this superiority: at 90% sparsity", the value's own setting, named after it)
+    links = set(link) - ({":"} if link[:1] != [":"] and named_after else set())
+    if named_before and (changed or _NOUN_LINKS & links or (quantity and names_a_quantity(before))):
         return _plain(named_before)
     return _plain(named_after)
 
@@ -137,7 +146,7 @@ def _qualifier(tokens: list[str]) -> list[str]:
 
 def _phrase_tokens(text: str) -> list[str]:
     """Words (hyphens, apostrophes, slashes, %, × kept inside) and the punctuation that ends a phrase."""
-    return re.findall(r"[\w%×'/-]+|[,;:.!?()\[\]=]", text)
+    return re.findall(r"[\w%×'/-]+(?:\.[\w%×'/-]+)*|[,;:.!?()\[\]=]", text)  # "Wan2.1-1.3B" is one word
 
 
 def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:

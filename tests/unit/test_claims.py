@@ -160,6 +160,14 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
      "context window lengths"),
     # a range of counted things with a word saying which before the noun
     ("We study frame-wise rollout with only 3-5 denoising steps per frame.", "3-5", "denoising steps"),
+    # a preposition after a colon opens the value's own setting; a dotted version stays in a name; a hedge ends
+    ("Our tests confirm this advantage: at 85% pruning, Zeta needs 7× fewer FLOPs on Vega3.5-2.2B.", "85%",
+     "pruning"),
+    ("Our tests confirm this advantage: at 85% pruning, Zeta needs 7× fewer FLOPs on Vega3.5-2.2B.", "7×",
+     "fewer FLOPs on Vega3.5-2.2B"),
+    ("We release an open dataset of approx. 61.5M image-text pairs for the community.", "61.5M", "image-text pairs"),
+    # a value joined to a word counts that word, of the noun after it
+    ("We train a 12-layer decoder on public data.", "12", "layers (decoder)"),
 ])
 
 
@@ -211,7 +219,7 @@ def test_adjectives_joined_by_and_stay_with_their_noun() -> None:
     assert found["9.6 trillion"] == "diverse and clean tokens"
     assert found["6,212"] == "APIs"
     found = {c.value: c.metric for c in claims.in_text("We train a 3B-parameter latent diffusion model natively on it.")}
-    assert found["3B"] == "parameter latent diffusion model"
+    assert found["3B"] == "parameters (latent diffusion model)"  # what the value counts, of what
 
 
 def test_training_settings_rank_below_findings_and_an_inference_cost_is_no_setting() -> None:
