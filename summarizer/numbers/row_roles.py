@@ -107,7 +107,8 @@ def strength(row: TableRow, anchor_words: set[str]) -> int:
 def our_rows(table: Table, anchor_words: set[str]) -> list[TableRow]:
     """Every row naming the authors' method as surely as the best one does (model sizes, variants); a row the
     table calls a baseline ("Zeta-V2 Baseline" beside "Zeta-V2 + distillation") is what they compare with."""
-    scored = [(0 if _BASELINE.search(row.label) else strength(row, anchor_words), row) for row in table.rows]
+    scored = [(0 if _BASELINE.search(row.label) and not _OURS.search(row.label) else strength(row, anchor_words), row)
+              for row in table.rows]
     best = max((s for s, _ in scored), default=0)
     return [row for s, row in scored if best and s == best]
 
