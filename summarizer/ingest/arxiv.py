@@ -169,7 +169,7 @@ class ArxivClient:
                 logger.debug("arXiv record %s from cache", cached.full_id)
                 return cached
         record = self._query(arxiv_id)
-        write_atomic(self._path(arxiv_id.with_version(record.version), ".json"),
+        write_atomic(self._path(arxiv_id.with_version(record.version), _RECORD_SUFFIX),
                     record.model_dump_json(indent=2).encode("utf-8"))
         if arxiv_id.version is None:
             write_atomic(self._latest_path(arxiv_id), str(record.version).encode("ascii"))
@@ -313,7 +313,7 @@ class ArxivClient:
         return int(text) if text.isdigit() and int(text) >= 1 else None
 
     def _cached_record(self, arxiv_id: ArxivId) -> ArxivRecord | None:
-        path = self._path(arxiv_id, ".json")
+        path = self._path(arxiv_id, _RECORD_SUFFIX)
         try:
             return ArxivRecord.model_validate_json(path.read_bytes())
         except FileNotFoundError:
@@ -322,6 +322,11 @@ class ArxivClient:
             logger.warning("ignoring unreadable cached record %s: %s", path, exc)
             return None
 
+
+
+# a cached record's file; its format's version in the name: records cached before titles and abstracts were read
+# from TeX (".json") are fetched again rather than served with their markup
+_RECORD_SUFFIX = ".v2.json"
 
 
 def _cache_path(cache: Path, arxiv_id: ArxivId, suffix: str) -> Path:

@@ -102,7 +102,7 @@ def test_second_fetch_comes_from_the_cache(client: ArxivClient, fake_arxiv: Fake
     first = client.fetch(ids.parse("2501.17811"))
     assert len(fake_arxiv.requests) == 2
     cache = tmp_path / "cache" / "arxiv"
-    assert sorted(p.name for p in cache.iterdir()) == ["2501.17811.latest", "2501.17811v1.json", "2501.17811v1.pdf"]
+    assert sorted(p.name for p in cache.iterdir()) == ["2501.17811.latest", "2501.17811v1.pdf", "2501.17811v1.v2.json"]
     fake_arxiv.reset()
     # a new client (a new process, say) finds everything on disk, versioned or not
     with make_client(arxiv_settings, tmp_path) as again:
@@ -258,9 +258,20 @@ def test_unreachable_arxiv_is_upstream_unavailable(arxiv_settings: ArxivSettings
 
 def test_cached_record_round_trips(client: ArxivClient, tmp_path: Path) -> None:
     record = client.fetch_record(ids.parse("2607.08270v1"))
-    stored = tmp_path / "cache" / "arxiv" / "2607.08270v1.json"
+    stored = tmp_path / "cache" / "arxiv" / "2607.08270v1.v2.json"
     assert ArxivRecord.model_validate_json(stored.read_bytes()) == record
     assert not (tmp_path / "cache" / "arxiv" / "2607.08270.latest").exists()  # only unversioned asks set it
+
+
+def test_a_record_cached_before_tex_was_read_is_fetched_again(client: ArxivClient, fake_arxiv: FakeArxiv,
+                                                                 tmp_path: Path) -> None:
+    record = client.fetch_record(ids.parse("2607.08270v1"))
+    cache = tmp_path / "cache" / "arxiv"
+    (cache / "2607.08270v1.v2.json").rename(cache / "2607.08270v1.json")  # the older format's name
+    (cache / "2607.08270v1.json").write_text(record.model_copy(update={"title": r"$\pi$-Old"}).model_dump_json())
+    fake_arxiv.reset()
+    assert client.fetch_record(ids.parse("2607.08270v1")) == record
+    assert [r.path for r in fake_arxiv.requests] == ["/api/query"]
 
 
 _WORKER = """
