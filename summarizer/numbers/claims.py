@@ -163,17 +163,16 @@ _SETUP_BEFORE = re.compile(
 # long the run took ("took 9/14 days", "2.8M GPU hours"; not "1,000 hours of speech"), the hardware is that
 # duration's setting. The words between the count and the hardware's name are names, not numbers ("52.1 with 64
 # GPUs": 52.1 is no count of GPUs)
-_HARDWARE = re.compile(
-    r"^\s?(?:[×x]\s)?(?:(?=[\w()-]*[A-Za-z])[\w()-]+\s){0,2}?"
-    r"(?:nodes|GPUs|TPUs|NPUs|machines|servers|devices|accelerators|chips|cores|[A-Z]\d+s)\b"
-)
+_HARDWARE_NOUN = r"(?:nodes|GPUs|TPUs|NPUs|machines|servers|devices|accelerators|chips|cores|[A-Z]\d+s)\b"
+_HARDWARE = re.compile(r"^\s?(?:[×x]\s)?(?:(?=[\w()-]*[A-Za-z])[\w()-]+\s){0,2}?" + _HARDWARE_NOUN)
 _DURATION = re.compile(
     rf"(?<![\w.])(?:{_N})(?:(?:\ ?(?:to|-|~)\ ?|/)(?:{_N}))?(?:\s?(?:{_SCALES}))?"
     r"\s?(?:GPU[- ]|TPU[- ])?(?:days?|hours?|weeks?|months?|minutes)\b(?!\s+of\b)",
     re.IGNORECASE,
 )
-# a multiplication sign between a count and the hardware counted: "8 × H100 GPUs" is eight GPUs, not a factor
-_TIMES = re.compile(r"^\s?[×x](?=\s(?!(?:more|fewer|less|as)\b))", re.IGNORECASE)  # not "3× more GPUs"
+# a multiplication sign between a count and the hardware counted: "8 × H100 GPUs" is eight GPUs, not a factor. The
+# words between name the hardware (a capital or a digit in each: "NVIDIA A100"): "4× faster on GPUs" is a factor
+_TIMES_HARDWARE = re.compile(r"^\s?[×x](?=\s(?:[\w()-]*[A-Z0-9][\w()-]*\s){0,2}?" + _HARDWARE_NOUN + ")")
 # a setting changed: "the batch size is gradually increased from 3072 to 15360" (its name further back)
 _SETTING_CHANGED = re.compile(_SETTING + r"[^.;]{0,40}$", re.IGNORECASE | re.VERBOSE)
 # a clause describing what a dataset or a benchmark holds or spans ("This dataset comprises 1 billion instances",
@@ -331,8 +330,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             if item is not None:  # the list's words name it, with its own name in place of the first's
                 before, after = sentence[max(0, item.first - _BEFORE_CHARS):item.first], sentence[item.last:]
                 after = _unit(sentence[end:]) + after
-            if _TIMES.match(after) and _HARDWARE.match(after):
-                after = _TIMES.sub("", after, count=1)  # "8 × H100 GPUs": read as "8 H100 GPUs"
+            after = _TIMES_HARDWARE.sub("", after, count=1)  # "8 × H100 GPUs": read as "8 H100 GPUs"
             score = _score(sentence[start:end], before, after, sentence)
             if score is None:
                 continue

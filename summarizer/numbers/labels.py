@@ -39,6 +39,7 @@ _PHRASE_STOP = re.compile(
     |achieve[sd]?|reach(?:es|ed)?|obtain(?:s|ed)?|show(?:s|ed)?|outperform(?:s|ed)?|improve[sd]?
     |means|indicates|denotes|implies|suggests     # a definition: "a win rate above 50% means ..."
     |approx|ca|about|approximately|around|roughly|nearly|almost   # a hedge before the next value
+    |e|i|etc|cf|viz                               # an aside opened: "12 models, e.g. ..."
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -61,13 +62,18 @@ _PRAISE = frozenset({
     "outstanding", "strong", "superior", "competitive", "promising", "dramatic", "great", "huge", "solid",
     "poor", "inefficient",
 })
-# a comparative alone names nothing: "20% more than the corpus of ..." says more of what only further on
-_BARE_COMPARATIVE = re.compile(r"more|less|fewer|higher|lower|larger|smaller|better|worse|faster|slower",
-                               re.IGNORECASE)
+# endings of a word joined to a value that make it no noun to count ("768-dimensional", "3-stage-based"), or a
+# plural already
+_NOT_A_NOUN = re.compile(r"(?:s|al|ic|ed|ing|wise|like|free|based|level|scale|ive|ous|ful|less)$")
+# an amount compared alone names nothing: "20% more than the corpus of ..." says more of what only further on
+# ("2.3× faster" does: it is a speed)
+_BARE_COMPARATIVE = re.compile(r"more|less|fewer", re.IGNORECASE)
 # links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"
 _NOUN_LINKS = frozenset({"of", "is", "was", "are", "were", "=", ":", "by"})  # "by": "improves accuracy by 2%"
 # prepositions that carry a one-word name on to what it is of: "samples of synthetic data", "closer to the ideal"
 _QUALIFYING_PREPOSITIONS = frozenset({"of", "to", "for", "on", "in", "across", "per"})
+# prepositions opening a value's own setting after a colon: "this superiority: at 90% sparsity"
+_SETTING_PREPOSITIONS = frozenset({"at", "in", "on", "with", "for", "under", "within"})
 # prepositions that may join a name to the phrase: "accuracy on ImageNet", "the test set of ToolBench"
 _NAME_PREPOSITIONS = frozenset({"on", "of", "in"})
 
@@ -98,7 +104,7 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
         # "a 4B-parameter diffusion model", "6-DoF poses": the value counts the word it is joined to, of the noun
         # after it -> "parameters (diffusion model)"
         counted = after_words[0][1:]
-        counted += "s" if counted.islower() and not counted.endswith("s") else ""
+        counted += "s" if counted.islower() and not _NOT_A_NOUN.search(counted) else ""
         of = _plain(_noun_phrase(after_words[1:]))
         return f"{counted} ({of})" if of else counted
     named_after = _noun_phrase(after_words, of_names=True)
@@ -116,7 +122,7 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     quantity = bool(named_before) and _QUANTITY_WORD.fullmatch(named_before[-1]) is not None
     # a colon names what follows it ("context length: 4096"), unless a preposition opens what follows
     # ("this superiority: at 90% sparsity", the value's own setting, named after it)
-    links = set(link) - ({":"} if link[:1] != [":"] and named_after else set())
+    links = set(link) - ({":"} if link[:1] and link[0] in _SETTING_PREPOSITIONS and named_after else set())
     if named_before and (changed or _NOUN_LINKS & links or (quantity and names_a_quantity(before))):
         return _plain(named_before)
     return _plain(named_after)
@@ -124,7 +130,7 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
 
 def _plain(phrase: list[str]) -> str:
     """The phrase without the articles and praise in front ("all context window lengths", "impressive win
-    rate" -> "context window lengths", "win rate"), unless nothing else is left; "" for a comparative alone."""
+    rate" -> "context window lengths", "win rate"), unless nothing else is left; "" for "more" or "less" alone."""
     start = 0
     while start < len(phrase) - 1 and phrase[start].lower() in _ARTICLES | _PRAISE:
         start += 1
@@ -146,7 +152,7 @@ def _qualifier(tokens: list[str]) -> list[str]:
 
 def _phrase_tokens(text: str) -> list[str]:
     """Words (hyphens, apostrophes, slashes, %, × kept inside) and the punctuation that ends a phrase."""
-    return re.findall(r"[\w%×'/-]+(?:\.[\w%×'/-]+)*|[,;:.!?()\[\]=]", text)  # "Wan2.1-1.3B" is one word
+    return re.findall(r"[\w%×'/-]+(?:\.(?=\d)[\w%×'/-]+)*|[,;:.!?()\[\]=]", text)  # "Wan2.1-1.3B" is one word
 
 
 def _noun_phrase(tokens: list[str], *, of_names: bool = False) -> list[str]:

@@ -166,8 +166,11 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
     ("Our tests confirm this advantage: at 85% pruning, Zeta needs 7× fewer FLOPs on Vega3.5-2.2B.", "7×",
      "fewer FLOPs on Vega3.5-2.2B"),
     ("We release an open dataset of approx. 61.5M image-text pairs for the community.", "61.5M", "image-text pairs"),
-    # a value joined to a word counts that word, of the noun after it
+    # a value joined to a word counts that word, of the noun after it; an adjective is not made plural
     ("We train a 12-layer decoder on public data.", "12", "layers (decoder)"),
+    ("Tokens live in a 512-dimensional latent space of the encoder.", "512", "dimensional (latent space)"),
+    # an aside ends the name
+    ("We compare against 14 baselines, e.g. diffusion and flow models.", "14", "baselines"),
 ])
 
 
@@ -180,6 +183,9 @@ def test_a_comparative_alone_names_nothing_and_pipeline_stages_are_no_percentage
     found = {c.value: c.metric for c in claims.in_text(
         "The rival was trained on 21T tokens, which are 35% more than the 15.5T tokens of our own corpus.")}
     assert "35%" not in found
+    # a speed compared names what it measures
+    found = {c.value: c.metric for c in claims.in_text("Zeta decodes 2.5× faster than the reference kernel.")}
+    assert found == {"2.5×": "faster"}
     assert "3 PP" not in {c.value for c in claims.in_text("Our schedule raises the peak memory by only 3 PP stages.")}
     assert {c.value for c in claims.in_text("Our schedule raises the accuracy by 3 pp on every split.")} == {"3 pp"}
 
@@ -357,6 +363,8 @@ def test_a_multiplication_sign_before_hardware_counts_it_and_is_no_factor() -> N
     assert [c.value for c in found if c.value.startswith("6")] == ["6 ×"]
     found = claims.in_text("The sparse variant reaches the same loss with 3× fewer GPUs than the dense one.")
     assert [c.value for c in found if c.value.startswith("3")] == ["3×"]
+    found = claims.in_text("Our kernel runs 5× faster on GPUs than the reference implementation.")
+    assert [c.value for c in found if c.value.startswith("5")] == ["5×"]
 
 
 def test_a_count_drawn_at_random_to_build_the_data_ranks_below_a_finding() -> None:
