@@ -106,9 +106,12 @@ def strength(row: TableRow, anchor_words: set[str]) -> int:
 
 def our_rows(table: Table, anchor_words: set[str]) -> list[TableRow]:
     """Every row naming the authors' method as surely as the best one does (model sizes, variants); a row the
-    table calls a baseline ("Zeta-V2 Baseline" beside "Zeta-V2 + distillation") is what they compare with."""
-    scored = [(0 if _BASELINE.search(row.label) and not _OURS.search(row.label) else strength(row, anchor_words), row)
-              for row in table.rows]
+    table calls a baseline ("Zeta-V2 Baseline" beside "Zeta-V2 + distillation") is what they compare with,
+    unless the authors mark it as theirs or no other row names the method (a method called "... Baseline")."""
+    scored = [(strength(row, anchor_words), row) for row in table.rows]
+    compared = [r for s, r in scored if s and _BASELINE.search(r.label) and not _OURS.search(r.label)]
+    if any(s and all(r is not c for c in compared) for s, r in scored):
+        scored = [(0 if any(r is c for c in compared) else s, r) for s, r in scored]
     best = max((s for s, _ in scored), default=0)
     return [row for s, row in scored if best and s == best]
 
