@@ -51,6 +51,8 @@ _INJECTION = re.compile(r"""
 """, re.IGNORECASE | re.MULTILINE | re.VERBOSE)
 INJECTION_REVIEW = "possible prompt injection in the paper text: the verdict is left to an editor"
 # affiliation digits and footnote marks glued to a name: "Dahai Li2,6", "Zhiyuan Liu1†", "Senellart 1¶"
+# a word of a name as the front page prints it: letters, then letters, digits, apostrophes, dots and hyphens
+_NAME_WORD = r"[^\W\d_][\w'.-]*"
 _MARKERS = re.compile(r"(?<=[^\W\d_])\s?\d+(?:,\d+)*|[*†‡§¶]+")
 
 
@@ -314,9 +316,9 @@ def tagline(headline: str | None, name: str | None, title: str, text: str = "") 
 def byline_names(candidates: list[str], front: str, title: str = "") -> list[str]:
     """Author names as the PDF prints them: split glued lists, drop markers, keep only names on the page. Words
     of the `title` are no author ("Zeta-V2 Technical Report", printed above the byline, is not a name)."""
-    words = re.findall(r"[^\W\d_][\w'.-]*", _MARKERS.sub(" ", front))
+    words = re.findall(_NAME_WORD, _MARKERS.sub(" ", front))
     folded = [_fold(w) for w in words]
-    title_words = " " + " ".join(_fold(w) for w in _MARKERS.sub("", title).split()) + " "
+    title_words = " " + " ".join(_fold(w) for w in re.findall(_NAME_WORD, _MARKERS.sub("", title))) + " "
     names: list[str] = []
     for candidate in candidates:
         for part in re.split(r"\s*(?:,|;|&|\band\b)\s*", _MARKERS.sub("", candidate)):

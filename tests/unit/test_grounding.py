@@ -97,6 +97,7 @@ def test_byline_names_are_split_cleaned_and_spelt_as_printed() -> None:
     # the title printed above the byline is no author, whatever the model answered
     front = "Zeta-V2 Technical Report\nZeta-Lab\nAbstract We present Zeta-V2."
     assert byline_names(["Zeta-V2 Technical Report", "Technical Report"], front, "Zeta-V2 Technical Report") == []
+    assert byline_names(["Zeta-V2 Technical Report"], front, "Zeta-V2: Technical Report") == []
     assert byline_names(["Ada Report, Tom Zeta"], "Ada Report, Tom Zeta", "Zeta-V2 Technical Report") == [
         "Ada Report", "Tom Zeta"]
 
