@@ -17,7 +17,14 @@ from typing import Any
 
 from summarizer.card import Card
 from summarizer.numbers.grounding import PROSE_FIELDS
-from summarizer.numbers.normalise import NUMBER_WORDS, PaperNumbers, canonical, normalize_text, numbers_in
+from summarizer.numbers.normalise import (
+    NUMBER_WORDS,
+    SCALE_LETTERS,
+    PaperNumbers,
+    canonical,
+    normalize_text,
+    numbers_in,
+)
 
 Score = float | bool | None
 CardLike = Card | Mapping[str, Any]
@@ -165,7 +172,6 @@ _PERCENT = re.compile(r"%|\bper ?cent\b")
 _FACTOR = re.compile(r"\d\s*(?:×|x\b)|\btimes\b|\bfold\b")
 _POINTS = re.compile(r"\bpp\b|\bpercentage points?\b|\bpoints?\b")
 # 35M, 1.5B, 4k (casefolded), and the same in words: "104.9 million", "4-billion-parameter"
-_SCALE_LETTER = {"thousand": "k", "million": "m", "billion": "b", "trillion": "t"}
 _MAGNITUDE = re.compile(r"\d(?:\s*([kmbt])\b|[\s-]*(thousand|million|billion|trillion)\b)")
 _SIGNED_NUMBER = re.compile(r"(?<![\w.])([-+]?)(\d[\d,]*(?:\.\d+)?)")
 
@@ -179,7 +185,7 @@ def value_form(value: str) -> tuple[tuple[str, ...], frozenset[str]]:
     text = " ".join(_NUMBER_WORDS.get(word, word) for word in text.split())
     numbers = tuple(sign.replace("+", "") + canonical(digits) for sign, digits in _SIGNED_NUMBER.findall(text))
     units = {unit for unit, pattern in (("%", _PERCENT), ("×", _FACTOR), ("pp", _POINTS)) if pattern.search(text)}
-    units |= {letter or _SCALE_LETTER[word] for letter, word in _MAGNITUDE.findall(text)}
+    units |= {letter or SCALE_LETTERS[word] for letter, word in _MAGNITUDE.findall(text)}
     if not numbers:
         numbers = tuple(word for word in words if word not in _HEDGES)
     return numbers, frozenset(units)

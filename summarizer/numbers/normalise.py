@@ -33,6 +33,8 @@ _ROUNDED = re.compile(r"(?P<digits>\d[\d,]*(?:\.\d+)?)\s?(?P<scale>%|k\b|K\b|M\b
                       re.IGNORECASE)
 # what a scale multiplies by, by its first letter: "7B", "35M", "16k", "thousand", "million", "billion"
 SCALES = {"k": 1e3, "t": 1e3, "m": 1e6, "b": 1e9}
+# a scale word as the letter printed for it after a number ("90 million" is "90M"; "14.8T" is a trillion)
+SCALE_LETTERS = {"thousand": "k", "million": "m", "billion": "b", "trillion": "t"}
 # counts written as words, by their value
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve")
