@@ -359,10 +359,10 @@ def test_a_row_the_table_calls_its_baseline_is_the_baseline_not_ours() -> None:
     found = results.collect(opts[0], "", opts, row_roles.anchors("Zeta-V2", "x"), max_rows=12)
     assert [(k.setting, k.value, k.baseline) for k in found.numbers][:1] == [("Zeta-V2 +Teacher Distill", "37.5", "31.5")]
     # a method named a baseline, with no other row of its name, is still the authors'
-    simple = _table("Table 1: Results.", [("Rival", ["30.5"]), ("Zeta Baseline", ["33.5"])], columns=["Pass@1"])
+    simple = _table("Table 1: Results.", [("Rival", ["30.25"]), ("Zeta Baseline", ["33.5"])], columns=["Pass@1"])
     assert [r.label for r in row_roles.our_rows(simple, row_roles.anchors("Zeta", "x"))] == ["Zeta Baseline"]
     # the authors' own mark wins: their method may be a baseline improved
-    marked = _table("Table 2: Results.", [("Rival", ["30.5"]), ("Zeta baseline (ours)", ["33.5"])], columns=["Pass@1"])
+    marked = _table("Table 2: Results.", [("Rival", ["30.25"]), ("Zeta baseline (ours)", ["33.5"])], columns=["Pass@1"])
     assert [r.label for r in row_roles.our_rows(marked, row_roles.anchors("Zeta", "x"))] == ["Zeta baseline (ours)"]
 
 
