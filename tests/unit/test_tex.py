@@ -22,6 +22,13 @@ from summarizer.numbers import claims
     # what a macro the converter has no text for holds; a link's text and address
     (r"code in \texttt{zeta\_lib}", "code in zeta_lib"),
     (r"see \href{https://zeta.example}{our page}", "see our page <https://zeta.example>"),
+    # an authors' macro given its argument in braces is the argument; with empty braces, its name
+    (r"We propose \method{Zeta}, a sampler; \ours{} is fast", "We propose Zeta, a sampler; ours is fast"),
+    # prices: a "formula" of a number and words, or a lone dollar before a number; a real formula stays one
+    ("it costs $3 per query and $12 per hour", "it costs $3 per query and $12 per hour"),
+    (r"a budget of $40 for $k = 8$ seeds", "a budget of $40 for k = 8 seeds"),
+    (r"cut $\mathcal{O}(n^2)$ to $O(n \log n)$ time", "cut 𝒪(n^2) to O(n log n) time"),
+    (r"on $\sim$300 clips and in 2 days at $5\times$ the speed", "on ∼300 clips and in 2 days at 5× the speed"),
 ])
 def test_tex_markup_is_read_as_plain_text(written: str, read: str) -> None:
     assert tex.plain(written) == read
