@@ -114,6 +114,17 @@ _RELATIVE = re.compile(
 _COUNTED = re.compile(r"^\s?(?:[\w()-]+\s){0,2}?[A-Za-z][A-Za-z-]{1,}s\b")
 # a DOI, a URL or an arXiv identifier the number is part of: "doi:10.1145/...", "https://...", "arXiv 2401.01234"
 _REFERENCE = re.compile(r"(?:\bdoi|\barxiv|https?://|www\.)[:\s]?\S*$", re.IGNORECASE)
+# a licence's version right before the number: "an open Apache 2.0 dataset", "under CC BY 4.0", "GPL 3"
+_LICENCE = re.compile(
+    r"\b(?:Apache|[AL]?GPL|MPL|EPL|CC[\s-]BY(?:[\s-](?:SA|NC|ND))*|CC0|ODbL)(?:[\s-]Licen[cs]e)?[\s-]?$",
+    re.IGNORECASE,
+)
+# a unit of time printed against the number: "in 34s", "0.27s per frame", "5ms", "2h"
+_GLUED_TIME = re.compile(r"^(?:ms|s|min|h)\b")
+# a length of the thing named after it ("each 60s clip", "a 5s video"): what was made, not how fast; unless
+# what follows is a time ("a 0.3s first-frame latency")
+_LENGTH_OF = re.compile(r"\b(?:a|an|each|every|one|the|per)\s$", re.IGNORECASE)
+_TIME_NAMED = re.compile(r"^\w+\s(?:[\w-]+\s){0,2}?(?:latency|delay|time|runtime|overhead)\b", re.IGNORECASE)
 # a significance level: "p < 0.05", "p=0.3", "p ≤ 0.01"
 _P_VALUE = re.compile(r"\bp\s?[<=≤]\s?$")
 # numbers that point somewhere or are labels, not claims
@@ -244,7 +255,11 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         return None  # citations "[27, 35]": an interval of results has decimals ("[0.93, 1.18]")
     if _REFERENCE.search(before):
         return None  # part of a DOI, a URL or an arXiv identifier
-    glued_after = after[:1].isalpha() and not (_SCALE.match(after) or _RELATIVE.match(after))
+    if _LICENCE.search(before):
+        return None  # the version of a licence, not a quantity
+    if _GLUED_TIME.match(after) and _LENGTH_OF.search(before) and not _TIME_NAMED.match(after):
+        return None  # "each 60s clip": the clip's length
+    glued_after = after[:1].isalpha() and not (_SCALE.match(after) or _RELATIVE.match(after) or _GLUED_TIME.match(after))
     # "\w-$": a word and a hyphen right before the value ("GPT-4")
     if before[-1:].isalpha() or re.search(r"\w-$", before) or glued_after:
         return None  # part of a name: GPT-4, A100, 3D
@@ -341,12 +356,14 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             if change is not None:  # a change found, but a batch size raised is still a setting
                 score += -_SETUP_PENALTY if _SETTING_CHANGED.search(before) else _CHANGE_BONUS
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
-            unit = _RELATIVE.match(after) or _SCALE.match(after)
+            unit = _RELATIVE.match(after) or _SCALE.match(after) or _GLUED_TIME.match(after)
             value = sentence[start:end] + unit.group(0).rstrip() if unit else sentence[start:end]
             metric = labels.label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value,
                            changed=change is not None)
             if item is not None:
                 metric = item.named(metric)
+            if not metric and unit is not None and unit.re is _GLUED_TIME:
+                metric = labels.time_taken(before)  # "to denoise a clip in 34s" -> "time to denoise a clip"
             if (p_value := _P_VALUE.search(before)) is not None:
                 value, metric = p_value.group(0) + value, "significance level"
             if not metric:

@@ -68,6 +68,8 @@ _NOT_A_NOUN = re.compile(r"(?:s|al|ic|ed|ing|wise|like|free|based|level|scale|iv
 # an amount compared alone names nothing: "20% more than the corpus of ..." says more of what only further on
 # ("2.3× faster" does: it is a speed)
 _BARE_COMPARATIVE = re.compile(r"more|less|fewer", re.IGNORECASE)
+# "to denoise a 60s 720p clip in" (34s): the infinitive and its object, up to "in" right before the time
+_TIME_TAKEN = re.compile(r"\bto\s+([a-z]+(?:\s+[\w-]+){0,5}?)\s+in\s$")
 # links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"
 _NOUN_LINKS = frozenset({"of", "is", "was", "are", "were", "=", ":", "by"})  # "by": "improves accuracy by 2%"
 # prepositions that carry a one-word name on to what it is of: "samples of synthetic data", "closer to the ideal"
@@ -126,6 +128,13 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     if named_before and (changed or _NOUN_LINKS & links or (quantity and names_a_quantity(before))):
         return _plain(named_before)
     return _plain(named_after)
+
+
+def time_taken(before: str) -> str:
+    """What a time at the end of a clause measures: "to denoise a 60s clip in" -> "time to denoise a 60s
+    clip"; "" unless the clause says what was done ("to" and a verb, at most six words, then "in")."""
+    done = _TIME_TAKEN.search(before)
+    return f"time to {done.group(1)}" if done else ""
 
 
 def _plain(phrase: list[str]) -> str:

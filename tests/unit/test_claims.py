@@ -442,3 +442,16 @@ def test_values_with_units_paired_with_names_are_labelled_each_by_its_own_name()
     text = "Our model reaches 45.5% and 38.5% accuracy on Quux and Corge, respectively, in the held-out tests."
     assert [(c.value, c.metric) for c in claims.in_text(text)] == [("45.5%", "accuracy on Quux"),
                                                                   ("38.5%", "accuracy on Corge")]
+
+
+def test_a_time_printed_against_its_number_is_what_the_clause_takes() -> None:
+    found = claims.in_text("The small variant runs on one laptop GPU to render a 12s 480p scene in 27s.")
+    assert [(c.value, c.metric) for c in found] == [("27s", "time to render a 12s 480p scene")]
+    found = claims.in_text("It keeps a 0.35s first-token delay for each 12s scene that our users asked for.")
+    assert ("0.35s", "first-token delay") in [(c.value, c.metric) for c in found]
+    assert "12s" not in _values(found)  # each scene's length: what was asked for, not how fast
+
+
+def test_a_licence_version_is_no_key_number() -> None:
+    found = claims.in_text("We release the corpus under an Apache 2.0 licence and the 5,400 captions under CC BY 4.0 terms.")
+    assert _values(found) == ["5,400"]
