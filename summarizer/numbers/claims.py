@@ -125,6 +125,9 @@ _GLUED_TIME = re.compile(r"^(?:ms|s|min|h)\b")
 # what follows is a time ("a 0.3s first-frame latency")
 _LENGTH_OF = re.compile(r"\b(?:a|an|each|every|one|the|per)\s$", re.IGNORECASE)
 _TIME_NAMED = re.compile(r"^\w+\s(?:[\w-]+\s){0,2}?(?:latency|delay|time|runtime|overhead)\b", re.IGNORECASE)
+# a sentence's opening phrase giving the setting of what it reports: "At 90% sparsity, Zeta needs 10× fewer
+# FLOPs", "Under the 4-step setting, ...": the setting of the sentence's claims, not a claim of its own
+_OPENING_SETTING = re.compile(r"(?:^|[:;]\s)((?:at|under|with)\s(?:[^\s,;:]+\s){0,2}?\d[^;:]{0,30}?),\s", re.IGNORECASE)
 # a significance level: "p < 0.05", "p=0.3", "p ≤ 0.01"
 _P_VALUE = re.compile(r"\bp\s?[<=≤]\s?$")
 # numbers that point somewhere or are labels, not claims
@@ -233,9 +236,10 @@ class Claim:
     score: float
     position: int
     baseline: str | None = None  # the value it changed from: "from 7:3:10 to 5:1:4"
+    setting: str | None = None  # the sentence's opening phrase: "at 90% sparsity"
 
     def key_number(self) -> KeyNumber:
-        return KeyNumber(metric=self.metric, value=self.value, baseline=self.baseline,
+        return KeyNumber(metric=self.metric, setting=self.setting, value=self.value, baseline=self.baseline,
                          context=self.sentence[:_CONTEXT_CHARS], section=self.section, page=self.page)
 
 
@@ -324,8 +328,11 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
         matches = list(_VALUE.finditer(sentence))
         paired = _paired(sentence, matches)
         timed = _DURATION.search(sentence) is not None
+        opening = _OPENING_SETTING.search(sentence)
         for match in matches:
             start, end = match.span()
+            if opening is not None and opening.start(1) <= start < opening.end(1):
+                continue  # the setting of the sentence's claims
             if any(start == v.baseline_at for at, v in [*thans.items(), *changes.items()] if at != start):
                 continue  # the rival's value, or the old one stated before: another value's baseline ("from X
                 # to Y" is keyed by X itself, and read below)
@@ -371,7 +378,8 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             found.append(Claim(value=value, metric=metric, sentence=sentence,
                                page=page, section=section, score=score + weight,
                                position=position + len(found),
-                               baseline=change.baseline if change is not None else None))
+                               baseline=change.baseline if change is not None else None,
+                               setting=opening.group(1) if opening is not None else None))
     return found
 
 

@@ -161,7 +161,7 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
     # a range of counted things with a word saying which before the noun
     ("We study frame-wise rollout with only 3-5 denoising steps per frame.", "3-5", "denoising steps"),
     # a preposition after a colon opens the value's own setting; a dotted version stays in a name; a hedge ends
-    ("Our tests confirm this advantage: at 85% pruning, Zeta needs 7× fewer FLOPs on Vega3.5-2.2B.", "85%",
+    ("Our tests confirm this advantage: in 85% pruning, Zeta needs 7× fewer FLOPs on Vega3.5-2.2B.", "85%",
      "pruning"),
     ("Our tests confirm this advantage: at 85% pruning, Zeta needs 7× fewer FLOPs on Vega3.5-2.2B.", "7×",
      "fewer FLOPs on Vega3.5-2.2B"),
@@ -455,3 +455,10 @@ def test_a_time_printed_against_its_number_is_what_the_clause_takes() -> None:
 def test_a_licence_version_is_no_key_number() -> None:
     found = claims.in_text("We release the corpus under an Apache 2.0 licence and the 5,400 captions under CC BY 4.0 terms.")
     assert _values(found) == ["5,400"]
+
+
+def test_a_sentence_opening_on_a_setting_gives_its_claims_that_setting() -> None:
+    found = claims.in_text("On the long split: at 75% pruning, Zeta needs 6× fewer FLOPs and reaches 98.5% accuracy.")
+    assert [(c.value, c.setting) for c in found] == [("6×", "at 75% pruning"), ("98.5%", "at 75% pruning")]
+    found = claims.in_text("Zeta keeps comparable image quality at 12× higher throughput on one GPU.")
+    assert [(c.value, c.setting) for c in found] == [("12×", None)]  # a result, where no comma ends a setting
