@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 _LITERAL = {"%": r"\%", "&": r"\&", "~": r"\textasciitilde{}"}
 _BARE = re.compile(r"(?<!\\)[%&~]")
 # dollar signs that price something: "$5 and $10 per run" reads in TeX as the formula "5 and ", but a formula
-# of a number and words, with no markup in it, is money; where the dollars do not pair, a "$" before a number is
+# of a number and words, with no markup in it, is money; where the dollars do not pair, a "$" before a number
+# is a price
 _PRICED = re.compile(r"\d[^\\^_{}]*\s[A-Za-z]{2,}[^\\^_{}]*")
 _DOLLAR = re.compile(r"(?<!\\)\$")
 _PRICE = re.compile(r"(?<!\\)\$(?=\d)")
