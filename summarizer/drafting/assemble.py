@@ -92,7 +92,7 @@ def card(
                                  passages=closest_passages(getattr(answers, prose_field), context)))
 
     name = short_name(title, doc.text)
-    main = next((o for o in options if o.id == answers.main_table), None)
+    main = table_choice.headline(next((o for o in options if o.id == answers.main_table), None), options)
     anchor_words = row_roles.anchors(name, title, answers.method)
     found = results.collect(main, answers.proposed_row, options, anchor_words, max_rows=settings.max_table_rows,
                             name_words=row_roles.anchors(name) if name else set(),

@@ -161,6 +161,19 @@ def options(tables: list[Table], anchors: set[str], limit: int, layout: Layout =
     return [TableOption(f"T{i + 1}", t, is_side(t, layout)) for i, t in enumerate(usable[:limit])]
 
 
+def headline(chosen: TableOption | None, offered: list[TableOption]) -> TableOption | None:
+    """The headline table: the model's choice, unless its caption does not say it is the headline comparison
+    and another offered table's does ("Main results", "Comparison with state-of-the-art methods"; not an
+    ablation's): the authors' own words outrank the model's guess."""
+    if chosen is not None and _says_headline(chosen.table.caption):
+        return chosen
+    return next((o for o in offered if _says_headline(o.table.caption)), chosen)
+
+
+def _says_headline(caption: str) -> bool:
+    return bool(_HEADLINE.search(caption)) and not _SIDE.search(caption)
+
+
 def oriented(table: Table, anchor_words: set[str]) -> Table:
     """The table with methods as rows: a table printing them as columns ("Metric | SDXL | Ours") is
     transposed, and one printing them as groups of columns ("Ours: NDCG1 NDCG5 | BM25: NDCG1 NDCG5", settings
