@@ -159,6 +159,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     main_cells = 0  # how many are our main row's: the headline of a table without summary columns
     called = 0  # how many are the cells the text compares (`called_out`): headline too
     overflow: list[KeyNumber] = []  # cells of a row past `limit`: kept last, for the editor to draw from
+    trailing: set[int] = set()  # ids of our main row's numbers behind their baseline, not compared in the text
     for row, i in cells:
         if i >= len(row.cells) or not numbers_in(row.cells[i]):
             continue
@@ -185,8 +186,23 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
             lead += i in summary
             called += row is shown[0] and i in called_out
             main_cells += row is shown[0]
+            if row is shown[0] and i not in called_out and _trails(number, lower_better[i]):
+                trailing.add(id(number))
+    if not lead:  # without summary columns our main row's cells lead: those where it is ahead first
+        numbers[:main_cells] = sorted(numbers[:main_cells], key=lambda number: id(number) in trailing)
     lead = (lead + called if lead else 0) or main_cells or len(numbers)  # called-out cells follow the summary
     return numbers[:lead], numbers[lead:] + overflow
+
+
+def _trails(number: KeyNumber, lower_better: bool) -> bool:
+    """Whether the value is behind its baseline (behind one of them, where there are several)."""
+    ours = numbers_in(number.value)
+    theirs = [found[0] for part in (number.baseline or "").split("; ") if (found := numbers_in(part))]
+    if not ours or not theirs:
+        return False
+    value = float(ours[0].replace(",", ""))
+    return any((float(t.replace(",", "")) < value) if lower_better else (float(t.replace(",", "")) > value)
+               for t in theirs)
 
 
 def _variants(table: Table, mine: list[TableRow]) -> list[TableRow]:

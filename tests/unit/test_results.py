@@ -471,3 +471,30 @@ def test_bits_per_byte_is_lower_is_better() -> None:
     opts = table_choice.options([table], words, limit=6)
     numbers = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12).numbers
     assert [(k.value, k.baseline) for k in numbers] == [("0.581", "0.612")]  # the best rival has the fewest bits
+
+
+def test_a_caption_saying_headline_comparison_outranks_the_models_choice_of_another_table() -> None:
+    words = row_roles.anchors("Zeta-Gen")
+    side_results = _table("Table 8: Performances of Rival-A and Zeta-Gen on RewardBench.",
+                          [("Rival-A", ["70.5"]), ("Zeta-Gen", ["75.5"])], 14, ["Average"])
+    main_parts = _table("Table 4: Ablation of the main components.", [("w/o B", ["60.5"]), ("Zeta-Gen", ["75.5"])],
+                        9, ["Average"])
+    opts = table_choice.options([side_results, MAIN, main_parts], words, limit=6)
+    picked = {o.table.page: o for o in opts}
+    assert table_choice.headline(picked[14], opts) is picked[6]  # "Comparison with state-of-the-art methods"
+    assert table_choice.headline(picked[6], opts) is picked[6]
+    assert table_choice.headline(None, opts) is picked[6]
+    # without such a caption, the model's choice stands; an ablation of "main" components is no headline
+    others = [o for o in opts if o.table is not MAIN]
+    assert table_choice.headline(picked[14], others) is picked[14]
+
+
+def test_without_summary_columns_our_cells_that_lead_their_rivals_come_first() -> None:
+    table = _table("Table 3: Comparison among Zeta-Gen and other representative models.",
+                   [("Rival-A", ["0.512", "80.5", "60.5"]), ("Zeta-Gen", ["0.525", "82.5", "58.5"])], 6,
+                   ["Pile (BPB)", "BBH", "MMLU"])
+    words = row_roles.anchors("Zeta-Gen")
+    opts = table_choice.options([table], words, limit=6)
+    found = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12)
+    # bits per byte: lower is better, so Zeta-Gen trails on Pile and on MMLU and leads on BBH
+    assert [k.value for k in found.headline] == ["82.5", "0.525", "58.5"]
