@@ -128,6 +128,9 @@ _TIME_NAMED = re.compile(r"^\w+\s(?:[\w-]+\s){0,2}?(?:latency|delay|time|runtime
 # a sentence's opening phrase giving the setting of what it reports: "At 90% sparsity, Zeta needs 10× fewer
 # FLOPs", "Under the 4-step setting, ...": the setting of the sentence's claims, not a claim of its own
 _OPENING_SETTING = re.compile(r"(?:^|[:;]\s)((?:at|under|with)\s(?:[^\s,;:]+\s){0,2}?\d[^;:]{0,30}?),\s", re.IGNORECASE)
+# a lead in points after "by": "surpasses Rival-72B by 16.4 points" (a count of points is no lead: "1,024 points")
+_MARGIN_POINTS = re.compile(r"^\s?(?:points?|pts)\b")
+_LEAD_BY = re.compile(r"\b(?:by|margin\ of)\s$")
 # a significance level: "p < 0.05", "p=0.3", "p ≤ 0.01"
 _P_VALUE = re.compile(r"\bp\s?[<=≤]\s?$")
 # numbers that point somewhere or are labels, not claims
@@ -246,7 +249,8 @@ class Claim:
 def _score(value: str, before: str, after: str, sentence: str) -> float | None:
     """How much this looks like a claim (None: it is a pointer, a year, a citation or a lone digit)."""
     plain = value.replace(",", "")
-    if _POINTER.search(before) or (versus.YEAR.fullmatch(plain) and not _RELATIVE.match(after)):
+    # a year: "2023", not "2,048" (a year is printed without a comma)
+    if _POINTER.search(before) or (versus.YEAR.fullmatch(value) and not _RELATIVE.match(after)):
         return None
     # "× 10" right after the value
     if re.match(r"\s?[×x]\s?10\b", after):
@@ -363,7 +367,8 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             if change is not None:  # a change found, but a batch size raised is still a setting
                 score += -_SETUP_PENALTY if _SETTING_CHANGED.search(before) else _CHANGE_BONUS
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
-            unit = _RELATIVE.match(after) or _SCALE.match(after) or _GLUED_TIME.match(after)
+            unit = (_RELATIVE.match(after) or _SCALE.match(after) or _GLUED_TIME.match(after)
+                    or (_MARGIN_POINTS.match(after) if _LEAD_BY.search(before) else None))
             value = sentence[start:end] + unit.group(0).rstrip() if unit else sentence[start:end]
             metric = labels.label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value,
                            changed=change is not None)

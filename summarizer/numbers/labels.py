@@ -68,6 +68,14 @@ _NOT_A_NOUN = re.compile(r"(?:s|al|ic|ed|ing|wise|like|free|based|level|scale|iv
 # an amount compared alone names nothing: "20% more than the corpus of ..." says more of what only further on
 # ("2.3× faster" does: it is a speed)
 _BARE_COMPARATIVE = re.compile(r"more|less|fewer", re.IGNORECASE)
+# "Zeta surpasses Rival-72B by" (16.4 points), "outperforms the previous best under the 2-step setting by a
+# margin of": a lead over a rival, named by the rival (the words up to a preposition opening a setting)
+_MARGIN = re.compile(
+    r"\b(?:outperform|surpass|beat|exceed|outscore|improve\w*\s+(?:on|over|upon))\w*\s+"
+    r"(?P<rival>[^,;:()]{1,60}?)(?:\s+(?:under|on|in|at|with|across|for)\s[^,;:()]*)?"
+    r"\s+by\s+(?:(?:a|an)\s+(?:\w+\s+)?margin\s+of\s+)?$",
+    re.IGNORECASE,
+)
 # "to denoise a 60s 720p clip in" (34s): the infinitive and its object, up to "in" right before the time
 _TIME_TAKEN = re.compile(r"\bto\s+([a-z]+(?:\s+[\w-]+){0,5}?)\s+in\s$")
 # links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"
@@ -95,6 +103,8 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     named by its whole ("1% of the variance" -> "share of variance"). An aside in brackets after another
     name ("LDM (1.4B)") has no name of its own.
     """
+    if (margin := _MARGIN.search(before)) is not None:
+        return _margin(margin.group("rival"), after)
     before_words = _phrase_tokens(before)[::-1]  # nearest first
     link: list[str] = []  # "is limited to", "of", "(": what joins the words before to the value
     while before_words and (_LINK.fullmatch(before_words[0]) or _CLAUSE_VERB.fullmatch(before_words[0])
@@ -128,6 +138,18 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     if named_before and (changed or _NOUN_LINKS & links or (quantity and names_a_quantity(before))):
         return _plain(named_before)
     return _plain(named_after)
+
+
+def _margin(rival: str, after: str) -> str:
+    """"margin over Rival-A", and what it is measured in when the words after say ("in VBench Total", "on
+    ImageNet")."""
+    name = _plain(_phrase_tokens(rival)) or rival
+    after_words = _phrase_tokens(after)
+    if after_words[:1] and after_words[0].lower() in ("in", "on"):
+        measured = _noun_phrase(after_words[1:])
+        if measured and measured != ["average"]:  # "on average" says how, not in what
+            return f"margin over {name} {after_words[0].lower()} {_plain(measured)}"
+    return f"margin over {name}"
 
 
 def time_taken(before: str) -> str:

@@ -462,3 +462,17 @@ def test_a_sentence_opening_on_a_setting_gives_its_claims_that_setting() -> None
     assert [(c.value, c.setting) for c in found] == [("6×", "at 75% pruning"), ("98.5%", "at 75% pruning")]
     found = claims.in_text("Zeta keeps comparable image quality at 12× higher throughput on one GPU.")
     assert [(c.value, c.setting) for c in found] == [("12×", None)]  # a result, where no comma ends a setting
+
+
+def test_a_lead_over_a_rival_is_named_by_the_rival_and_what_it_is_measured_in() -> None:
+    found = claims.in_text("On the hard split, Zeta surpasses Rival-9B by 12.5 points, though it saw less data.")
+    assert [(c.value, c.metric) for c in found] == [("12.5 points", "margin over Rival-9B")]
+    found = claims.in_text("Zeta outperforms the previous best sampler by 1.7% on Quux in every run we made.")
+    assert [(c.value, c.metric) for c in found] == [("1.7%", "margin over previous best sampler on Quux")]
+    found = claims.in_text("Zeta beats Rival-A by a wide margin of 6.5 points in win rate on the long prompts.")
+    assert [(c.value, c.metric) for c in found] == [("6.5 points", "margin over Rival-A in win rate")]
+    # a measure named before "by" stays the name; a count of points is no lead
+    assert [c.metric for c in claims.in_text("Our method improves accuracy by 3.5% over the baseline here.")] == [
+        "accuracy"]
+    # (and "2,048", printed with a comma, is no year)
+    assert [c.value for c in claims.in_text("We sample 2,048 points from each shape to train the encoder.")] == ["2,048"]
