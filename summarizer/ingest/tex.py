@@ -20,12 +20,11 @@ logger = logging.getLogger(__name__)
 # ("~2,900 GPU hours", a space in TeX); escaped, each stays itself
 _LITERAL = {"%": r"\%", "&": r"\&", "~": r"\textasciitilde{}"}
 _BARE = re.compile(r"(?<!\\)[%&~]")
-# dollar signs that price something: "$5 and $10 per run" reads in TeX as the formula "5 and ", but a formula
-# of a number and words, with no markup in it, is money; where the dollars do not pair, a "$" before a number
-# is a price
-_PRICED = re.compile(r"\d[^\\^_{}]*\s[A-Za-z]{2,}[^\\^_{}]*")
+# dollar signs that price something: "$5 and $10 per run" reads in TeX as the formula "5 and ", but a "formula"
+# that is a number running into words (no markup, a word of three letters or more: not "$10 dB$") is money, and so
+# is a "$" before a number that no later "$" closes ("at a cost of $50.")
 _DOLLAR = re.compile(r"(?<!\\)\$")
-_PRICE = re.compile(r"(?<!\\)\$(?=\d)")
+_PRICED = re.compile(r"\d[^\\^_{}]*\s[A-Za-z]{3,}[^\\^_{}]*")
 
 # a macro abstracts use whose arguments pylatexenc's parser does not know (its converter does): a link
 _PARSING = latexwalker.get_default_latex_context_db()
@@ -47,7 +46,7 @@ class _Converter(latex2text.LatexNodes2Text):  # type: ignore[misc]  # pylatexen
         for node, following in itertools.pairwise(nodelist):
             if (node is not None and node.isNodeType(latexwalker.LatexMacroNode) and not node.macro_post_space
                     and not (node.nodeargd and node.nodeargd.argnlist) and following is not None
-                    and following.isNodeType(latexwalker.LatexGroupNode) and following.nodelist
+                    and following.isNodeType(latexwalker.LatexGroupNode) and _holds_text(following)
                     and self.latex_context.get_macro_spec(node.macroname) is None):
                 self._wrapping.add(id(node))
         text: str = super().nodelist_to_text(nodelist)
@@ -63,6 +62,12 @@ class _Converter(latex2text.LatexNodes2Text):  # type: ignore[misc]  # pylatexen
             return f"{node.macroname}{node.macro_post_space}"
         text: str = super().macro_node_to_text(node)
         return text
+
+
+def _holds_text(group: latexwalker.LatexGroupNode) -> bool:
+    """Whether a braced group holds more than spaces ("{Zeta}", not "{}" or "{ }")."""
+    return any(node is not None and not (node.isNodeType(latexwalker.LatexCharsNode) and not node.chars.strip())
+               for node in group.nodelist)
 
 
 def plain(text: str) -> str:
@@ -81,12 +86,19 @@ def plain(text: str) -> str:
 
 
 def _source(text: str) -> str:
-    """The text with what is plain text in an abstract, but markup in TeX, escaped (`_LITERAL`, dollars)."""
+    """The text with what is plain text in an abstract, but markup in TeX, escaped (`_LITERAL`, prices)."""
     text = _BARE.sub(lambda found: _LITERAL[found.group(0)], text)
-    if len(_DOLLAR.findall(text)) % 2:  # an unpaired "$": the prices, not a formula that never ends
-        return _PRICE.sub(r"\\$", text)
-    parts = _DOLLAR.split(text)  # text, formula, text, formula, ..., text
-    for n in range(1, len(parts), 2):
-        delimiter = r"\$" if _PRICED.fullmatch(parts[n]) else "$"
-        parts[n] = f"{delimiter}{parts[n]}{delimiter}"
-    return "".join(parts)
+    dollars = [found.start() for found in _DOLLAR.finditer(text)]
+    prices: list[int] = []
+    n = 0
+    while n < len(dollars):
+        at = dollars[n]
+        closing = dollars[n + 1] if n + 1 < len(dollars) else None
+        if text[at + 1:at + 2].isdigit() and (closing is None or _PRICED.fullmatch(text[at + 1:closing])):
+            prices.append(at)  # a price: the next "$" is looked at afresh
+            n += 1
+        else:
+            n += 2  # a formula and the "$" that closes it
+    for at in reversed(prices):
+        text = f"{text[:at]}\\{text[at:]}"
+    return text

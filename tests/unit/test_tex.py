@@ -29,6 +29,8 @@ from summarizer.numbers import claims
     (r"a budget of $40 for $k = 8$ seeds", "a budget of $40 for k = 8 seeds"),
     (r"cut $\mathcal{O}(n^2)$ to $O(n \log n)$ time", "cut 𝒪(n^2) to O(n log n) time"),
     (r"on $\sim$300 clips and in 2 days at $5\times$ the speed", "on ∼300 clips and in 2 days at 5× the speed"),
+    (r"we reach $92.5\%$ at a cost of $40.", "we reach 92.5% at a cost of $40."),
+    (r"a noise floor $12 dB$ lower, and \ours{ } is fast", "a noise floor 12 dB lower, and ours is fast"),
 ])
 def test_tex_markup_is_read_as_plain_text(written: str, read: str) -> None:
     assert tex.plain(written) == read
