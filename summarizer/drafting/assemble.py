@@ -92,8 +92,9 @@ def card(
                                  passages=closest_passages(getattr(answers, prose_field), context)))
 
     name = short_name(title, doc.text)
-    main = table_choice.headline(next((o for o in options if o.id == answers.main_table), None), options)
     anchor_words = row_roles.anchors(name, title, answers.method)
+    main = table_choice.headline(next((o for o in options if o.id == answers.main_table), None), options,
+                                 anchor_words)
     found = results.collect(main, answers.proposed_row, options, anchor_words, max_rows=settings.max_table_rows,
                             name_words=row_roles.anchors(name) if name else set(),
                             text=" ".join(p.text for p in doc.pages))

@@ -118,7 +118,7 @@ def named_rivals(text: str, table: Table, ours: TableRow, rivals: Sequence[Table
                       if column < len(row.cells) and numbers_in(row.cells[column]))
         if not named:
             continue
-        ahead = [_ahead(ours.cells[column], row.cells[column], lower_better[column]) for row in named]
+        ahead = [is_ahead(ours.cells[column], row.cells[column], lower_better[column]) for row in named]
         if len(set(ahead)) > 1:
             continue  # "better than X, worse than Y": no one side to quote
         if any(w.column == column and set(map(id, named)) <= set(map(id, w.rivals)) for _, w, _ in found):
@@ -234,6 +234,7 @@ def _words(text: str) -> list[str]:
     return [w.lower().rstrip(".") for w in re.findall(r"[\w.-]+", text)]
 
 
-def _ahead(ours: str, theirs: str, lower_better: bool) -> bool:
+def is_ahead(ours: str, theirs: str, lower_better: bool) -> bool:
+    """Whether the first cell's number is better than the second's (both cells print a number)."""
     mine, other = (float(numbers_in(c)[0].replace(",", "")) for c in (ours, theirs))
     return mine < other if lower_better else mine > other

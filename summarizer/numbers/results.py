@@ -196,13 +196,9 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
 
 def _trails(number: KeyNumber, lower_better: bool) -> bool:
     """Whether the value is behind its baseline (behind one of them, where there are several)."""
-    ours = numbers_in(number.value)
-    theirs = [found[0] for part in (number.baseline or "").split("; ") if (found := numbers_in(part))]
-    if not ours or not theirs:
-        return False
-    value = float(ours[0].replace(",", ""))
-    return any((float(t.replace(",", "")) < value) if lower_better else (float(t.replace(",", "")) > value)
-               for t in theirs)
+    rivals = [part for part in (number.baseline or "").split("; ") if numbers_in(part)]
+    return bool(numbers_in(number.value)) and any(
+        comparisons.is_ahead(rival, number.value, lower_better) for rival in rivals)
 
 
 def _variants(table: Table, mine: list[TableRow]) -> list[TableRow]:

@@ -39,12 +39,15 @@ _RESULTS = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# the headline comparison says so: "Main results", "Comparison with state-of-the-art methods", "Comparison
-# between X and other representative models" (not "Comparison between loss functions": an ablation)
-_HEADLINE = re.compile(
-    r"\bmain\b|state[-\ ]of[-\ ]the[-\ ]art|\bsota\b|compar\w*\ with"
+# the headline comparison says so, surely ("Main results", "Comparison with state-of-the-art methods",
+# "Comparison between X and other representative models"; not "Comparison between loss functions": an ablation)
+# or likely ("Comparison with ...", also "Comparison with baselines in speed"): only the sure words outrank the
+# model's choice of another table (`headline`)
+_SURE_HEADLINE = re.compile(
+    r"\bmain\b|state[-\ ]of[-\ ]the[-\ ]art|\bsota\b"
     r"|compar\w*\ (?:between|among)\ .+\ and\ (?:other|existing|prior|previous|representative|leading)",
     re.IGNORECASE)
+_HEADLINE = re.compile(_SURE_HEADLINE.pattern + r"|compar\w*\ with", re.IGNORECASE)
 # side tables: results, but rarely the headline ones (ablations, analyses, distillation or continual-learning
 # set-ups, supplementary and per-class breakdowns)
 _SIDE = re.compile(
@@ -161,17 +164,19 @@ def options(tables: list[Table], anchors: set[str], limit: int, layout: Layout =
     return [TableOption(f"T{i + 1}", t, is_side(t, layout)) for i, t in enumerate(usable[:limit])]
 
 
-def headline(chosen: TableOption | None, offered: list[TableOption]) -> TableOption | None:
+def headline(chosen: TableOption | None, offered: list[TableOption], anchors: set[str]) -> TableOption | None:
     """The headline table: the model's choice, unless its caption does not say it is the headline comparison
-    and another offered table's does ("Main results", "Comparison with state-of-the-art methods"; not an
-    ablation's): the authors' own words outrank the model's guess."""
-    if chosen is not None and _says_headline(chosen.table.caption):
+    and the caption of another offered table with a row of ours does ("Main results", "Comparison with
+    state-of-the-art methods", "Comparison among Zeta and other representative models"; not an ablation's):
+    the authors' own words outrank the model's guess."""
+    if chosen is not None and _says_headline(chosen.table):
         return chosen
-    return next((o for o in offered if _says_headline(o.table.caption)), chosen)
+    return next((o for o in offered if _says_headline(o.table) and row_roles.our_row(o.table, anchors) is not None),
+                chosen)
 
 
-def _says_headline(caption: str) -> bool:
-    return bool(_HEADLINE.search(caption)) and not _SIDE.search(caption)
+def _says_headline(table: Table) -> bool:
+    return bool(_SURE_HEADLINE.search(table.caption)) and not _SIDE.search(table.caption)
 
 
 def oriented(table: Table, anchor_words: set[str]) -> Table:

@@ -481,12 +481,20 @@ def test_a_caption_saying_headline_comparison_outranks_the_models_choice_of_anot
                         9, ["Average"])
     opts = table_choice.options([side_results, MAIN, main_parts], words, limit=6)
     picked = {o.table.page: o for o in opts}
-    assert table_choice.headline(picked[14], opts) is picked[6]  # "Comparison with state-of-the-art methods"
-    assert table_choice.headline(picked[6], opts) is picked[6]
-    assert table_choice.headline(None, opts) is picked[6]
+    assert table_choice.headline(picked[14], opts, words) is picked[6]  # "Comparison with state-of-the-art ..."
+    assert table_choice.headline(picked[6], opts, words) is picked[6]
+    assert table_choice.headline(None, opts, words) is picked[6]
     # without such a caption, the model's choice stands; an ablation of "main" components is no headline
     others = [o for o in opts if o.table is not MAIN]
-    assert table_choice.headline(picked[14], others) is picked[14]
+    assert table_choice.headline(picked[14], others, words) is picked[14]
+    # nor is a comparison that is not with the state of the art, or one without a row of ours
+    speed = _table("Table 5: Comparison with baselines in inference speed.",
+                   [("Rival-A", ["0.5"]), ("Zeta-Gen", ["0.3"])], 10, ["Latency (s)"])
+    datasets = _table("Table 1: Main statistics of existing benchmarks.", [("Bench-A", ["500"]), ("Bench-B", ["900"])],
+                      3, ["Prompts"])
+    more = table_choice.options([side_results, speed, datasets], words, limit=6)
+    chosen = next(o for o in more if o.table is side_results)
+    assert table_choice.headline(chosen, more, words) is chosen
 
 
 def test_without_summary_columns_our_cells_that_lead_their_rivals_come_first() -> None:
