@@ -105,7 +105,7 @@ _RELATIVE = re.compile(
     r"""
     ^\s?(?:
         %|×|x\b|times\b|-fold\b|fold\b   # a share "75.8%" or a factor "2.6x", "3 times", "3-fold"
-        |percent|percentage\ points|(?-i:pp)\b   # a share or a difference of shares in words ("PP": pipeline stages)
+        |percentage\ points|percent|(?-i:pp)\b   # a share or a difference of shares in words ("PP": pipeline stages)
     )
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -123,11 +123,13 @@ _LICENCE = re.compile(
 _GLUED_TIME = re.compile(r"^(?:ms|s|min|h)\b")
 # a length of the thing named after it ("each 60s clip", "a 5s video"): what was made, not how fast; unless
 # what follows is a time ("a 0.3s first-frame latency")
-_LENGTH_OF = re.compile(r"\b(?:a|an|each|every|one|the|per)\s$", re.IGNORECASE)
+_LENGTH_OF = re.compile(r"\b(?:a|an|each|every|one|the|per)\s(?:[a-z-]+\s){0,2}$", re.IGNORECASE)
+_A_TIME = re.compile(r"\d(?:ms|s|min|h)\b")  # a time in a label: the label names another time
 _TIME_NAMED = re.compile(r"^\w+\s(?:[\w-]+\s){0,2}?(?:latency|delay|time|runtime|overhead)\b", re.IGNORECASE)
 # a sentence's opening phrase giving the setting of what it reports: "At 90% sparsity, Zeta needs 10× fewer
 # FLOPs", "Under the 4-step setting, ...": the setting of the sentence's claims, not a claim of its own
-_OPENING_SETTING = re.compile(r"(?:^|[:;]\s)((?:at|under|with)\s(?:[^\s,;:]+\s){0,2}?\d[^;:]{0,30}?),\s", re.IGNORECASE)
+# ("With 92.1% accuracy, ..." opens on a result: only "at" and "under" open a setting)
+_OPENING_SETTING = re.compile(r"(?:^|[:;]\s)((?:at|under)\s(?:[^\s,;:]+\s){0,2}?\d[^;:]{0,30}?),\s", re.IGNORECASE)
 # a lead in points after "by": "surpasses Rival-72B by 16.4 points" (a count of points is no lead: "1,024 points")
 _MARGIN_POINTS = re.compile(r"^\s?(?:points?|pts)\b")
 _LEAD_BY = re.compile(r"\b(?:by|margin\ of)\s$")
@@ -333,10 +335,12 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
         paired = _paired(sentence, matches)
         timed = _DURATION.search(sentence) is not None
         opening = _OPENING_SETTING.search(sentence)
+        if opening is not None and _LICENCE.search(sentence[:opening.end(1)].rstrip("0123456789.")):
+            opening = None  # "Under Apache 2.0, ...": a licence, not a setting
         for match in matches:
             start, end = match.span()
             if opening is not None and opening.start(1) <= start < opening.end(1):
-                continue  # the setting of the sentence's claims
+                continue  # the setting of the claims after it
             if any(start == v.baseline_at for at, v in [*thans.items(), *changes.items()] if at != start):
                 continue  # the rival's value, or the old one stated before: another value's baseline ("from X
                 # to Y" is keyed by X itself, and read below)
@@ -374,8 +378,9 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
                            changed=change is not None)
             if item is not None:
                 metric = item.named(metric)
-            if not metric and unit is not None and unit.re is _GLUED_TIME:
-                metric = labels.time_taken(before)  # "to denoise a clip in 34s" -> "time to denoise a clip"
+            if unit is not None and unit.re is _GLUED_TIME and (not metric or _A_TIME.search(metric)):
+                # "to denoise a clip in 34s" -> "time to denoise a clip"; "a 10s clip is denoised in 3s": not "10s clip"
+                metric = labels.time_taken(before)
             if (p_value := _P_VALUE.search(before)) is not None:
                 value, metric = p_value.group(0) + value, "significance level"
             if not metric:
@@ -384,7 +389,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
                                page=page, section=section, score=score + weight,
                                position=position + len(found),
                                baseline=change.baseline if change is not None else None,
-                               setting=opening.group(1) if opening is not None else None))
+                               setting=opening.group(1) if opening is not None and start >= opening.end() else None))
     return found
 
 

@@ -68,14 +68,24 @@ _NOT_A_NOUN = re.compile(r"(?:s|al|ic|ed|ing|wise|like|free|based|level|scale|iv
 # an amount compared alone names nothing: "20% more than the corpus of ..." says more of what only further on
 # ("2.3× faster" does: it is a speed)
 _BARE_COMPARATIVE = re.compile(r"more|less|fewer", re.IGNORECASE)
-# "Zeta surpasses Rival-72B by" (16.4 points), "outperforms the previous best under the 2-step setting by a
-# margin of": a lead over a rival, named by the rival (the words up to a preposition opening a setting)
+# "Zeta surpasses Rival-72B by" (16.4 points), "outperforms SDXL in FID by", "beats the previous best under the
+# 2-step setting by a margin of": a lead over a rival, named by the rival (up to a preposition opening what it is
+# measured in or a setting); not when the words read on into another clause ("outperforms A and reduces memory by")
 _MARGIN = re.compile(
-    r"\b(?:outperform|surpass|beat|exceed|outscore|improve\w*\s+(?:on|over|upon))\w*\s+"
-    r"(?P<rival>[^,;:()]{1,60}?)(?:\s+(?:under|on|in|at|with|across|for)\s[^,;:()]*)?"
+    r"\b(?:outperform|surpass|beat|outscore|improve\w*\s+(?:on|over|upon))\w*\s+"
+    r"(?P<rival>(?:(?!\bby\b|\band\s+[a-z]+s\b)[^,;:()]){1,60}?)"
+    r"(?:\s+(?P<prep>in|on)\s(?P<measure>[^,;:()]{1,40}?)|\s+(?:under|at|with|across|for)\s[^,;:()]*)?"
     r"\s+by\s+(?:(?:a|an)\s+(?:\w+\s+)?margin\s+of\s+)?$",
     re.IGNORECASE,
 )
+# the next lead of a list: "outperforms Rival-A by 3.2 points and Rival-B by" (1.1 points)
+_NEXT_MARGIN = re.compile(
+    r"\b(?:outperform|surpass|beat|outscore|improve)\w*\s[^;:()]*?\bby\s[^;:()]*?(?:,\s(?:and\s)?|\sand\s)(?![a-z]+s\s)"
+    r"(?P<rival>(?:(?!\bby\b|\band\b)[^,;:()]){1,40}?)(?P<prep>)(?P<measure>)\s+by\s+$",
+    re.IGNORECASE,
+)
+# a measure named right after the lead: "by 1.2 FID", "by 4.1 BLEU"
+_MEASURE_AFTER = re.compile(r"^\s(?P<measure>[A-Z][A-Za-z]*[A-Z0-9][\w-]*)\b")
 # "to denoise a 60s 720p clip in" (34s): the infinitive and its object, up to "in" right before the time
 _TIME_TAKEN = re.compile(r"\bto\s+([a-z]+(?:\s+[\w-]+){0,5}?)\s+in\s$")
 # links that make the words before a value its name: "Accuracy of 83.2%", "the FID is 9.1", "NFE = 4"
@@ -103,8 +113,8 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     named by its whole ("1% of the variance" -> "share of variance"). An aside in brackets after another
     name ("LDM (1.4B)") has no name of its own.
     """
-    if (margin := _MARGIN.search(before)) is not None:
-        return _margin(margin.group("rival"), after)
+    if (margin := _MARGIN.search(before) or _NEXT_MARGIN.search(before)) is not None:
+        return _margin(margin, after)
     before_words = _phrase_tokens(before)[::-1]  # nearest first
     link: list[str] = []  # "is limited to", "of", "(": what joins the words before to the value
     while before_words and (_LINK.fullmatch(before_words[0]) or _CLAUSE_VERB.fullmatch(before_words[0])
@@ -140,10 +150,14 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     return _plain(named_after)
 
 
-def _margin(rival: str, after: str) -> str:
-    """"margin over Rival-A", and what it is measured in when the words after say ("in VBench Total", "on
-    ImageNet")."""
-    name = _plain(_phrase_tokens(rival)) or rival
+def _margin(margin: re.Match[str], after: str) -> str:
+    """"margin over Rival-A", and what it is measured in where the words say ("in FID" before the value,
+    "in VBench Total" or "on ImageNet" after it, "FID" right after it)."""
+    name = _plain(_phrase_tokens(margin.group("rival"))) or margin.group("rival")
+    if margin.group("measure"):
+        return f"margin over {name} {margin.group('prep').lower()} {margin.group('measure')}"
+    if (named := _MEASURE_AFTER.match(after)) is not None:
+        return f"margin over {name} in {named.group('measure')}"
     after_words = _phrase_tokens(after)
     if after_words[:1] and after_words[0].lower() in ("in", "on"):
         measured = _noun_phrase(after_words[1:])

@@ -476,3 +476,31 @@ def test_a_lead_over_a_rival_is_named_by_the_rival_and_what_it_is_measured_in() 
         "accuracy"]
     # (and "2,048", printed with a comma, is no year)
     assert [c.value for c in claims.in_text("We sample 2,048 points from each shape to train the encoder.")] == ["2,048"]
+
+
+def test_a_setting_opens_only_on_at_or_under_and_is_given_only_to_the_claims_after_it() -> None:
+    found = claims.in_text("With 91.5% accuracy, Zeta sets a new state of the art on the Quux benchmark here.")
+    assert [(c.value, c.setting) for c in found] == [("91.5%", None)]  # a result, not a setting
+    found = claims.in_text("Zeta reaches 81.5% accuracy on Quux; at 75% pruning, it needs 6× fewer FLOPs than before.")
+    assert [(c.value, c.setting) for c in found] == [("81.5%", None), ("6×", "at 75% pruning")]
+    found = claims.in_text("Under Apache 2.0, we release 3 models and 12,500 prompts for the community to use.")
+    assert all(c.setting is None for c in found) and "12,500" in _values(found)
+
+
+def test_leads_in_a_list_and_leads_in_a_named_measure_are_each_labelled_by_their_rival() -> None:
+    found = claims.in_text("Zeta outperforms Rival-A by 3.5 points and Rival-B by 1.5 points on Quux.")
+    assert [(c.value, c.metric) for c in found] == [("3.5 points", "margin over Rival-A"),
+                                                    ("1.5 points", "margin over Rival-B on Quux")]
+    found = claims.in_text("Zeta outperforms Rival-A in FID by 2.5 on the held-out split of Quux.")
+    assert [(c.value, c.metric) for c in found] == [("2.5", "margin over Rival-A in FID")]
+    # words running on into another clause are no rival's name
+    found = claims.in_text("In all tests Zeta outperforms Rival-A and reduces memory by 45% on one GPU.")
+    assert [(c.value, c.metric) for c in found] == [("45%", "reduces memory")]
+    assert _values(claims.in_text("Zeta improves the score by 4.5 percentage points over Rival-A.")) == [
+        "4.5 percentage points"]
+
+
+def test_a_time_is_not_named_by_another_time_nor_read_as_a_clips_length() -> None:
+    assert "60s" not in _values(claims.in_text("Zeta denoises the whole 60s clip in 25s on one GPU with our kernels."))
+    found = claims.in_text("In our tests a 10s clip is denoised in 3s on one GPU.")
+    assert all("10s" not in c.metric for c in found)
