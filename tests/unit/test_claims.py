@@ -458,8 +458,8 @@ def test_a_licence_version_is_no_key_number() -> None:
 
 
 def test_a_sentence_opening_on_a_setting_gives_its_claims_that_setting() -> None:
-    found = claims.in_text("On the long split: at 75% pruning, Zeta needs 6× fewer FLOPs and reaches 98.5% accuracy.")
-    assert [(c.value, c.setting) for c in found] == [("6×", "at 75% pruning"), ("98.5%", "at 75% pruning")]
+    found = claims.in_text("On the long split: at 65% pruning, Zeta needs 6× fewer FLOPs and reaches 98.5% accuracy.")
+    assert [(c.value, c.setting) for c in found] == [("6×", "at 65% pruning"), ("98.5%", "at 65% pruning")]
     found = claims.in_text("Zeta keeps comparable image quality at 12× higher throughput on one GPU.")
     assert [(c.value, c.setting) for c in found] == [("12×", None)]  # a result, where no comma ends a setting
 
@@ -481,8 +481,8 @@ def test_a_lead_over_a_rival_is_named_by_the_rival_and_what_it_is_measured_in() 
 def test_a_setting_opens_only_on_at_or_under_and_is_given_only_to_the_claims_after_it() -> None:
     found = claims.in_text("With 91.5% accuracy, Zeta sets a new state of the art on the Quux benchmark here.")
     assert [(c.value, c.setting) for c in found] == [("91.5%", None)]  # a result, not a setting
-    found = claims.in_text("Zeta reaches 81.5% accuracy on Quux; at 75% pruning, it needs 6× fewer FLOPs than before.")
-    assert [(c.value, c.setting) for c in found] == [("81.5%", None), ("6×", "at 75% pruning")]
+    found = claims.in_text("Zeta reaches 81.5% accuracy on Quux; at 65% pruning, it needs 6× fewer FLOPs than before.")
+    assert [(c.value, c.setting) for c in found] == [("81.5%", None), ("6×", "at 65% pruning")]
     found = claims.in_text("Under Apache 2.0, we release 3 models and 12,500 prompts for the community to use.")
     assert all(c.setting is None for c in found) and "12,500" in _values(found)
 
@@ -496,11 +496,11 @@ def test_leads_in_a_list_and_leads_in_a_named_measure_are_each_labelled_by_their
     # words running on into another clause are no rival's name
     found = claims.in_text("In all tests Zeta outperforms Rival-A and reduces memory by 45% on one GPU.")
     assert [(c.value, c.metric) for c in found] == [("45%", "reduces memory")]
-    assert _values(claims.in_text("Zeta improves the score by 4.5 percentage points over Rival-A.")) == [
-        "4.5 percentage points"]
+    assert _values(claims.in_text("Zeta improves the score by 4.25 percentage points over Rival-A.")) == [
+        "4.25 percentage points"]
 
 
 def test_a_time_is_not_named_by_another_time_nor_read_as_a_clips_length() -> None:
     assert "60s" not in _values(claims.in_text("Zeta denoises the whole 60s clip in 25s on one GPU with our kernels."))
-    found = claims.in_text("In our tests a 10s clip is denoised in 3s on one GPU.")
-    assert all("10s" not in c.metric for c in found)
+    found = claims.in_text("In our tests an 8s clip is denoised in 3s on one GPU.")
+    assert all("8s" not in c.metric for c in found)
