@@ -120,11 +120,12 @@ _LICENCE = re.compile(
     re.IGNORECASE,
 )
 # a unit of time printed against the number: "in 34s", "0.27s per frame", "5ms", "2h"
-_GLUED_TIME = re.compile(r"^(?:ms|s|min|h)\b")
+_TIME_UNITS = r"(?:ms|s|min|h)\b"
+_GLUED_TIME = re.compile("^" + _TIME_UNITS)
 # a length of the thing named after it ("each 60s clip", "a 5s video"): what was made, not how fast; unless
 # what follows is a time ("a 0.3s first-frame latency")
 _LENGTH_OF = re.compile(r"\b(?:a|an|each|every|one|the|per)\s(?:[a-z-]+\s){0,2}$", re.IGNORECASE)
-_A_TIME = re.compile(r"\d(?:ms|s|min|h)\b")  # a time in a label: the label names another time
+_A_TIME = re.compile(r"\d" + _TIME_UNITS)  # a time in a label: the label names another time
 _TIME_NAMED = re.compile(r"^\w+\s(?:[\w-]+\s){0,2}?(?:latency|delay|time|runtime|overhead)\b", re.IGNORECASE)
 # a sentence's opening phrase giving the setting of what it reports: "At 90% sparsity, Zeta needs 10× fewer
 # FLOPs", "Under the 4-step setting, ...": the setting of the sentence's claims, not a claim of its own

@@ -71,8 +71,9 @@ _BARE_COMPARATIVE = re.compile(r"more|less|fewer", re.IGNORECASE)
 # "Zeta surpasses Rival-72B by" (16.4 points), "outperforms SDXL in FID by", "beats the previous best under the
 # 2-step setting by a margin of": a lead over a rival, named by the rival (up to a preposition opening what it is
 # measured in or a setting); not when the words read on into another clause ("outperforms A and reduces memory by")
+_LEADS = r"outperform|surpass|beat|outscore"  # verbs of a lead over a rival ("improve" needs "on", "over")
 _MARGIN = re.compile(
-    r"\b(?:outperform|surpass|beat|outscore|improve\w*\s+(?:on|over|upon))\w*\s+"
+    rf"\b(?:{_LEADS}|improve\w*\s+(?:on|over|upon))\w*\s+"
     r"(?P<rival>(?:(?!\bby\b|\band\s+[a-z]+s\b)[^,;:()]){1,60}?)"
     r"(?:\s+(?P<prep>in|on)\s(?P<measure>[^,;:()]{1,40}?)|\s+(?:under|at|with|across|for)\s[^,;:()]*)?"
     r"\s+by\s+(?:(?:a|an)\s+(?:\w+\s+)?margin\s+of\s+)?$",
@@ -80,7 +81,7 @@ _MARGIN = re.compile(
 )
 # the next lead of a list: "outperforms Rival-A by 3.2 points and Rival-B by" (1.1 points)
 _NEXT_MARGIN = re.compile(
-    r"\b(?:outperform|surpass|beat|outscore|improve)\w*\s[^;:()]*?\bby\s[^;:()]*?(?:,\s(?:and\s)?|\sand\s)(?![a-z]+s\s)"
+    rf"\b(?:{_LEADS}|improve)\w*\s[^;:()]*?\bby\s[^;:()]*?(?:,\s(?:and\s)?|\sand\s)(?![a-z]+s\s)"
     r"(?P<rival>(?:(?!\bby\b|\band\b)[^,;:()]){1,40}?)(?P<prep>)(?P<measure>)\s+by\s+$",
     re.IGNORECASE,
 )
