@@ -85,11 +85,14 @@ _VALUE = re.compile(
     """,
     re.VERBOSE,
 )
-# a scale after a number, as a word or a letter: "90 million", "35M", "7B", "3k"
-_SCALES = r"million|billion|trillion|thousand|[KMB]\b|k\b"
-_SCALE = re.compile(rf"^\s?(?:{_SCALES})", re.IGNORECASE)
+# a scale after a number, as a word or a letter: "90 million", "35M", "7B", "3k"; a word may be joined by a
+# hyphen ("a 40-million-image corpus")
+_SCALE_WORDS = r"million|billion|trillion|thousand"
+_SCALES = _SCALE_WORDS + r"|[KMB]\b|k\b"
+_SCALE = re.compile(rf"^(?:\s?(?:{_SCALES})|-(?:{_SCALE_WORDS})\b)", re.IGNORECASE)
 # a scale spelt out: "90 million" (a letter, "7B", is as often a model's size)
-_SCALE_WORD = re.compile(r"^\s?(?:million|billion|trillion|thousand)", re.IGNORECASE)
+_SCALE_WORD = re.compile(rf"^[\s-]?(?:{_SCALE_WORDS})", re.IGNORECASE)
+_HYPHENATED_SCALE = re.compile(rf"^-(?={_SCALE_WORDS})", re.IGNORECASE)
 # words every English sentence has and a table row or an axis label lacks
 _FUNCTION_WORDS = re.compile(
     r"""
@@ -112,6 +115,10 @@ _RELATIVE = re.compile(
 )
 # a counted noun within the next few words: "3,451 high-quality tools", "48 A100 (80GB) GPUs"
 _COUNTED = re.compile(r"^\s?(?:[\w()-]+\s){0,2}?[A-Za-z][A-Za-z-]{1,}s\b")
+# a number joined by a hyphen to the word after it ("6-DoF camera poses", "8-bit weights", "a 4-step student"):
+# an adjective saying what the noun after is, not a count of that noun; a scale or a factor is still a value
+# ("10-fold", "a 100-million-image corpus")
+_COMPOUND_ADJECTIVE = re.compile(rf"^-(?!(?:fold|times|{_SCALE_WORDS})\b)[A-Za-z]", re.IGNORECASE)
 # a DOI, a URL or an arXiv identifier the number is part of: "doi:10.1145/...", "https://...", "arXiv 2401.01234"
 _REFERENCE = re.compile(r"(?:\bdoi|\barxiv|https?://|www\.)[:\s]?\S*$", re.IGNORECASE)
 # a licence's version right before the number: "an open Apache 2.0 dataset", "under CC BY 4.0", "GPL 3"
@@ -285,7 +292,7 @@ def _score(value: str, before: str, after: str, sentence: str) -> float | None:
         score += _RELATIVE_BONUS
     elif _SCALE.match(after):
         score += _SCALE_LETTER_BONUS  # "35M", "7B": as often a model's size as a claim
-    elif _COUNTED.match(after):
+    elif _COUNTED.match(after) and not _COMPOUND_ADJECTIVE.match(after):
         score += _COUNTED_BONUS
     if _P_VALUE.search(before):
         score += _P_VALUE_BONUS
@@ -374,7 +381,8 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             # the value as quoted: "75.8%", "35M", "90 million", "20 times"
             unit = (_RELATIVE.match(after) or _SCALE.match(after) or _GLUED_TIME.match(after)
                     or (_MARGIN_POINTS.match(after) if _LEAD_BY.search(before) else None))
-            value = sentence[start:end] + unit.group(0).rstrip() if unit else sentence[start:end]
+            quoted = _HYPHENATED_SCALE.sub(" ", unit.group(0).rstrip()) if unit else ""  # "40-million": "40 million"
+            value = sentence[start:end] + quoted
             metric = labels.label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value,
                            changed=change is not None)
             if item is not None:

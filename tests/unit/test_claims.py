@@ -504,3 +504,9 @@ def test_a_time_is_not_named_by_another_time_nor_read_as_a_clips_length() -> Non
     assert "60s" not in _values(claims.in_text("Zeta denoises the whole 60s clip in 25s on one GPU with our kernels."))
     found = claims.in_text("In our tests an 8s clip is denoised in 3s on one GPU.")
     assert all("8s" not in c.metric for c in found)
+
+
+def test_a_number_joined_by_a_hyphen_to_the_word_after_it_describes_that_word_and_counts_nothing() -> None:
+    found = claims.from_abstract("The tracker recovers 7-DoF gripper trajectories and 3-bit codes from 8,200 robot videos, "
+                                 "and a 12-fold larger corpus of 40-million-frame clips.")
+    assert [k.value for k in found] == ["40 million", "8,200", "12-fold"]
