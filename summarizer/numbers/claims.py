@@ -56,6 +56,7 @@ _WORD_COUNT_MIN_SCORE = 1.0  # its counted bonus less the small number's penalty
 
 # How much text around a value is read
 _BEFORE_CHARS = 80  # enough for "the size of the codebook is" and a pointer or "p <" right before
+_LEAD_CHARS = 160  # a lead's verb may stand further back: "surpasses <a rival's long name> under <a setting> by"
 _AFTER_CHARS = 60  # enough for a unit and the few words naming what was measured
 _CONTEXT_CHARS = 240  # the sentence quoted with a key number, cut to a card's line
 
@@ -383,8 +384,10 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
                     or (_MARGIN_POINTS.match(after) if _LEAD_BY.search(before) else None))
             quoted = _HYPHENATED_SCALE.sub(" ", unit.group(0).rstrip()) if unit else ""  # "40-million": "40 million"
             value = sentence[start:end] + quoted
-            metric = labels.label(before, after[unit.end():] if unit else after, share="%" in value or "percent" in value,
-                           changed=change is not None)
+            lead = change is None and item is None and _LEAD_BY.search(before) is not None
+            metric = labels.label(sentence[max(0, start - _LEAD_CHARS):start] if lead else before,
+                                  after[unit.end():] if unit else after, share="%" in value or "percent" in value,
+                                  changed=change is not None)
             if item is not None:
                 metric = item.named(metric)
             if unit is not None and unit.re is _GLUED_TIME and (not metric or _A_TIME.search(metric)):
