@@ -54,6 +54,8 @@ _LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|l
 # a word naming only that there is a quantity: "size", "number", "total" ("totals", a verb, too); the noun it
 # belongs to, or the words after the value, say what
 _GENERIC_QUANTITY = re.compile(r"(?:size|number|total|count|length|amount|dimension)s?", re.IGNORECASE)
+# a bound or a mean of what the words after the value count: "a maximum of 13 experts" is "maximum experts"
+_BOUND = re.compile(r"maximum|minimum|max|min|average|mean", re.IGNORECASE)
 _ARTICLES = frozenset({"the", "a", "an", "all", "each", "every"})
 # praise in front of a name says how the authors feel about the value, not what it measures: "an impressive
 # win rate of 86%" is a win rate
@@ -137,6 +139,8 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
         rest = after_words[2:] if after_words[1:2] and after_words[1].lower() in _ARTICLES else after_words[1:]
         whole = _noun_phrase(rest, of_names=True)
         named_after = ["share", "of", *whole] if share and whole else whole
+    if len(named_before) == 1 and _BOUND.fullmatch(named_before[0]) and link == ["of"] and named_after:
+        return f"{named_before[0].lower()} {_plain(named_after)}"
     if len(named_before) == 1 and _GENERIC_QUANTITY.fullmatch(named_before[0]):
         if named_after:
             return " ".join(named_after)  # "a total of 3,981 scan pairs" -> "scan pairs"

@@ -171,6 +171,8 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
     ("Tokens live in a 512-dimensional latent space of the encoder.", "512", "dimensional (latent space)"),
     # an aside ends the name
     ("We compare against 14 baselines, e.g. diffusion and flow models.", "14", "baselines"),
+    # a bound of what the words after count is named by both
+    ("The router may send a token to a maximum of 11 experts on two nodes.", "11", "maximum experts on two nodes"),
 ])
 
 
