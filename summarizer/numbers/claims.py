@@ -120,6 +120,9 @@ _COUNTED = re.compile(r"^\s?(?:[\w()-]+\s){0,2}?[A-Za-z][A-Za-z-]{1,}s\b")
 # an adjective saying what the noun after is, not a count of that noun; a scale or a factor is still a value
 # ("10-fold", "a 100-million-image corpus")
 _COMPOUND_ADJECTIVE = re.compile(rf"^-(?!(?:fold|times|{_SCALE_WORDS})\b)[A-Za-z]", re.IGNORECASE)
+# a versioned name right before a size in letters: "Qwen2.5 72B Base", "LLaMA-3.1 405B": the size is part of the
+# model's name
+_VERSIONED_NAME = re.compile(r"(?:^|\s)(?=[^\s]*[A-Za-z])(?=[^\s]*\d)[^\s]+\s$")
 # a DOI, a URL or an arXiv identifier the number is part of: "doi:10.1145/...", "https://...", "arXiv 2401.01234"
 _REFERENCE = re.compile(r"(?:\bdoi|\barxiv|https?://|www\.)[:\s]?\S*$", re.IGNORECASE)
 # a licence's version right before the number: "an open Apache 2.0 dataset", "under CC BY 4.0", "GPL 3"
@@ -369,6 +372,9 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             if item is not None:  # the list's words name it, with its own name in place of the first's
                 before, after = sentence[max(0, item.first - _BEFORE_CHARS):item.first], sentence[item.last:]
                 after = _unit(sentence[end:]) + after
+            if (_VERSIONED_NAME.search(sentence[max(0, start - _BEFORE_CHARS):start])
+                    and _SCALE.match(sentence[end:]) and not _SCALE_WORD.match(sentence[end:])):
+                continue  # part of a model's name: "Qwen2.5 72B Base"
             after = _TIMES_HARDWARE.sub("", after, count=1)  # "8 × H100 GPUs": read as "8 H100 GPUs"
             score = _score(sentence[start:end], before, after, sentence)
             if score is None:

@@ -519,3 +519,8 @@ def test_a_lead_is_named_by_its_rival_when_a_long_name_and_a_setting_stand_betwe
                            "baseline under the frame-wise 3-step setting by 0.4 in Quux Total, while halving latency.")
     assert [c.metric for c in found if c.value == "0.4"] == [
         "margin over strongest 8-step block-wise Rival Forcing baseline in Quux Total"]
+
+
+def test_a_size_printed_after_a_versioned_name_is_part_of_that_name() -> None:
+    found = claims.in_text("With only 14B parameters, Zeta-2 beats Quux3.5 32B Base and Vega-1.2 70B Instruct on every task.")
+    assert _values(found) == ["14B"]
