@@ -89,7 +89,7 @@ _VALUE = re.compile(
 # a scale after a number, as a word or a letter: "90 million", "35M", "7B", "3k"; a word may be joined by a
 # hyphen ("a 40-million-image corpus")
 _SCALE_WORDS = r"million|billion|trillion|thousand"
-_SCALES = _SCALE_WORDS + r"|[KMB]\b|k\b"
+_SCALES = _SCALE_WORDS + r"|(?-i:[KMB])\b|k\b"  # not "120 m" (metres), "2 b"
 _SCALE = re.compile(rf"^(?:\s?(?:{_SCALES})|-(?:{_SCALE_WORDS})\b)", re.IGNORECASE)
 # a scale spelt out: "90 million" (a letter, "7B", is as often a model's size)
 _SCALE_WORD = re.compile(rf"^[\s-]?(?:{_SCALE_WORDS})", re.IGNORECASE)
@@ -108,7 +108,7 @@ _FUNCTION_WORDS = re.compile(
 _RELATIVE = re.compile(
     r"""
     ^\s?(?:
-        %|×|x\b|times\b|-fold\b|fold\b   # a share "75.8%" or a factor "2.6x", "3 times", "3-fold"
+        %|×|x\b|-?times\b|-fold\b|fold\b   # a share "75.8%" or a factor "2.6x", "3 times", "3-fold", "10-times"
         |percentage\ points|percent|(?-i:pp)\b   # a share or a difference of shares in words ("PP": pipeline stages)
     )
     """,
@@ -117,12 +117,13 @@ _RELATIVE = re.compile(
 # a counted noun within the next few words: "3,451 high-quality tools", "48 A100 (80GB) GPUs"
 _COUNTED = re.compile(r"^\s?(?:[\w()-]+\s){0,2}?[A-Za-z][A-Za-z-]{1,}s\b")
 # a number joined by a hyphen to the word after it ("6-DoF camera poses", "8-bit weights", "a 4-step student"):
-# an adjective saying what the noun after is, not a count of that noun; a scale or a factor is still a value
-# ("10-fold", "a 100-million-image corpus")
-_COMPOUND_ADJECTIVE = re.compile(rf"^-(?!(?:fold|times|{_SCALE_WORDS})\b)[A-Za-z]", re.IGNORECASE)
-# a versioned name right before a size in letters: "Qwen2.5 72B Base", "LLaMA-3.1 405B": the size is part of the
-# model's name
-_VERSIONED_NAME = re.compile(r"(?:^|\s)(?=[^\s]*[A-Za-z])(?=[^\s]*\d)[^\s]+\s$")
+# an adjective describing the noun after it, rarely the point, so no count of that noun ranks it up. Read after
+# a factor ("10-fold") and a scale ("a 40-million-image corpus"), which are still values
+_COMPOUND_ADJECTIVE = re.compile(r"^-[A-Za-z]")
+# a model's size in its name: a word with a digit ("Qwen2.5", "LLaMA-3.1"), then the size in a capital letter
+# ("Qwen2.5 72B Base"), counting nothing after it ("Kinetics-400 240K videos" is a count of videos)
+_NAME_WITH_DIGIT = re.compile(r"(?:^|\s)(?=\S*[A-Za-z])(?=\S*\d)\S+\s$")
+_SIZE_LETTER = re.compile(r"^[KMBT]\b")
 # a DOI, a URL or an arXiv identifier the number is part of: "doi:10.1145/...", "https://...", "arXiv 2401.01234"
 _REFERENCE = re.compile(r"(?:\bdoi|\barxiv|https?://|www\.)[:\s]?\S*$", re.IGNORECASE)
 # a licence's version right before the number: "an open Apache 2.0 dataset", "under CC BY 4.0", "GPL 3"
@@ -372,8 +373,9 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             if item is not None:  # the list's words name it, with its own name in place of the first's
                 before, after = sentence[max(0, item.first - _BEFORE_CHARS):item.first], sentence[item.last:]
                 after = _unit(sentence[end:]) + after
-            if (_VERSIONED_NAME.search(sentence[max(0, start - _BEFORE_CHARS):start])
-                    and _SCALE.match(sentence[end:]) and not _SCALE_WORD.match(sentence[end:])):
+            # the printed words around the value (`before` may be a change's or a list's)
+            if (_NAME_WITH_DIGIT.search(sentence[max(0, start - _BEFORE_CHARS):start])
+                    and _SIZE_LETTER.match(sentence[end:]) and not _COUNTED.match(sentence[end + 1:])):
                 continue  # part of a model's name: "Qwen2.5 72B Base"
             after = _TIMES_HARDWARE.sub("", after, count=1)  # "8 × H100 GPUs": read as "8 H100 GPUs"
             score = _score(sentence[start:end], before, after, sentence)

@@ -53,9 +53,9 @@ _LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|l
                    re.IGNORECASE)
 # a word naming only that there is a quantity: "size", "number", "total" ("totals", a verb, too); the noun it
 # belongs to, or the words after the value, say what
-_GENERIC_QUANTITY = re.compile(r"(?:size|number|total|count|length|amount|dimension)s?", re.IGNORECASE)
-# a bound or a mean of what the words after the value count: "a maximum of 13 experts" is "maximum experts"
-_BOUND = re.compile(r"maximum|minimum|max|min|average|mean", re.IGNORECASE)
+_GENERIC_QUANTITY = re.compile(r"(?:size|number|total|count|length|amount|dimension|mean|average)s?", re.IGNORECASE)
+# a bound of what the words after the value count: "a maximum of 13 experts" is "maximum experts"
+_BOUND = re.compile(r"maximum|minimum|max|min", re.IGNORECASE)  # not "the mean of 5 runs": that counts runs
 _ARTICLES = frozenset({"the", "a", "an", "all", "each", "every"})
 # praise in front of a name says how the authors feel about the value, not what it measures: "an impressive
 # win rate of 86%" is a win rate
@@ -76,8 +76,11 @@ _BARE_COMPARATIVE = re.compile(r"more|less|fewer", re.IGNORECASE)
 _LEADS = r"outperform|surpass|beat|outscore"  # verbs of a lead over a rival ("improve" needs "on", "over")
 _MARGIN = re.compile(
     rf"\b(?:{_LEADS}|improve\w*\s+(?:on|over|upon))\w*\s+"
-    r"(?P<rival>(?:(?!\bby\b|\band\s+[a-z]+s\b)[^,;:()]){1,60}?)"
-    r"(?:\s+(?P<prep>in|on)\s(?P<measure>[^,;:()]{1,40}?)|\s+(?:under|at|with|across|for)\s[^,;:()]*)?"
+    r"(?P<rival>(?:(?!\bby\b|\band\s+(?-i:[a-z]))[^,;:()]){1,60}?)"  # "A and B", not "A and reduces", "A and with"
+    # a setting between rival and "by", short and of one clause ("under the 2-step setting"; not "under the same
+    # budget while our scheduler lowers the memory by")
+    r"(?:\s+(?P<prep>in|on)\s(?P<measure>[^,;:()]{1,40}?)"
+    r"|\s+(?:under|at|with|across|for)\s(?:(?!\b(?:while|whereas|and|but|which|who)\b)[^,;:()]){1,50})?"
     r"\s+by\s+(?:(?:a|an)\s+(?:\w+\s+)?margin\s+of\s+)?$",
     re.IGNORECASE,
 )
@@ -126,8 +129,8 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     named_before = _noun_phrase(before_words)[::-1]
     after_words = _phrase_tokens(after)
     if after_words and re.fullmatch(r"-[^\W\d_]+", after_words[0]) and not changed:
-        # "a 4B-parameter diffusion model", "6-DoF poses": the value counts the word it is joined to, of the noun
-        # after it -> "parameters (diffusion model)"
+        # "a 4B-parameter diffusion model", "a 12-layer decoder": the value counts the word it is joined to, of the
+        # noun after it -> "parameters (diffusion model)"
         counted = after_words[0][1:]
         counted += "s" if counted.islower() and not _NOT_A_NOUN.search(counted) else ""
         of = _plain(_noun_phrase(after_words[1:]))

@@ -173,6 +173,7 @@ def test_a_draft_whose_citation_has_no_volume_yet_gives_no_citation_facts() -> N
     ("We compare against 14 baselines, e.g. diffusion and flow models.", "14", "baselines"),
     # a bound of what the words after count is named by both
     ("The router may send a token to a maximum of 11 experts on two nodes.", "11", "maximum experts on two nodes"),
+    ("We report the mean of 7 runs for every model in the table.", "7", "runs for every model"),
 ])
 
 
@@ -512,6 +513,7 @@ def test_a_number_joined_by_a_hyphen_to_the_word_after_it_describes_that_word_an
     found = claims.from_abstract("The tracker recovers 7-DoF gripper trajectories and 3-bit codes from 8,200 robot videos, "
                                  "and a 12-fold larger corpus of 40-million-frame clips.")
     assert [k.value for k in found] == ["40 million", "8,200", "12-fold"]
+    assert _values(claims.in_text("Zeta decodes 7-times faster than the best rival on every task.")) == ["7-times"]
 
 
 def test_a_lead_is_named_by_its_rival_when_a_long_name_and_a_setting_stand_between_verb_and_value() -> None:
@@ -519,8 +521,14 @@ def test_a_lead_is_named_by_its_rival_when_a_long_name_and_a_setting_stand_betwe
                            "baseline under the frame-wise 3-step setting by 0.4 in Quux Total, while halving latency.")
     assert [c.metric for c in found if c.value == "0.4"] == [
         "margin over strongest 8-step block-wise Rival Forcing baseline in Quux Total"]
+    # a setting that runs on into another clause is no lead's: what that clause lowers is named
+    found = claims.in_text("Zeta outperforms Rival under the same compute budget while our scheduler also lowers the "
+                           "peak memory of training by 35%.")
+    assert [(c.value, c.metric) for c in found] == [("35%", "peak memory")]
 
 
-def test_a_size_printed_after_a_versioned_name_is_part_of_that_name() -> None:
+def test_a_size_printed_after_a_name_with_a_digit_is_part_of_that_name_unless_it_counts_something() -> None:
     found = claims.in_text("With only 14B parameters, Zeta-2 beats Quux3.5 32B Base and Vega-1.2 70B Instruct on every task.")
     assert _values(found) == ["14B"]
+    found = claims.in_text("We pre-train on Clips-700 310K videos and Pairs-9B 4.1B image-text pairs for the encoder.")
+    assert [(c.value, c.metric) for c in found] == [("310K", "videos"), ("4.1B", "image-text pairs")]
