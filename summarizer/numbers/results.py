@@ -28,16 +28,28 @@ _SIDE_LEAD = 2  # a side table's numbers ranked with the supporting claims: its 
 _OTHER_LEAD = 4  # a supporting results table's numbers ranked with the headline: its first few, as a results
 # paragraph quotes them; the rest are detail, so no wide table crowds out the others (the chosen one has no cap)
 _CHOSEN_TABLE_TURN = 2  # key numbers the chosen (headline) table gives per turn; every other table gives one
-# a metric (in a column name or caption) where lower is better
+# a metric where lower is better, named in a column or in the caption of a table measuring one thing
 _LOWER_BETTER = re.compile(
     r"""
-    FID|error|loss|latency|time                # errors, losses and costs
-    |ppl|perplexity|BPB|bits\ per             # error rates and error measures, bits per byte
+    \b\w?FID\b|\bFVD\b|\bKID\b   # distances between distributions ("rFID", not "confidence")
+    |error|loss|latency|time       # errors, losses and costs
+    |ppl|perplexity|BPB|bits\ per # error rates and error measures, bits per byte
     |WER|CER|MAE|MSE|RMSE
-    |↓|distance|LPIPS                          # a down arrow, distances
+    |distance|LPIPS                # distances
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# a measure where higher is better, named in a column: a caption's lower-better word ("Comparison of quality and
+# inference time") does not turn it, and it outweighs a resource it is measured on ("Memory Acc.")
+_HIGHER_BETTER = re.compile(
+    r"""
+    accura|\bacc\b|score|\bwin|\bpass|success|\bF1\b|BLEU|ROUGE|CIDEr|precision|recall
+    |throughput|speed|FPS|PSNR|SSIM|IoU|AUC|\bmAP|reward|quality|total|overall|average|\bIS\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# what a run costs, named in a column: lower is better
+_COST = re.compile(r"memory|VRAM|GPU[\s·-]?hours|FLOPs", re.IGNORECASE)
 # a measure a caption names: what a summary column of its table averages ("Pass rate of ...")
 _CAPTION_MEASURE = re.compile(
     r"\b(?:pass|win|success|error)\ rate|\baccuracy\b|\bF1\b|\bFID\b|\bBLEU\b|\bROUGE(?:-\w+)?|\bNDCG\b|\bmAP\b"
@@ -51,6 +63,8 @@ _PROPERTY_COLUMN = re.compile(
     |\bparam(?:eter)?s?\b|\bsize\b|\byear\b       # the model's size, the date
     |\btype\b|\bbackbone\b|\barch(?:itecture)?\b   # what kind of model it is
     |\bresolution\b|\bres\.                       # what it was run at
+    |\bNFEs?\b|\b(?:sampling|denoising|inference)\ steps\b  # how many sampling steps it took ("Steps"
+    # alone may count what a corpus holds)
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -108,6 +122,19 @@ def metric_label(column: str, bench: str | None, caption: str = "") -> str:
     return f"{bench} {name}" if bench and row_roles.squash(bench) not in row_roles.squash(name) else name
 
 
+def lower_is_better(column: str, caption: str = "") -> bool:
+    """Whether a lower value is better in the column: an arrow in its name says ("POPE↑", "Latency↓"), else a
+    lower-better metric it names ("FID", "Latency (s)"), else a higher-better one ("Accuracy", "Total"), else a
+    cost ("Peak VRAM (GB)"), else the caption's metric ("Table 2: zero-shot FID on MSCOCO")."""
+    if "↓" in column or "↑" in column:
+        return "↓" in column
+    if _LOWER_BETTER.search(column):
+        return True
+    if _HIGHER_BETTER.search(column):
+        return False
+    return _COST.search(column) is not None or _LOWER_BETTER.search(caption) is not None
+
+
 def _cells_in_order(columns: list[str]) -> tuple[list[int], list[int]]:
     """The columns worth a key number: (summary columns, the other measured ones), in table order.
 
@@ -142,7 +169,7 @@ def table_numbers(table: Table, mine: list[TableRow], anchor_words: Collection[s
     if mine and (changes := _variants(table, mine)):
         return _variant_numbers(table, mine[0], changes, summary or others, bench, limit)
     shown = mine[:rows]
-    lower_better = [bool(_LOWER_BETTER.search(name + table.caption)) for name in columns]
+    lower_better = [lower_is_better(name, table.caption) for name in columns]
     not_ours = row_roles.competitors(table, mine)
     lead_column = summary[0] if summary else others[0] if len(others) == 1 else None
     written = comparisons.named_rivals(text, table, shown[0], not_ours, [*summary, *others], lead_column,

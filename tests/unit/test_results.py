@@ -506,3 +506,30 @@ def test_without_summary_columns_our_cells_that_lead_their_rivals_come_first() -
     found = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12)
     # bits per byte: lower is better, so Zeta-Gen trails on Pile and on MMLU and leads on BBH
     assert [k.value for k in found.headline] == ["82.5", "0.525", "58.5"]
+
+
+@pytest.mark.parametrize(("column", "caption", "lower"), [
+    ("FVD", "Table 2: Video generation on Quux.", True),
+    ("rFID", "", True),
+    ("Peak VRAM (GB)", "Table 4: Efficiency.", True),
+    ("Latency (s)", "", True),
+    ("Confidence", "", False),  # "fid" inside a word is no FID
+    ("Memory Acc.", "", False),  # an accuracy measured on memory
+    ("Total", "Table 1: Comparison of quality and inference time.", False),
+    ("COCO", "Table 3: Zero-shot FID on three datasets.", True),  # the caption names the one metric
+    ("POPE↑", "Table 5: Errors of every model.", False),
+    ("Drift↓", "", True),
+])
+def test_the_direction_of_a_column_comes_from_its_name_before_its_caption(column: str, caption: str, lower: bool) -> None:
+    assert results.lower_is_better(column, caption) is lower
+
+
+def test_sampling_steps_are_the_setting_of_a_row_and_a_cost_is_led_by_the_cheapest_rival() -> None:
+    table = _table("Table 2: Comparison with few-step video generators.",
+                   [("Rival-A", ["40", "80", "312.5", "61.5"]), ("Rival-B", ["6", "12", "95.5", "88.0"]),
+                    ("Zeta-Gen", ["3", "6", "47.5", "84.5"])], 6, ["Sampling steps", "NFE", "Peak VRAM (GB)", "FVD"])
+    words = row_roles.anchors("Zeta-Gen")
+    opts = table_choice.options([table], words, limit=6)
+    found = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12)
+    assert [(k.metric, k.value, k.baseline) for k in found.numbers] == [
+        ("Peak VRAM (GB)", "47.5", "95.5"), ("FVD", "84.5", "61.5")]
