@@ -35,7 +35,8 @@ _RESULTS = re.compile(
     |state[-\ ]of[-\ ]the[-\ ]art|\bsota\b|versus|\bvs\b                 # a comparison with others
     |pass\ rate|win\ rate|success\ rate|score|error|improve|main         # measures and the main table
     |experiment|zero-shot|few-shot                                       # the setting
-    |\bFID\b|BLEU|ROUGE|\bF1\b|\bmAP\b|\bIoU\b|PSNR|SSIM|perplexity|\bAUC\b|top-1|precision|recall  # metrics
+    |\b\w?FID\b|\bFVD\b|\bKID\b|LPIPS|BLEU|ROUGE|\bF1\b|\bmAP\b|\bIoU\b|PSNR|SSIM|perplexity|\bAUC\b  # metrics
+    |top-1|precision|recall|latency|throughput
     """,
     re.IGNORECASE | re.VERBOSE,
 )

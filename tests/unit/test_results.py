@@ -115,6 +115,11 @@ def test_a_caption_naming_only_a_metric_is_a_results_table() -> None:
     found = results.collect(main, "Zeta-Gen (ours)", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12)
     tables, numbers = found.tables, found.numbers
     assert 10 in [t.page for t in tables] and ("8.37", "11.58") in {(k.value, k.baseline) for k in numbers}
+    fvd = _table("Table 4: FVD on UCF-101 at 16 frames.",
+                 [("Rival-U", ["-"]), ("Rival-V", ["410.5"]), ("Zeta-Gen (Ours)", ["355.5"])], 11)
+    opts = table_choice.options([CONFIG, MAIN, fvd], set(), limit=6)
+    found = results.collect(main, "Zeta-Gen (ours)", opts, row_roles.anchors("Zeta-Gen", "x"), max_rows=12)
+    assert ("355.5", "410.5") in {(k.value, k.baseline) for k in found.numbers}
 
 
 # --- the headline table, its summary cells and labels an editor reads at a glance ------------------------
