@@ -65,6 +65,7 @@ _PROPERTY_COLUMN = re.compile(
     |\bresolution\b|\bres\.                       # what it was run at
     |\bNFEs?\b|\b(?:sampling|denoising|inference)\ steps\b  # how many sampling steps it took ("Steps"
     # alone may count what a corpus holds)
+    |\bsparsity\b|\bdensity\b                   # how sparse it was run
     """,
     re.IGNORECASE | re.VERBOSE,
 )
