@@ -343,7 +343,8 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
         if not is_prose(sentence):
             continue
         changes = versus.changes(sentence, previous)
-        thans = versus.thans(sentence)
+        written = versus.against(sentence)  # "0.312 compared to 0.061": named the way a lone value is
+        thans = {**written, **versus.thans(sentence)}
         matches = list(_VALUE.finditer(sentence))
         paired = _paired(sentence, matches)
         timed = _DURATION.search(sentence) is not None
@@ -395,7 +396,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             lead = change is None and item is None and _LEAD_BY.search(before) is not None
             metric = labels.label(sentence[max(0, start - _LEAD_CHARS):start] if lead else before,
                                   after[unit.end():] if unit else after, share="%" in value or "percent" in value,
-                                  changed=change is not None)
+                                  changed=change is not None and start not in written)
             if item is not None:
                 metric = item.named(metric)
             if unit is not None and unit.re is _GLUED_TIME and (not metric or _A_TIME.search(metric)):

@@ -32,7 +32,7 @@ _QUANTITY_WORD = re.compile(_QUANTITY, re.IGNORECASE | re.VERBOSE)
 _PHRASE_STOP = re.compile(
     r"""
     and|or|but|nor|which|that|who|whom|where|while|when|than|as|so|if|then|thus   # conjunctions
-    |by|to|in|on|at|for|from|with|over|under|into|per|vs|via|across|between|of     # prepositions
+    |by|to|in|on|at|for|from|with|over|under|into|per|vs|versus|via|across|between|of     # prepositions
     |after|before|during|since|within|without|against|among|compared|respectively
     |is|are|was|were|be|been|being|has|have|had|can|could|will|would|may|might|do|does|did
     |we|it|this|these|those|our|their|its|they|he|she|a|an|the|such|each|both

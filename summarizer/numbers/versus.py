@@ -1,6 +1,6 @@
 """A value set against a baseline inside the paper's sentences: a change ("from 7:3:10 to 5:1:4", "extend the
-context length to 8192" after "a sequence length of 2048") or a comparison in brackets ("lower variance (3.47%)
-than humans (3.97%)"). Pure: a sentence in, where its values and their baselines are out (`claims` reads them).
+context length to 8192" after "a sequence length of 2048"), a comparison in brackets ("lower variance (3.47%)
+than humans (3.97%)") or one written out ("0.312 compared to 0.061"). Pure: a sentence in, where its values and their baselines are out (`claims` reads them).
 """
 
 from __future__ import annotations
@@ -36,6 +36,13 @@ _ONE_MEASURE = {"context", "sequence", "input", "window"}
 # by words, digits only inside them: "GPT-4", not "the method of Lee (2021)" or "in (12)"
 _THAN = re.compile(rf"\((?P<new>(?:{NUMBER})[%kKMB]?)\)\s+than\s+(?P<object>(?:[A-Za-z][\w.+-]*\s){{0,5}}?[A-Za-z][\w.+-]*)"
                    rf"\s?\((?P<old>(?:{NUMBER})[%kKMB]?)\)")
+# a value set against another right after it, perhaps after its unit: "an LPIPS of 0.312 compared to 0.061 for the
+# baseline", "FID 2.1 vs. 3.4", "92.5% accuracy versus Rival-B's 88.0%" (a few words between, naming whose: no
+# digits in them)
+_AGAINST = re.compile(
+    rf"(?<![\d.,])(?P<new>(?:{NUMBER})[%×kKMB]?)(?:\s[a-z][\w-]*){{0,2}}?,?\s(?:vs\.?|versus|compared\s(?:to|with)|against)\s"
+    rf"(?:(?:[A-Za-z][A-Za-z'’.-]*\s){{0,3}}?)(?P<old>(?:{NUMBER})[%×kKMB]?)(?![\d]|[.,]\d)"
+)
 # "ranges from 10 to 20", "varying from 3 to 9", "a scale from 1 to 5": a span of values, not a change
 _SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
 
@@ -90,6 +97,17 @@ def changes(sentence: str, previous: str = "") -> dict[int, Versus]:
             continue  # "a batch size of 256 ... the model size to 1024": two quantities
         at = old.start("old") if stated.search(before) else -1
         found[match.start("new")] = Versus(match.start("new"), match.start("new"), at, old.group("old"))
+    return found
+
+
+def against(sentence: str) -> dict[int, Versus]:
+    """The values set against another written right after them ("0.312 compared to 0.061", "2.1 vs. 3.4") by
+    where the value starts; both in one form, neither a year."""
+    found: dict[int, Versus] = {}
+    for match in _AGAINST.finditer(sentence):
+        new, old = match.group("new"), match.group("old")
+        if _one_form(new, old) and not YEAR.fullmatch(new) and not YEAR.fullmatch(old):
+            found[match.start("new")] = Versus(match.start("new"), match.start("new"), match.start("old"), old)
     return found
 
 

@@ -532,3 +532,13 @@ def test_a_size_printed_after_a_name_with_a_digit_is_part_of_that_name_unless_it
     assert _values(found) == ["14B"]
     found = claims.in_text("We pre-train on Clips-700 310K videos and Pairs-9B 4.1B image-text pairs for the encoder.")
     assert [(c.value, c.metric) for c in found] == [("310K", "videos"), ("4.1B", "image-text pairs")]
+
+
+def test_a_value_written_against_another_has_it_as_baseline_and_is_named_as_a_lone_value_is() -> None:
+    found = claims.in_text("Zeta reaches an LPIPS of 0.287 compared to 0.064 for the baseline, and 91.5% accuracy "
+                           "versus Rival-B's 86.5% on the test set.")
+    assert [(c.value, c.metric, c.baseline) for c in found] == [("0.287", "LPIPS", "0.064"),
+                                                                 ("91.5%", "accuracy", "86.5%")]
+    # a value of another form is no baseline: a count of methods, a year
+    found = claims.in_text("It reaches 82% accuracy compared to the previous 3 methods of 2021.")
+    assert [(c.value, c.baseline) for c in found] == [("82%", None), ("3", None)]
