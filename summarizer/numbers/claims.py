@@ -78,7 +78,7 @@ _VALUE = re.compile(
     \[(?:{_N}),\ ?(?:{_N})\]                       # an interval: "[0.93, 1.18]"
     |(?:{_N})(?:\ ?(?:×|x)\ ?(?:{_N}))+(?!\w|\.\d)  # a size: "93 × 112 × 96", "3x4" (not "3x4b")
     |(?:{_N})(?::(?:{_N}))+(?!\w|\.\d)             # a ratio: "1:2", "1:2:3"
-    |(?:{_N})(?:\ ?(?:to|-|~)\ ?|/)(?:{_N})        # a range or a fraction: "2.6 to 5.8", "9/14" ...
+    |(?:{_N})[%×]?(?:\ ?(?:to|-|~)\ ?|/)(?:{_N})  # a range or a fraction: "2.6 to 5.8", "1.3× to 1.5", "9/14" ...
      (?=\s?(?:%|×|x\b|times|-fold|fold|million|billion|(?:[a-z][\w-]*\s)?\w+s\b))  # ... of a unit or of
     # counted things, perhaps after a word saying which ("1-2 sampling steps")
     |(?:{_N})                                      # a single number

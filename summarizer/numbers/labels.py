@@ -91,6 +91,17 @@ _NEXT_MARGIN = re.compile(
     re.IGNORECASE,
 )
 # a measure named right after the lead: "by 1.2 FID", "by 4.1 BLEU"
+# a change by an amount: the verb and what it changes, right before "by" ("reduces first-frame latency by" 50%,
+# "speeds up sampling by" 1.3×): the thing changed and the kind of change name the value
+_CHANGE_VERB = r"\b(?P<verb>reduc|cut|lower|decreas|shrink|sav|boost|increas|rais|improv|accelerat|speed(?:s|ing)?\s+up)[a-z]*\s+"
+_CHANGED_THING = r"(?:(?:the|its|our|their|overall)\s+)?(?P<object>(?:[A-Za-z0-9][\w-]*\s+){0,3}?[A-Za-z][\w-]*)"
+_BY = r"\s+by\s+(?:[~∼≈]\s?)?$"  # "by ∼4×": a hedge before the value
+_CHANGED_BY = re.compile(_CHANGE_VERB + _CHANGED_THING + _BY, re.IGNORECASE)
+# the next thing the same verb changes: "reducing latency by 50% and Stage 2 training cost by" (4×)
+_NEXT_CHANGED_BY = re.compile(
+    _CHANGE_VERB + r"[^;:()]*?\bby\s[^;:()]*?(?:,\s(?:and\s)?|\sand\s)" + _CHANGED_THING + _BY, re.IGNORECASE)
+_CHANGE_NOUNS = (("reduc|cut|lower|decreas|shrink|sav", "reduction"), ("boost|increas|rais|improv", "gain"),
+                 ("accelerat|speed", "speed-up"))
 _MEASURE_AFTER = re.compile(r"^\s(?P<measure>[A-Z][A-Za-z]*[A-Z0-9][\w-]*)\b")
 # "to denoise a 60s 720p clip in" (34s): the infinitive and its object, up to "in" right before the time
 _TIME_TAKEN = re.compile(r"\bto\s+([a-z]+(?:\s+[\w-]+){0,5}?)\s+in\s$")
@@ -121,6 +132,11 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     """
     if (margin := _MARGIN.search(before) or _NEXT_MARGIN.search(before)) is not None:
         return _margin(margin, after)
+    if (change := _CHANGED_BY.search(before) or _NEXT_CHANGED_BY.search(before)) is not None and not _PHRASE_STOP.fullmatch(change.group("object").split()[-1]):
+        kind = next(noun for verbs, noun in _CHANGE_NOUNS if re.match(verbs, change.group("verb"), re.IGNORECASE))
+        changed = _plain(change.group("object").split())
+        # "the peak memory of training": "reduction in peak memory of training"
+        return f"{kind} in {changed}" if re.search(r"\bof\b", changed) else f"{changed} {kind}"
     before_words = _phrase_tokens(before)[::-1]  # nearest first
     link: list[str] = []  # "is limited to", "of", "(": what joins the words before to the value
     while before_words and (_LINK.fullmatch(before_words[0]) or _CLAUSE_VERB.fullmatch(before_words[0])

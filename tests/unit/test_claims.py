@@ -474,9 +474,9 @@ def test_a_lead_over_a_rival_is_named_by_the_rival_and_what_it_is_measured_in() 
     assert [(c.value, c.metric) for c in found] == [("1.7%", "margin over previous best sampler on Quux")]
     found = claims.in_text("Zeta beats Rival-A by a wide margin of 6.5 points in win rate on the long prompts.")
     assert [(c.value, c.metric) for c in found] == [("6.5 points", "margin over Rival-A in win rate")]
-    # a measure named before "by" stays the name; a count of points is no lead
+    # a measure named before "by" names the change; a count of points is no lead
     assert [c.metric for c in claims.in_text("Our method improves accuracy by 3.5% over the baseline here.")] == [
-        "accuracy"]
+        "accuracy gain"]
     # (and "2,048", printed with a comma, is no year)
     assert [c.value for c in claims.in_text("We sample 2,048 points from each shape to train the encoder.")] == ["2,048"]
 
@@ -498,7 +498,7 @@ def test_leads_in_a_list_and_leads_in_a_named_measure_are_each_labelled_by_their
     assert [(c.value, c.metric) for c in found] == [("2.5", "margin over Rival-A in FID")]
     # words running on into another clause are no rival's name
     found = claims.in_text("In all tests Zeta outperforms Rival-A and reduces memory by 45% on one GPU.")
-    assert [(c.value, c.metric) for c in found] == [("45%", "reduces memory")]
+    assert [(c.value, c.metric) for c in found] == [("45%", "memory reduction")]
     assert _values(claims.in_text("Zeta improves the score by 4.25 percentage points over Rival-A.")) == [
         "4.25 percentage points"]
 
@@ -524,7 +524,7 @@ def test_a_lead_is_named_by_its_rival_when_a_long_name_and_a_setting_stand_betwe
     # a setting that runs on into another clause is no lead's: what that clause lowers is named
     found = claims.in_text("Zeta outperforms Rival under the same compute budget while our scheduler also lowers the "
                            "peak memory of training by 35%.")
-    assert [(c.value, c.metric) for c in found] == [("35%", "peak memory")]
+    assert [(c.value, c.metric) for c in found] == [("35%", "reduction in peak memory of training")]
 
 
 def test_a_size_printed_after_a_name_with_a_digit_is_part_of_that_name_unless_it_counts_something() -> None:
@@ -542,3 +542,11 @@ def test_a_value_written_against_another_has_it_as_baseline_and_is_named_as_a_lo
     # a value of another form is no baseline: a count of methods, a year
     found = claims.in_text("It reaches 82% accuracy compared to the previous 3 methods of 2021.")
     assert [(c.value, c.baseline) for c in found] == [("82%", None), ("3", None)]
+
+
+def test_a_change_by_an_amount_is_named_by_what_changes_and_how() -> None:
+    found = claims.in_text("Zeta speeds up decoding by 1.35× to 1.55×, while cutting first-token latency by 45% and "
+                           "Stage 3 tuning cost by ~3×.")
+    assert [(c.value, c.metric) for c in found] == [("1.35× to 1.55×", "decoding speed-up"),
+                                                     ("45%", "first-token latency reduction"),
+                                                     ("3×", "Stage 3 tuning cost reduction")]
