@@ -134,9 +134,9 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
         return _margin(margin, after)
     if (change := _CHANGED_BY.search(before) or _NEXT_CHANGED_BY.search(before)) is not None and not _PHRASE_STOP.fullmatch(change.group("object").split()[-1]):
         kind = next(noun for verbs, noun in _CHANGE_NOUNS if re.match(verbs, change.group("verb"), re.IGNORECASE))
-        changed = _plain(change.group("object").split())
+        thing = _plain(change.group("object").split())
         # "the peak memory of training": "reduction in peak memory of training"
-        return f"{kind} in {changed}" if re.search(r"\bof\b", changed) else f"{changed} {kind}"
+        return f"{kind} in {thing}" if re.search(r"\bof\b", thing) else f"{thing} {kind}"
     before_words = _phrase_tokens(before)[::-1]  # nearest first
     link: list[str] = []  # "is limited to", "of", "(": what joins the words before to the value
     while before_words and (_LINK.fullmatch(before_words[0]) or _CLAUSE_VERB.fullmatch(before_words[0])
