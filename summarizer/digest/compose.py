@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from summarizer.card import Card, KeyNumber, ResultsTable
+from summarizer.drafting import assemble
 from summarizer.errors import BadInput, ModelError
 from summarizer.model import prompts
 from summarizer.numbers.normalise import PaperNumbers, numbers_in
@@ -110,12 +111,11 @@ class Prose(BaseModel):
 
 
 def short_name(card: Card) -> str:
-    """The paper's short name: the card's, else the title's part before a colon, else its first words."""
-    if card.name:
-        return card.name
-    head = card.title.split(":", 1)[0].strip()
-    if ":" in card.title and len(head.split()) <= 5:
-        return head
+    """The paper's short name: the card's, else the title's (a card drafted before cards had names), else the
+    title's first words."""
+    name = card.name or assemble.short_name(card.title)
+    if name:
+        return name
     words = card.title.split()
     return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
 

@@ -28,6 +28,15 @@ SHORT_NAME_MAX_WORDS = 4
 # a title that is a model's report: its name, a few words ending in a coined one, then the kind of report
 _REPORT_TITLE = re.compile(
     r"((?:\S+\s){0,2}\S*(?:[A-Z]\S*[A-Z0-9]|\d)\S*)\s+(?:Technical|Tech\.?|System|Model)\s+(?:Report|Card)\s*$")
+# a name the authors define for their method where the title gives none: "we introduce Fixed-Point Distillation
+# (FPD)", its capitals the initials of the words before it; looked for in the abstract and introduction only
+_DEFINED_NAME = re.compile(
+    r"\b(?:we|this\s+(?:paper|work))\s+(?:introduce|propose|present|develop|call|name|term)[sd]?\s+"
+    r"(?:(?:a|an|the|our)\s+)?"
+    r"(?P<phrase>(?:[A-Z][\w-]*\s+){0,6}[A-Z][\w-]*)\s+\((?P<name>[A-Z][A-Za-z0-9+-]{1,15})\)",
+    re.IGNORECASE,
+)
+_DEFINED_NAME_CHARS = 6000
 # the longest headline the model may give (drafting/extract.py): an answer this long was cut there
 HEADLINE_CUT_CHARS = 90
 # the passages shown beside a written field in the editor, and their length
@@ -257,7 +266,8 @@ def _value_key(number: KeyNumber) -> tuple[str, ...]:
 
 def short_name(title: str, text: str = "") -> str | None:
     """The method's name when the title leads with one ("ToolLLM: Facilitating ...") or is its report
-    ("DeepSeek-V3 Technical Report"), else None.
+    ("DeepSeek-V3 Technical Report"), else the acronym the text defines for it ("we introduce Fixed-Point
+    Distillation (FPD)"), else None.
 
     A title set in capitals ("TOOLLLM: ...") gives the name as the paper's text spells it most often
     ("ToolLLM"), when the text has it in mixed case.
@@ -267,8 +277,20 @@ def short_name(title: str, text: str = "") -> str | None:
     if report is not None:  # "Zephyr-V3 Technical Report": the report names the model
         return report.group(1)
     if ":" not in title or len(head.split()) > SHORT_NAME_MAX_WORDS:
-        return None
+        return _defined_name(text[:_DEFINED_NAME_CHARS])
     return (_printed_spelling(head, text) or head) if head.isupper() and text else head
+
+
+def _defined_name(text: str) -> str | None:
+    """The acronym the authors define for what they introduce ("we introduce Fixed-Point Distillation (FPD)"):
+    its capitals are the initials of the words it abbreviates, each capitalised."""
+    for match in _DEFINED_NAME.finditer(text):
+        words = [part for word in match.group("phrase").split() for part in word.split("-") if part]
+        capitals = [c for c in match.group("name") if c.isupper()]
+        initials = [w[0] for w in words[-len(capitals):]] if len(capitals) <= len(words) else []
+        if initials == capitals and all(w[:1].isupper() for w in words[-len(capitals):]):
+            return match.group("name")
+    return None
 
 
 def _printed_spelling(phrase: str, text: str) -> str | None:

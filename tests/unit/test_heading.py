@@ -14,6 +14,16 @@ def test_the_short_name_is_the_title_head_spelled_as_the_paper_spells_it() -> No
     assert short_name("ZEPHYR: FAST WIDGETS FOR EVERYONE", "ZEPHYR only in capitals") == "ZEPHYR"
 
 
+def test_a_title_without_a_name_takes_the_acronym_the_authors_define_for_their_method() -> None:
+    title = "One-Step Widget Making via Repeated Folding"
+    text = "Widgets are slow to make. In this paper, we propose a novel Repeated-Fold Widget Maker (RFWM), which ..."
+    assert short_name(title, text) == "RFWM"
+    # an acronym that is not the initials of the capitalised words before it, or of someone else's method, is no name
+    assert short_name(title, "We introduce a new folding approach (NFA) for widgets.") is None
+    assert short_name(title, "Prior work used Large Widget Models (LWMs); we fold them.") is None
+    assert short_name(title, "") is None
+
+
 def test_a_models_report_is_named_by_the_model() -> None:
     assert short_name("Zephyr-X2 Technical Report") == "Zephyr-X2"
     assert short_name("Widgetron 4 Model Card") == "Widgetron 4"
