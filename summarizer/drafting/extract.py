@@ -215,7 +215,7 @@ def fill(
 
     context = _context_chunks(retriever, doc, chunks, settings)
     title = record.title if record else (doc.title or "Untitled")
-    options = table_choice.options(doc.tables, row_roles.anchors(assemble.short_name(title), title),
+    options = table_choice.options(doc.tables, row_roles.anchors(assemble.short_name(title, doc.text), title),
                               limit=_MAX_TABLE_OPTIONS, layout=table_choice.Layout.of(doc))
     paper = prompts.render(
         settings.prompts_dir, "paper_context", title=record.title if record else (doc.title or ""),
