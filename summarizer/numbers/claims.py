@@ -81,7 +81,7 @@ _VALUE = re.compile(
     |(?:{_N})[%×]?(?:\ ?(?:to|-|~)\ ?|/)(?:{_N})  # a range or a fraction: "2.6 to 5.8", "1.3× to 1.5", "9/14" ...
      (?=\s?(?:%|×|x\b|times|-fold|fold|million|billion|(?:[a-z][\w-]*\s)?\w+s\b))  # ... of a unit or of
     # counted things, perhaps after a word saying which ("1-2 sampling steps")
-    |(?:{_N})                                      # a single number
+    |(?:{_N})(?:\+(?![\w+]))?                       # a single number, perhaps a lower bound: "29+ FPS"
     |{_NUMBER_WORD}                                # a count in words: "three packages"
     """,
     re.VERBOSE,

@@ -550,3 +550,8 @@ def test_a_change_by_an_amount_is_named_by_what_changes_and_how() -> None:
     assert [(c.value, c.metric) for c in found] == [("1.35× to 1.55×", "decoding speed-up"),
                                                      ("45%", "first-token latency reduction"),
                                                      ("3×", "Stage 3 tuning cost reduction")]
+
+
+def test_a_lower_bound_written_with_a_plus_keeps_it() -> None:
+    found = claims.in_text("Zeta streams video at 31+ FPS on one GPU and calls 300+ tools, in C++ code.")
+    assert [(c.value, c.metric) for c in found] == [("31+", "FPS on one GPU"), ("300+", "tools")]
