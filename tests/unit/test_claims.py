@@ -553,5 +553,5 @@ def test_a_change_by_an_amount_is_named_by_what_changes_and_how() -> None:
 
 
 def test_a_lower_bound_written_with_a_plus_keeps_it() -> None:
-    found = claims.in_text("Zeta streams video at 31+ FPS on one GPU and calls 300+ tools, in C++ code.")
-    assert [(c.value, c.metric) for c in found] == [("31+", "FPS on one GPU"), ("300+", "tools")]
+    found = claims.in_text("Zeta streams video at 31+ FPS on a single GPU and calls 300+ tools, in C++ code.")
+    assert [(c.value, c.metric) for c in found] == [("31+", "FPS on a single GPU"), ("300+", "tools")]
