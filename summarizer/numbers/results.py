@@ -28,7 +28,7 @@ _SIDE_LEAD = 2  # a side table's numbers ranked with the supporting claims: its 
 _OTHER_LEAD = 4  # a supporting results table's numbers ranked with the headline: its first few, as a results
 # paragraph quotes them; the rest are detail, so no wide table crowds out the others (the chosen one has no cap)
 _CHOSEN_TABLE_TURN = 2  # key numbers the chosen (headline) table gives per turn; every other table gives one
-# a metric where lower is better, named in a column or in the caption of a table measuring one thing
+# a metric where lower is better, named in a column or in a caption naming no higher-better one
 _LOWER_BETTER = re.compile(
     r"""
     \b\w?FID\b|\bFVD\b|\bKID\b   # distances between distributions ("rFID", not "confidence")
@@ -39,17 +39,18 @@ _LOWER_BETTER = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# a measure where higher is better, named in a column: a caption's lower-better word ("Comparison of quality and
-# inference time") does not turn it, and it outweighs a resource it is measured on ("Memory Acc.")
+# a measure where higher is better: named in a column, it outweighs a resource it is measured on ("Memory Acc.");
+# named in a caption beside a lower-better one ("Comparison of quality and inference time"), the caption says
+# nothing of the direction. Summary words ("Total", "Average") name no direction: they follow the caption
 _HIGHER_BETTER = re.compile(
     r"""
     accura|\bacc\b|score|\bwin|\bpass|success|\bF1\b|BLEU|ROUGE|CIDEr|precision|recall
-    |throughput|speed|FPS|PSNR|SSIM|IoU|AUC|\bmAP|reward|quality|total|overall|average|\bIS\b
+    |throughput|speed|FPS|PSNR|SSIM|IoU|AUC|\bmAP|reward|quality|\bIS\b
     """,
     re.IGNORECASE | re.VERBOSE,
 )
 # what a run costs, named in a column: lower is better
-_COST = re.compile(r"memory|VRAM|GPU[\s·-]?hours|FLOPs", re.IGNORECASE)
+_COST = re.compile(r"memory|VRAM|GPU[\s·-]?hours|FLOPs|cost|energy|\$", re.IGNORECASE)
 # a measure a caption names: what a summary column of its table averages ("Pass rate of ...")
 _CAPTION_MEASURE = re.compile(
     r"\b(?:pass|win|success|error)\ rate|\baccuracy\b|\bF1\b|\bFID\b|\bBLEU\b|\bROUGE(?:-\w+)?|\bNDCG\b|\bmAP\b"
@@ -65,7 +66,6 @@ _PROPERTY_COLUMN = re.compile(
     |\bresolution\b|\bres\.                       # what it was run at
     |\bNFEs?\b|\b(?:sampling|denoising|inference)\ steps\b  # how many sampling steps it took ("Steps"
     # alone may count what a corpus holds)
-    |\bsparsity\b|\bdensity\b                   # how sparse it was run
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -125,15 +125,18 @@ def metric_label(column: str, bench: str | None, caption: str = "") -> str:
 
 def lower_is_better(column: str, caption: str = "") -> bool:
     """Whether a lower value is better in the column: an arrow in its name says ("POPE↑", "Latency↓"), else a
-    lower-better metric it names ("FID", "Latency (s)"), else a higher-better one ("Accuracy", "Total"), else a
-    cost ("Peak VRAM (GB)"), else the caption's metric ("Table 2: zero-shot FID on MSCOCO")."""
+    lower-better metric it names ("FID", "Latency (s)"), else a higher-better one ("Accuracy"), else a cost
+    ("Peak VRAM (GB)", "Total cost ($)"), else the caption, when it names lower-better metrics only ("Word error
+    rate on six test sets": its "Average" too)."""
     if "↓" in column or "↑" in column:
         return "↓" in column
     if _LOWER_BETTER.search(column):
         return True
     if _HIGHER_BETTER.search(column):
         return False
-    return _COST.search(column) is not None or _LOWER_BETTER.search(caption) is not None
+    if _COST.search(column):
+        return True
+    return _LOWER_BETTER.search(caption) is not None and _HIGHER_BETTER.search(caption) is None
 
 
 def _cells_in_order(columns: list[str]) -> tuple[list[int], list[int]]:

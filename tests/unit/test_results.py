@@ -520,7 +520,10 @@ def test_without_summary_columns_our_cells_that_lead_their_rivals_come_first() -
     ("Latency (s)", "", True),
     ("Confidence", "", False),  # "fid" inside a word is no FID
     ("Memory Acc.", "", False),  # an accuracy measured on memory
-    ("Total", "Table 1: Comparison of quality and inference time.", False),
+    ("Total", "Table 1: Comparison of quality and inference time.", False),  # the caption names both ways
+    ("Average", "Table 6: Word error rate (WER) on six test sets.", True),  # a summary follows the caption
+    ("Total memory (GB)", "", True),
+    ("Cost ($)", "Table 7: Accuracy and cost.", True),
     ("COCO", "Table 3: Zero-shot FID on three datasets.", True),  # the caption names the one metric
     ("POPE↑", "Table 5: Errors of every model.", False),
     ("Drift↓", "", True),
@@ -529,12 +532,12 @@ def test_the_direction_of_a_column_comes_from_its_name_before_its_caption(column
     assert results.lower_is_better(column, caption) is lower
 
 
-def test_sampling_steps_and_sparsity_are_a_rows_setting_and_a_cost_is_led_by_the_cheapest_rival() -> None:
+def test_sampling_steps_are_a_rows_setting_and_a_cost_is_led_by_the_cheapest_rival() -> None:
     table = _table("Table 2: Comparison with few-step video generators.",
                    [("Rival-A", ["40", "80", "312.5", "61.5"]), ("Rival-B", ["6", "12", "95.5", "88.0"]),
                     ("Zeta-Gen", ["3", "6", "47.5", "84.5"])], 6)
     words = row_roles.anchors("Zeta-Gen")
-    for columns in (["Sampling steps", "NFE", "Peak VRAM (GB)", "FVD"], ["Denoising steps", "Sparsity", "VRAM", "FVD"]):
+    for columns in (["Sampling steps", "NFE", "Peak VRAM (GB)", "FVD"], ["Denoising steps", "NFEs", "VRAM", "FVD"]):
         opts = table_choice.options([table.model_copy(update={"columns": columns})], words, limit=6)
         found = results.collect(opts[0], "Zeta-Gen", opts, words, max_rows=12)
         assert [(k.value, k.baseline) for k in found.numbers] == [("47.5", "95.5"), ("84.5", "61.5")]
