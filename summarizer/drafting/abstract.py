@@ -44,7 +44,8 @@ def summarize(listing: Listing, llm: Model, settings: Settings) -> Card:
     name = assemble.short_name(listing.title, listing.abstract)
     card = Card(
         arxiv_id=listing.arxiv_id, version=f"v{listing.version}" if listing.version else None, name=name,
-        headline=assemble.tagline(res.headline, name, listing.title, listing.abstract), title=listing.title, authors=listing.authors, categories=listing.categories,
+        headline=assemble.tagline(res.headline, name, listing.title, listing.abstract), title=listing.title,
+        authors=listing.authors, categories=listing.categories,
         submitted=listing.submitted, arxiv_comment=listing.comment, venue=venue_name,
         peer_review_status="preprint" if status == "unknown" else status, peer_review_text=review_text,
         core_problem=pm.core_problem, method=pm.method, results_text=res.results_text,

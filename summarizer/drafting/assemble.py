@@ -29,12 +29,14 @@ SHORT_NAME_MAX_WORDS = 4
 _REPORT_TITLE = re.compile(
     r"((?:\S+\s){0,2}\S*(?:[A-Z]\S*[A-Z0-9]|\d)\S*)\s+(?:Technical|Tech\.?|System|Model)\s+(?:Report|Card)\s*$")
 # a name the authors define for their method where the title gives none: "we introduce Fixed-Point Distillation
-# (FPD)", its capitals the initials of the words before it; looked for in the abstract and introduction only
+# (FPD), ...", its capitals the initials of the capitalised words before it, the clause ending after it (not "a
+# Reinforcement Learning (RL) framework": an acronym naming a kind of thing); looked for in the abstract and
+# introduction only
 _DEFINED_NAME = re.compile(
-    r"\b(?:we|this\s+(?:paper|work))\s+(?:introduce|propose|present|develop|call|name|term)[sd]?\s+"
-    r"(?:(?:a|an|the|our)\s+)?"
-    r"(?P<phrase>(?:[A-Z][\w-]*\s+){0,6}[A-Z][\w-]*)\s+\((?P<name>[A-Z][A-Za-z0-9+-]{1,15})\)",
-    re.IGNORECASE,
+    r"\b(?i:we|this\s+(?:paper|work))\s+(?i:introduce|propose|present|develop|call|name|term)[sd]?\s+"
+    r"(?:(?i:a|an|the|our)\s+)?(?:[a-z]+\s+)?"
+    r"(?P<phrase>(?:[A-Z][\w-]*\s+){0,6}[A-Z][\w-]*)\s+\((?P<name>[A-Z][A-Za-z0-9+-]{1,15})\)"
+    r"(?=\s*(?:[,.;:]|$|(?:which|that|to|for|as|is|with)\b))"
 )
 _DEFINED_NAME_CHARS = 6000
 # the longest headline the model may give (drafting/extract.py): an answer this long was cut there

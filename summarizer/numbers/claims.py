@@ -78,7 +78,7 @@ _VALUE = re.compile(
     \[(?:{_N}),\ ?(?:{_N})\]                       # an interval: "[0.93, 1.18]"
     |(?:{_N})(?:\ ?(?:×|x)\ ?(?:{_N}))+(?!\w|\.\d)  # a size: "93 × 112 × 96", "3x4" (not "3x4b")
     |(?:{_N})(?::(?:{_N}))+(?!\w|\.\d)             # a ratio: "1:2", "1:2:3"
-    |(?:{_N})[%×]?(?:\ ?(?:to|-|~)\ ?|/)(?:{_N})  # a range or a fraction: "2.6 to 5.8", "1.3× to 1.5", "9/14" ...
+    |(?:{_N})(?:[%×]?\ ?(?:to|-|~)\ ?|/)(?:{_N})  # a range or a fraction: "2.6 to 5.8", "1.3× to 1.5", "9/14" ...
      (?=\s?(?:%|×|x\b|times|-fold|fold|million|billion|(?:[a-z][\w-]*\s)?\w+s\b))  # ... of a unit or of
     # counted things, perhaps after a word saying which ("1-2 sampling steps")
     |(?:{_N})(?:\+(?![\w+]))?                       # a single number, perhaps a lower bound: "29+ FPS"
@@ -89,7 +89,7 @@ _VALUE = re.compile(
 # a scale after a number, as a word or a letter: "90 million", "35M", "7B", "3k"; a word may be joined by a
 # hyphen ("a 40-million-image corpus")
 _SCALE_WORDS = r"million|billion|trillion|thousand"
-_SCALES = _SCALE_WORDS + r"|(?-i:[KMB])\b|k\b"  # not "120 m" (metres), "2 b"
+_SCALES = _SCALE_WORDS + r"|(?-i:[KMB])\b|[kb]\b"  # "7b" too; not "120 m" (metres)
 _SCALE = re.compile(rf"^(?:\s?(?:{_SCALES})|-(?:{_SCALE_WORDS})\b)", re.IGNORECASE)
 # a scale spelt out: "90 million" (a letter, "7B", is as often a model's size)
 _SCALE_WORD = re.compile(rf"^[\s-]?(?:{_SCALE_WORDS})", re.IGNORECASE)
@@ -360,13 +360,13 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
                 # to Y" is keyed by X itself, and read below)
             if start in paired and paired[start] is None:
                 continue  # a list paired with names the sentence does not give one by one: no label of its own
-            change = changes.get(start) or thans.get(start)
+            # a change first ("from 76.1% to 78.3% versus 77.0% for DeiT": 78.3% changed from 76.1%)
+            change = (changes.get(start) or next((v for v in changes.values() if v.value_at == start), None)
+                      or thans.get(start))
             if change is not None and end <= change.value_at:
                 continue  # the value changed from: the next value's baseline
             if change is not None:
                 start = change.value_at  # "from 2048 to 12288 tokens" read as a range: its new value alone
-            else:
-                change = next((v for v in changes.values() if v.value_at == start), None)
             before, after = sentence[max(0, start - _BEFORE_CHARS):start], sentence[end:end + _AFTER_CHARS]
             if change is not None:
                 before = sentence[max(0, change.named_until - _BEFORE_CHARS):change.named_until]
@@ -396,7 +396,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             lead = change is None and item is None and _LEAD_BY.search(before) is not None
             metric = labels.label(sentence[max(0, start - _LEAD_CHARS):start] if lead else before,
                                   after[unit.end():] if unit else after, share="%" in value or "percent" in value,
-                                  changed=change is not None and start not in written)
+                                  changed=change is not None and change is not written.get(start))
             if item is not None:
                 metric = item.named(metric)
             if unit is not None and unit.re is _GLUED_TIME and (not metric or _A_TIME.search(metric)):

@@ -49,7 +49,8 @@ _CLAUSE_VERB = re.compile(r"[a-z]{3,}(?:ing|ed)|[a-z]{4,}ly", re.IGNORECASE)
 # the link between a named quantity and its value: "size of 16,384", "accuracy is 91%", "reaches 57"
 _LINK = re.compile(r"of|is|was|are|were|=|:|to|by|as|at|with|in|within|between|lies?|reach(?:es|ed)?|achieve[sd]?|over|about|nearly"
                    r"|approximately|around|only|up|than|more|less"
-                   r"|rises?|rose|falls?|fell|grows?|grew|increases?|decreases?|drops?|changes?|goes|went",  # a change
+                   r"|rises?|rose|falls?|fell|grows?|grew|increases?|decreases?|drops?|changes?|goes|went"  # a change
+                   r"|improves?|improved",
                    re.IGNORECASE)
 # a word naming only that there is a quantity: "size", "number", "total" ("totals", a verb, too); the noun it
 # belongs to, or the words after the value, say what
@@ -74,13 +75,16 @@ _BARE_COMPARATIVE = re.compile(r"more|less|fewer", re.IGNORECASE)
 # 2-step setting by a margin of": a lead over a rival, named by the rival (up to a preposition opening what it is
 # measured in or a setting); not when the words read on into another clause ("outperforms A and reduces memory by")
 _LEADS = r"outperform|surpass|beat|outscore"  # verbs of a lead over a rival ("improve" needs "on", "over")
+# words opening another clause: "while", "which", "and" before a pronoun or a preposition ("and with our cache")
+_NEW_CLAUSE = (r"\b(?:while|whereas|but|which|who"
+               r"|and\s+(?:we|it|its|our|they|their|this|these|with|without|in|on|at|for|by))\b")
 _MARGIN = re.compile(
     rf"\b(?:{_LEADS}|improve\w*\s+(?:on|over|upon))\w*\s+"
-    r"(?P<rival>(?:(?!\bby\b|\band\s+(?-i:[a-z]))[^,;:()]){1,60}?)"  # "A and B", not "A and reduces", "A and with"
-    # a setting between rival and "by", short and of one clause ("under the 2-step setting"; not "under the same
-    # budget while our scheduler lowers the memory by")
+    rf"(?P<rival>(?:(?!\bby\b|\band\s+(?-i:[a-z])|{_NEW_CLAUSE})[^,;:()]){{1,60}}?)"  # "A and B", not "A and reduces"
+    # a setting between rival and "by", short and of one clause ("under the 2-step setting", "under the same budget
+    # and data"; not "under the same budget while our scheduler lowers the memory by")
     r"(?:\s+(?P<prep>in|on)\s(?P<measure>[^,;:()]{1,40}?)"
-    r"|\s+(?:under|at|with|across|for)\s(?:(?!\b(?:while|whereas|and|but|which|who)\b)[^,;:()]){1,50})?"
+    rf"|\s+(?:under|at|with|across|for)\s(?:(?!{_NEW_CLAUSE})[^,;:()]){{1,50}})?"
     r"\s+by\s+(?:(?:a|an)\s+(?:\w+\s+)?margin\s+of\s+)?$",
     re.IGNORECASE,
 )
@@ -90,18 +94,21 @@ _NEXT_MARGIN = re.compile(
     r"(?P<rival>(?:(?!\bby\b|\band\b)[^,;:()]){1,40}?)(?P<prep>)(?P<measure>)\s+by\s+$",
     re.IGNORECASE,
 )
-# a measure named right after the lead: "by 1.2 FID", "by 4.1 BLEU"
 # a change by an amount: the verb and what it changes, right before "by" ("reduces first-frame latency by" 50%,
-# "speeds up sampling by" 1.3×): the thing changed and the kind of change name the value
-_CHANGE_VERB = r"\b(?P<verb>reduc|cut|lower|decreas|shrink|sav|boost|increas|rais|improv|accelerat|speed(?:s|ing)?\s+up)[a-z]*\s+"
+# "speeds up sampling by" 1.3×): the thing changed and the kind of change name the value. The kinds of change,
+# by the stems of their verbs
+_CHANGE_KINDS = {"reduc|cut|lower|decreas|shrink|sav": "reduction", "boost|increas|rais": "increase",
+                 "improv": "improvement", r"accelerat|speed(?:s|ing)?\s+up": "speed-up"}
+_CHANGE_VERB = rf"\b(?P<verb>{'|'.join(_CHANGE_KINDS)})[a-z]*\s+"
 _CHANGED_THING = r"(?:(?:the|its|our|their|overall)\s+)?(?P<object>(?:[A-Za-z0-9][\w-]*\s+){0,3}?[A-Za-z][\w-]*)"
 _BY = r"\s+by\s+(?:[~∼≈]\s?)?$"  # "by ∼4×": a hedge before the value
 _CHANGED_BY = re.compile(_CHANGE_VERB + _CHANGED_THING + _BY, re.IGNORECASE)
 # the next thing the same verb changes: "reducing latency by 50% and Stage 2 training cost by" (4×)
 _NEXT_CHANGED_BY = re.compile(
     _CHANGE_VERB + r"[^;:()]*?\bby\s[^;:()]*?(?:,\s(?:and\s)?|\sand\s)" + _CHANGED_THING + _BY, re.IGNORECASE)
-_CHANGE_NOUNS = (("reduc|cut|lower|decreas|shrink|sav", "reduction"), ("boost|increas|rais|improv", "gain"),
-                 ("accelerat|speed", "speed-up"))
+# words that name no changed thing: pronouns ("reduces them by"), a verb of its own ("and accuracy increased by")
+_NOT_A_THING = re.compile(r"it|them|this|these|those|us|one|[a-z]{3,}ed", re.IGNORECASE)
+# a measure named right after the lead: "by 1.2 FID", "by 4.1 BLEU"
 _MEASURE_AFTER = re.compile(r"^\s(?P<measure>[A-Z][A-Za-z]*[A-Z0-9][\w-]*)\b")
 # "to denoise a 60s 720p clip in" (34s): the infinitive and its object, up to "in" right before the time
 _TIME_TAKEN = re.compile(r"\bto\s+([a-z]+(?:\s+[\w-]+){0,5}?)\s+in\s$")
@@ -132,11 +139,8 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     """
     if (margin := _MARGIN.search(before) or _NEXT_MARGIN.search(before)) is not None:
         return _margin(margin, after)
-    if (change := _CHANGED_BY.search(before) or _NEXT_CHANGED_BY.search(before)) is not None and not _PHRASE_STOP.fullmatch(change.group("object").split()[-1]):
-        kind = next(noun for verbs, noun in _CHANGE_NOUNS if re.match(verbs, change.group("verb"), re.IGNORECASE))
-        thing = _plain(change.group("object").split())
-        # "the peak memory of training": "reduction in peak memory of training"
-        return f"{kind} in {thing}" if re.search(r"\bof\b", thing) else f"{thing} {kind}"
+    if (changed_by := _change(before)) is not None:
+        return changed_by
     before_words = _phrase_tokens(before)[::-1]  # nearest first
     link: list[str] = []  # "is limited to", "of", "(": what joins the words before to the value
     while before_words and (_LINK.fullmatch(before_words[0]) or _CLAUSE_VERB.fullmatch(before_words[0])
@@ -172,6 +176,21 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
     if named_before and (changed or _NOUN_LINKS & links or (quantity and names_a_quantity(before))):
         return _plain(named_before)
     return _plain(named_after)
+
+
+def _change(before: str) -> str | None:
+    """"first-frame latency reduction" for "reduces first-frame latency by", "sampling speed-up" for "speeds up
+    sampling by", "reduction in the cost of training" for "reduces the cost of training by"; None when the words
+    before "by" are no such change."""
+    change = _CHANGED_BY.search(before) or _NEXT_CHANGED_BY.search(before)
+    if change is None:
+        return None
+    words = change.group("object").split()
+    if any(_NOT_A_THING.fullmatch(word) or _PHRASE_STOP.fullmatch(word) and word.lower() != "of" for word in words):
+        return None
+    kind = next(noun for stems, noun in _CHANGE_KINDS.items() if re.match(stems, change.group("verb"), re.IGNORECASE))
+    thing = _plain(words)
+    return f"{kind} in {thing}" if "of" in (w.lower() for w in words) else f"{thing} {kind}"
 
 
 def _margin(margin: re.Match[str], after: str) -> str:

@@ -40,9 +40,12 @@ _THAN = re.compile(rf"\((?P<new>(?:{NUMBER})[%kKMB]?)\)\s+than\s+(?P<object>(?:[
 # baseline", "FID 2.1 vs. 3.4", "92.5% accuracy versus Rival-B's 88.0%" (a few words between, naming whose: no
 # digits in them)
 _AGAINST = re.compile(
-    rf"(?<![\d.,])(?P<new>(?:{NUMBER})[%×kKMB]?)(?:\s[a-z][\w-]*){{0,2}}?,?\s(?:vs\.?|versus|compared\s(?:to|with)|against)\s"
+    rf"(?<![\d.,])(?P<new>(?:{NUMBER})[%×kKMB]?)(?P<unit>(?:\s[A-Za-z][\w-]*){{0,2}}?),?\s"
+    rf"(?:vs\.?|versus|compared\s(?:to|with)|against)\s"
     rf"(?:(?:[A-Za-z][A-Za-z'’.-]*\s){{0,3}}?)(?P<old>(?:{NUMBER})[%×kKMB]?)(?![\d]|[.,]\d)"
 )
+# "8 vs 16 GPUs": a noun after the second value only counts both; neither is a result set against the other
+_SHARED_NOUN = re.compile(r"\s[A-Za-z][\w-]*s\b")
 # "ranges from 10 to 20", "varying from 3 to 9", "a scale from 1 to 5": a span of values, not a change
 _SPAN_BEFORE = re.compile(r"\b(?:rang|var[iy]|span|scal)\w*\s+$", re.IGNORECASE)
 
@@ -106,7 +109,8 @@ def against(sentence: str) -> dict[int, Versus]:
     found: dict[int, Versus] = {}
     for match in _AGAINST.finditer(sentence):
         new, old = match.group("new"), match.group("old")
-        if _one_form(new, old) and not YEAR.fullmatch(new) and not YEAR.fullmatch(old):
+        shared = not match.group("unit") and _SHARED_NOUN.match(sentence, match.end("old"))
+        if _one_form(new, old) and not YEAR.fullmatch(new) and not YEAR.fullmatch(old) and not shared:
             found[match.start("new")] = Versus(match.start("new"), match.start("new"), match.start("old"), old)
     return found
 

@@ -476,7 +476,7 @@ def test_a_lead_over_a_rival_is_named_by_the_rival_and_what_it_is_measured_in() 
     assert [(c.value, c.metric) for c in found] == [("6.5 points", "margin over Rival-A in win rate")]
     # a measure named before "by" names the change; a count of points is no lead
     assert [c.metric for c in claims.in_text("Our method improves accuracy by 3.5% over the baseline here.")] == [
-        "accuracy gain"]
+        "accuracy improvement"]
     # (and "2,048", printed with a comma, is no year)
     assert [c.value for c in claims.in_text("We sample 2,048 points from each shape to train the encoder.")] == ["2,048"]
 
@@ -539,9 +539,17 @@ def test_a_value_written_against_another_has_it_as_baseline_and_is_named_as_a_lo
                            "versus Rival-B's 86.5% on the test set.")
     assert [(c.value, c.metric, c.baseline) for c in found] == [("0.287", "LPIPS", "0.064"),
                                                                  ("91.5%", "accuracy", "86.5%")]
-    # a value of another form is no baseline: a count of methods, a year
+    # a value of another form is no baseline: a count of methods, a year; two counts of one noun are no result
     found = claims.in_text("It reaches 82% accuracy compared to the previous 3 methods of 2021.")
     assert [(c.value, c.baseline) for c in found] == [("82%", None), ("3", None)]
+    found = claims.in_text("We train on 8 vs 16 GPUs in the two runs of the study.")
+    assert [(c.value, c.baseline) for c in found if c.value == "16"] == [("16", None)]
+    # a change comes first: "from 71.5% to 74.5%" against its old value, the rival's after "versus" aside
+    found = claims.in_text("Top-1 accuracy improves from 71.5% to 74.5% versus 73.5% for Rival-V on the test set.")
+    assert [(c.value, c.metric, c.baseline) for c in found] == [("74.5%", "Top-1 accuracy", "71.5%")]
+    # a list of shares paired with names by a slash is no range
+    found = claims.in_text("It achieves 41.5%/36.5% on Quux/Vega, respectively, for the base model.")
+    assert [(c.value, c.metric) for c in found] == [("41.5%", "Quux"), ("36.5%", "Vega")]
 
 
 def test_a_change_by_an_amount_is_named_by_what_changes_and_how() -> None:
@@ -550,6 +558,13 @@ def test_a_change_by_an_amount_is_named_by_what_changes_and_how() -> None:
     assert [(c.value, c.metric) for c in found] == [("1.35× to 1.55×", "decoding speed-up"),
                                                      ("45%", "first-token latency reduction"),
                                                      ("3×", "Stage 3 tuning cost reduction")]
+    # a pronoun or another clause's verb is no changed thing; a setting in a lead's clause may hold "and"
+    assert [c.metric for c in claims.in_text("Our cache keeps the outputs and reduces them by 45%.")] != [
+        "them reduction"]
+    found = claims.in_text("Latency is reduced by 35% and accuracy increased by 2.5% with the new cache.")
+    assert [(c.value, c.metric) for c in found] == [("35%", "Latency"), ("2.5%", "accuracy")]
+    found = claims.in_text("Zeta outperforms Rival-A under the same budget and data by 2.5 points on Quux.")
+    assert [(c.value, c.metric) for c in found] == [("2.5 points", "margin over Rival-A on Quux")]
 
 
 def test_a_lower_bound_written_with_a_plus_keeps_it() -> None:

@@ -21,6 +21,7 @@ def test_a_title_without_a_name_takes_the_acronym_the_authors_define_for_their_m
     # an acronym that is not the initials of the capitalised words before it, or of someone else's method, is no name
     assert short_name(title, "We introduce a new folding approach (NFA) for widgets.") is None
     assert short_name(title, "Prior work used Large Widget Models (LWMs); we fold them.") is None
+    assert short_name(title, "We propose a novel Widget Folding (WF) framework for widgets.") is None  # a kind of thing
     assert short_name(title, "") is None
 
 
