@@ -180,7 +180,7 @@ def label(before: str, after: str, *, share: bool = False, changed: bool = False
 
 def _change(before: str) -> str | None:
     """"first-frame latency reduction" for "reduces first-frame latency by", "sampling speed-up" for "speeds up
-    sampling by", "reduction in the cost of training" for "reduces the cost of training by"; None when the words
+    sampling by", "reduction in cost of training" for "reduces the cost of training by"; None when the words
     before "by" are no such change."""
     change = _CHANGED_BY.search(before) or _NEXT_CHANGED_BY.search(before)
     if change is None:
