@@ -344,7 +344,7 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             continue
         changes = versus.changes(sentence, previous)
         written = versus.against(sentence)  # "0.312 compared to 0.061": named the way a lone value is
-        thans = {**written, **versus.thans(sentence)}
+        compared = {**written, **versus.thans(sentence)}  # values set against a rival's
         matches = list(_VALUE.finditer(sentence))
         paired = _paired(sentence, matches)
         timed = _DURATION.search(sentence) is not None
@@ -355,14 +355,14 @@ def in_text(text: str, *, weight: float = 1.0, page: int | None = None, section:
             start, end = match.span()
             if opening is not None and opening.start(1) <= start < opening.end(1):
                 continue  # the setting of the claims after it
-            if any(start == v.baseline_at for at, v in [*thans.items(), *changes.items()] if at != start):
+            if any(start == v.baseline_at for at, v in [*compared.items(), *changes.items()] if at != start):
                 continue  # the rival's value, or the old one stated before: another value's baseline ("from X
                 # to Y" is keyed by X itself, and read below)
             if start in paired and paired[start] is None:
                 continue  # a list paired with names the sentence does not give one by one: no label of its own
             # a change first ("from 76.1% to 78.3% versus 77.0% for DeiT": 78.3% changed from 76.1%)
             change = (changes.get(start) or next((v for v in changes.values() if v.value_at == start), None)
-                      or thans.get(start))
+                      or compared.get(start))
             if change is not None and end <= change.value_at:
                 continue  # the value changed from: the next value's baseline
             if change is not None:

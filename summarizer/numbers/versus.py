@@ -1,6 +1,7 @@
 """A value set against a baseline inside the paper's sentences: a change ("from 7:3:10 to 5:1:4", "extend the
 context length to 8192" after "a sequence length of 2048"), a comparison in brackets ("lower variance (3.47%)
-than humans (3.97%)") or one written out ("0.312 compared to 0.061"). Pure: a sentence in, where its values and their baselines are out (`claims` reads them).
+than humans (3.97%)") or one written out ("0.312 compared to 0.061"). Pure: a sentence in, where its values and
+their baselines are out (`claims` reads them).
 """
 
 from __future__ import annotations
